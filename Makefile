@@ -1,0 +1,99 @@
+# ngx_mytimetable: build, run and test the nginx module.
+#
+#   make            build build/ngx_http_mytimetable_module.so
+#   make deps       install the Debian packages the build, the run and the tests need
+#   make run        deps + build + nginx in the foreground on 127.0.0.1:8080
+#   make test       deps + build + unit tests + Test::Nginx suite
+#   make unit       the Check unit tests only
+#   make SANITIZE=1 ...   the same with ASan + UBSan
+
+NGX_SRC   ?= /usr/share/nginx/src
+NGINX     ?= /usr/sbin/nginx
+BUILD     := build
+MODULE    := $(BUILD)/ngx_http_mytimetable_module.so
+CXX       ?= g++
+
+SANITIZE  ?=
+comma     := ,
+SAN_FLAGS := $(if $(SANITIZE),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer)
+
+CXXFLAGS  := -std=c++17 -O2 -g -fPIC -Wall -Wextra -Werror $(SAN_FLAGS)
+LIBS      := -llmdb -ljansson -lsodium
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)
+
+SRCS      := $(wildcard src/*.c++)
+HDRS      := $(wildcard src/*.h++)
+OBJS      := $(patsubst src/%.c++,$(BUILD)/obj/%.o,$(SRCS))
+UNIT_SRCS := $(wildcard t/unit/test_*.c++)
+UNIT_BINS := $(patsubst t/unit/%.c++,$(BUILD)/unit/%,$(UNIT_SRCS))
+
+DEB_PACKAGES := nginx nginx-dev build-essential pkg-config libjansson-dev liblmdb-dev lmdb-utils \
+	libsodium-dev check curl libtest-base-perl libtest-longstring-perl libtext-diff-perl \
+	liblist-moreutils-perl libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl
+
+.PHONY: all module deps run test unit t clean
+
+all: module
+
+# ---------------------------------------------------------------- packages
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@v=$$(dpkg-query -W -f='$${Version}' nginx); d=$$(dpkg-query -W -f='$${Version}' nginx-dev); \
+	if [ "$$v" != "$$d" ]; then echo "nginx ($$v) and nginx-dev ($$d) differ: install the same version"; exit 1; fi
+
+# ---------------------------------------------------------------- the module
+# Debian's own recipe for out-of-tree modules: configure the packaged source
+# with Debian's flags into a private build directory, then build only the
+# modules. See `config` for how the C++ sources enter nginx's build.
+$(BUILD)/nginx/Makefile: config
+	@mkdir -p $(BUILD)/nginx
+	cd $(NGX_SRC) && . ./conf_flags && ./configure "$${NGX_CONF_FLAGS[@]}" \
+		--with-cc-opt="-fPIC $(SAN_FLAGS)" --with-ld-opt="$(SAN_FLAGS)" \
+		--add-dynamic-module=$(CURDIR) --builddir=$(CURDIR)/$(BUILD)/nginx > $(CURDIR)/$(BUILD)/configure.log 2>&1 \
+		|| { tail -20 $(CURDIR)/$(BUILD)/configure.log; exit 1; }
+
+module: $(MODULE)
+
+$(MODULE): $(BUILD)/nginx/Makefile ngx_mytimetable_module.c++ $(SRCS) $(HDRS)
+	$(MAKE) -s -f $(CURDIR)/$(BUILD)/nginx/Makefile -C $(NGX_SRC) modules
+	cp $(BUILD)/nginx/ngx_http_mytimetable_module.so $@
+
+# ---------------------------------------------------------------- unit tests
+$(BUILD)/obj/%.o: src/%.c++ $(HDRS)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD)/libmytimetable.a: $(OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/unit/%: t/unit/%.c++ $(BUILD)/libmytimetable.a t/unit/unit.h++
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -Isrc -It/unit -o $@ $< $(BUILD)/libmytimetable.a $(LIBS) $(CHECK_LIBS)
+
+unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do CK_TMPDIR=$(CURDIR)/$(BUILD)/unit $$t || fail=1; done; exit $$fail
+
+# ---------------------------------------------------------------- Test::Nginx
+t: $(MODULE)
+	TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) \
+		$(if $(SANITIZE),TEST_NGINX_SANITIZE=1,) t/prove t/*.t
+
+test: deps
+	$(MAKE) module
+	$(MAKE) unit
+	$(MAKE) t
+
+run: deps module
+	@mkdir -p $(BUILD)/run/logs
+	$(NGINX) -p $(CURDIR)/$(BUILD)/run -c $(CURDIR)/examples/nginx.conf \
+		-g 'daemon off; load_module $(CURDIR)/$(MODULE);'
+
+clean:
+	rm -rf $(BUILD) t/servroot

@@ -1,0 +1,37 @@
+// Byte-level text helpers shared by the parsers: percent decoding, UTF-8
+// validation, ASCII case helpers. No allocation beyond the returned strings.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mtt {
+
+// Why a decode failed; `where` is the byte offset in the input.
+struct DecodeError {
+    enum Kind { BadEscape, InvalidUtf8, NulByte } kind;
+    size_t where;
+};
+
+// Percent-decodes `in` into `out`. With `plus_is_space` (form bodies and
+// query strings) '+' becomes ' '. Rejects a '%' not followed by two hex
+// digits, an encoded or raw NUL byte, and a result that is not valid UTF-8.
+std::optional<DecodeError> percent_decode(std::string_view in, bool plus_is_space,
+                                          std::string &out);
+
+// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool valid_utf8(std::string_view s);
+
+// True when `s` contains a C0 control character or DEL (or, in UTF-8, a C1
+// control U+0080..U+009F).
+bool has_control(std::string_view s);
+
+// Number of code points in valid UTF-8 `s`.
+size_t utf8_length(std::string_view s);
+
+// Human description of a DecodeError, for 400 messages: "a '%' at byte 3 is
+// not followed by two hex digits", ...
+std::string describe(const DecodeError &e);
+
+} // namespace mtt

@@ -1,0 +1,72 @@
+#include "text.h++"
+#include "unit.h++"
+
+#include <string>
+
+using namespace mtt;
+
+START_TEST(decodes_escapes_and_plus) {
+    std::string out;
+    ck_assert(!percent_decode("a%20b+c", true, out));
+    ck_assert_str_eq(out.c_str(), "a b c");
+    ck_assert(!percent_decode("a%20b+c", false, out));
+    ck_assert_str_eq(out.c_str(), "a b+c");
+    ck_assert(!percent_decode("%C3%A9t%c3%a9", false, out));
+    ck_assert_str_eq(out.c_str(), "\xC3\xA9t\xC3\xA9");
+}
+END_TEST
+
+START_TEST(rejects_bad_escapes) {
+    std::string out;
+    auto e = percent_decode("ab%2", false, out);
+    ck_assert(e && e->kind == DecodeError::BadEscape && e->where == 2);
+    ck_assert_string_eq(describe(*e), "the '%' at byte 2 is not followed by two hex digits");
+    e = percent_decode("%zz", false, out);
+    ck_assert(e && e->kind == DecodeError::BadEscape && e->where == 0);
+}
+END_TEST
+
+START_TEST(rejects_nul_and_invalid_utf8) {
+    std::string out;
+    auto e = percent_decode("a%00", false, out);
+    ck_assert(e && e->kind == DecodeError::NulByte && e->where == 1);
+    ck_assert_string_eq(describe(*e), "it contains a NUL byte at byte 1");
+    e = percent_decode("ab%FF", false, out);
+    ck_assert(e && e->kind == DecodeError::InvalidUtf8 && e->where == 2);
+    ck_assert_string_eq(describe(*e), "it is not valid UTF-8 (at decoded byte 2)");
+}
+END_TEST
+
+START_TEST(utf8_validation) {
+    ck_assert(valid_utf8("plain"));
+    ck_assert(valid_utf8("\xE2\x82\xAC"));        // euro sign
+    ck_assert(valid_utf8("\xF0\x9F\x98\x80"));    // emoji
+    ck_assert(!valid_utf8("\xC0\xAF"));           // overlong '/'
+    ck_assert(!valid_utf8("\xE0\x80\xAF"));       // overlong
+    ck_assert(!valid_utf8("\xED\xA0\x80"));       // surrogate
+    ck_assert(!valid_utf8("\xF4\x90\x80\x80"));   // above U+10FFFF
+    ck_assert(!valid_utf8("\xE2\x82"));           // truncated
+    ck_assert_uint_eq(utf8_length("h\xC3\xA9"), 2);
+}
+END_TEST
+
+START_TEST(control_characters) {
+    ck_assert(!has_control("alice"));
+    ck_assert(has_control("a\tb"));
+    ck_assert(has_control("a\x7F"));
+    ck_assert(has_control("a\xC2\x85"));          // NEL, a C1 control
+    ck_assert(!has_control("\xC2\xA0"));          // no-break space is fine
+}
+END_TEST
+
+int main() {
+    Suite *s = suite_create("text");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, decodes_escapes_and_plus);
+    tcase_add_test(tc, rejects_bad_escapes);
+    tcase_add_test(tc, rejects_nul_and_invalid_utf8);
+    tcase_add_test(tc, utf8_validation);
+    tcase_add_test(tc, control_characters);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
