@@ -7,6 +7,7 @@
 #   make unit       the Check unit tests only
 #   make SANITIZE=1 ...   the same with ASan + UBSan
 
+SHELL     := /bin/bash
 NGX_SRC   ?= /usr/share/nginx/src
 NGINX     ?= /usr/sbin/nginx
 BUILD     := build
@@ -55,7 +56,7 @@ deps:
 $(BUILD)/nginx/Makefile: config
 	@mkdir -p $(BUILD)/nginx
 	cd $(NGX_SRC) && . ./conf_flags && ./configure "$${NGX_CONF_FLAGS[@]}" \
-		--with-cc-opt="-fPIC $(SAN_FLAGS)" --with-ld-opt="$(SAN_FLAGS)" \
+		--with-cc-opt="-g -O2 -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2 $(SAN_FLAGS)" --with-ld-opt="$(SAN_FLAGS)" \
 		--add-dynamic-module=$(CURDIR) --builddir=$(CURDIR)/$(BUILD)/nginx > $(CURDIR)/$(BUILD)/configure.log 2>&1 \
 		|| { tail -20 $(CURDIR)/$(BUILD)/configure.log; exit 1; }
 

@@ -1,0 +1,574 @@
+// ngx_http_mytimetable_module: the nginx face of ngx_mytimetable.
+//
+// Directives, configuration structs and their merge, the process hooks that
+// open the LMDB store in each worker, and the content handler that turns an
+// nginx request into an mtt::Request and an mtt::Response back into headers
+// and a chain. Everything else lives in src/ and knows nothing of nginx.
+
+extern "C" {
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+}
+
+#include "api.h++"
+#include "store.h++"
+
+#include <sodium.h>
+
+#include <memory>
+#include <new>
+#include <string>
+#include <string_view>
+
+#if __cplusplus < 201703L
+#error "ngx_mytimetable needs C++17"
+#endif
+
+namespace {
+
+// ---------------------------------------------------------------- conf
+
+enum { durability_full = 0, durability_relaxed = 1 };
+
+struct SyncTypeConf {
+    ngx_str_t name;
+    ngx_flag_t mailbox;
+};
+
+struct MainConf {
+    ngx_str_t store;
+    off_t store_size; // an offset: ngx_parse_offset knows 'g', ngx_parse_size does not
+    ngx_uint_t durability;
+    ngx_str_t instance_id;
+    ngx_array_t *sync_types; // of SyncTypeConf; NULL: the defaults
+    ngx_flag_t used;         // some location carries `mytimetable;`
+};
+
+struct LocConf {
+    ngx_str_t base_url;
+};
+
+// ---------------------------------------------------------------- declarations
+
+char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *set_sync_type(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *check_instance_id(ngx_conf_t *cf, void *post, void *data);
+char *check_base_url(ngx_conf_t *cf, void *post, void *data);
+void *create_main_conf(ngx_conf_t *cf);
+char *init_main_conf(ngx_conf_t *cf, void *conf);
+void *create_loc_conf(ngx_conf_t *cf);
+char *merge_loc_conf(ngx_conf_t *cf, void *parent, void *child);
+ngx_int_t init_module(ngx_cycle_t *cycle);
+ngx_int_t init_process(ngx_cycle_t *cycle);
+void exit_process(ngx_cycle_t *cycle);
+ngx_int_t content_handler(ngx_http_request_t *r);
+
+ngx_conf_enum_t durability_values[] = {
+    {ngx_string("full"), durability_full},
+    {ngx_string("relaxed"), durability_relaxed},
+    {ngx_null_string, 0},
+};
+
+ngx_conf_post_t instance_id_post = {check_instance_id};
+ngx_conf_post_t base_url_post = {check_base_url};
+
+ngx_command_t commands[] = {
+    {ngx_string("mytimetable"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, set_mytimetable, 0, 0,
+     nullptr},
+    {ngx_string("mytimetable_store"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, ngx_conf_set_str_slot,
+     NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, store), nullptr},
+    {ngx_string("mytimetable_store_size"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_off_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, store_size), nullptr},
+    {ngx_string("mytimetable_durability"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_enum_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, durability),
+     durability_values},
+    {ngx_string("mytimetable_instance_id"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_str_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, instance_id),
+     &instance_id_post},
+    {ngx_string("mytimetable_sync_type"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE12, set_sync_type,
+     NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
+    {ngx_string("mytimetable_base_url"),
+     NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET, offsetof(LocConf, base_url),
+     &base_url_post},
+    ngx_null_command,
+};
+
+ngx_http_module_t module_ctx = {
+    nullptr,          // preconfiguration
+    nullptr,          // postconfiguration
+    create_main_conf, // create main configuration
+    init_main_conf,   // init main configuration
+    nullptr,          // create server configuration
+    nullptr,          // merge server configuration
+    create_loc_conf,  // create location configuration
+    merge_loc_conf,   // merge location configuration
+};
+
+} // namespace
+
+extern "C" {
+ngx_module_t ngx_http_mytimetable_module = {
+    NGX_MODULE_V1,
+    &module_ctx,    // module context
+    commands,       // module directives
+    NGX_HTTP_MODULE, // module type
+    nullptr,        // init master
+    init_module,    // init module
+    init_process,   // init process
+    nullptr,        // init thread
+    nullptr,        // exit thread
+    exit_process,   // exit process
+    nullptr,        // exit master
+    NGX_MODULE_V1_PADDING,
+};
+}
+
+namespace {
+
+// ---------------------------------------------------------------- bridges
+
+std::string_view view(const ngx_str_t &s) {
+    return std::string_view(reinterpret_cast<const char *>(s.data), s.len);
+}
+
+// Copies `s` into the pool; false when the pool is exhausted.
+bool pool_str(ngx_pool_t *pool, std::string_view s, ngx_str_t &out) {
+    out.len = s.size();
+    out.data = static_cast<u_char *>(ngx_pnalloc(pool, s.size() ? s.size() : 1));
+    if (!out.data)
+        return false;
+    ngx_memcpy(out.data, s.data(), s.size());
+    return true;
+}
+
+// ---------------------------------------------------------------- per-process state
+
+// The store and settings of this worker, built in init_process.
+struct Worker {
+    std::unique_ptr<mtt::Env> env;
+    mtt::Settings settings;
+    ngx_event_t sync_timer;
+};
+
+Worker *worker = nullptr;
+
+// ---------------------------------------------------------------- directives
+
+char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *, void *) {
+    auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
+        ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module));
+    clcf->handler = content_handler;
+    auto *mcf = static_cast<MainConf *>(
+        ngx_http_conf_get_module_main_conf(cf, ngx_http_mytimetable_module));
+    mcf->used = 1;
+    return NGX_CONF_OK;
+}
+
+bool valid_token(std::string_view s, size_t max) {
+    if (s.empty() || s.size() > max)
+        return false;
+    for (char c : s)
+        if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+            return false;
+    return true;
+}
+
+char *set_sync_type(ngx_conf_t *cf, ngx_command_t *, void *conf) {
+    auto *mcf = static_cast<MainConf *>(conf);
+    auto *args = static_cast<ngx_str_t *>(cf->args->elts);
+    if (!valid_token(view(args[1]), 64)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid synchronization type \"%V\": use 1 to 64 letters, digits, "
+                           "'-', '_' or '.'",
+                           &args[1]);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    bool mailbox = false;
+    if (cf->args->nelts == 3) {
+        if (view(args[2]) != "mailbox") {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\": the only one is \"mailbox\"", &args[2]);
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+        mailbox = true;
+    }
+    if (!mcf->sync_types) {
+        mcf->sync_types = ngx_array_create(cf->pool, 4, sizeof(SyncTypeConf));
+        if (!mcf->sync_types)
+            return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    auto *types = static_cast<SyncTypeConf *>(mcf->sync_types->elts);
+    for (ngx_uint_t i = 0; i < mcf->sync_types->nelts; i++) {
+        if (view(types[i].name) == view(args[1])) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "duplicate synchronization type \"%V\"",
+                               &args[1]);
+            return static_cast<char *>(NGX_CONF_ERROR);
+        }
+    }
+    auto *t = static_cast<SyncTypeConf *>(ngx_array_push(mcf->sync_types));
+    if (!t)
+        return static_cast<char *>(NGX_CONF_ERROR);
+    t->name = args[1];
+    t->mailbox = mailbox;
+    return NGX_CONF_OK;
+}
+
+char *check_instance_id(ngx_conf_t *cf, void *, void *data) {
+    auto *s = static_cast<ngx_str_t *>(data);
+    if (!valid_token(view(*s), 64)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid instance id \"%V\": use 1 to 64 letters, digits, '-', '_' "
+                           "or '.'",
+                           s);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    return NGX_CONF_OK;
+}
+
+char *check_base_url(ngx_conf_t *cf, void *, void *data) {
+    auto *s = static_cast<ngx_str_t *>(data);
+    std::string_view url = view(*s);
+    bool scheme = url.substr(0, 7) == "http://" || url.substr(0, 8) == "https://";
+    bool clean = url.find_first_of(" \t\r\n\"?#") == std::string_view::npos;
+    if (!scheme || !clean || url.size() <= 8) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid base URL \"%V\": expected an absolute http:// or https:// URL "
+                           "without query or fragment",
+                           s);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    if (url.back() != '/') { // Self and Links are built by appending to it
+        ngx_str_t with_slash;
+        std::string copy(url);
+        copy.push_back('/');
+        if (!pool_str(cf->pool, copy, with_slash))
+            return static_cast<char *>(NGX_CONF_ERROR);
+        *s = with_slash;
+    }
+    return NGX_CONF_OK;
+}
+
+void *create_main_conf(ngx_conf_t *cf) {
+    auto *mcf = static_cast<MainConf *>(ngx_pcalloc(cf->pool, sizeof(MainConf)));
+    if (!mcf)
+        return nullptr;
+    // ngx_pcalloc left store, instance_id and sync_types empty
+    mcf->store_size = NGX_CONF_UNSET;
+    mcf->durability = NGX_CONF_UNSET_UINT;
+    return mcf;
+}
+
+char *init_main_conf(ngx_conf_t *cf, void *conf) {
+    auto *mcf = static_cast<MainConf *>(conf);
+    ngx_conf_init_value(mcf->store_size, 1024 * 1024 * 1024);
+    ngx_conf_init_uint_value(mcf->durability, durability_full);
+    if (mcf->instance_id.data == nullptr) {
+        ngx_str_set(&mcf->instance_id, "default");
+    }
+    if (mcf->store.data == nullptr) {
+        ngx_str_set(&mcf->store, "mytimetable");
+    }
+    if (ngx_conf_full_name(cf->cycle, &mcf->store, 0) != NGX_OK)
+        return static_cast<char *>(NGX_CONF_ERROR);
+    if (mcf->store_size < 64 * 1024) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"mytimetable_store_size\" must be at least 64k, not %O",
+                           mcf->store_size);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    return NGX_CONF_OK;
+}
+
+void *create_loc_conf(ngx_conf_t *cf) {
+    auto *lcf = static_cast<LocConf *>(ngx_pcalloc(cf->pool, sizeof(LocConf)));
+    // ngx_pcalloc left base_url empty: derived from the request
+    return lcf;
+}
+
+char *merge_loc_conf(ngx_conf_t *, void *parent, void *child) {
+    auto *prev = static_cast<LocConf *>(parent);
+    auto *conf = static_cast<LocConf *>(child);
+    ngx_conf_merge_str_value(conf->base_url, prev->base_url, "");
+    return NGX_CONF_OK;
+}
+
+// ---------------------------------------------------------------- process hooks
+
+MainConf *main_conf(ngx_cycle_t *cycle) {
+    auto *ctx = reinterpret_cast<ngx_http_conf_ctx_t *>(
+        cycle->conf_ctx ? cycle->conf_ctx[ngx_http_module.index] : nullptr);
+    if (!ctx)
+        return nullptr;
+    return static_cast<MainConf *>(ctx->main_conf[ngx_http_mytimetable_module.ctx_index]);
+}
+
+// In the master, before the fork: create the store directory and hand it to
+// the worker user, as nginx does for its own temp paths.
+ngx_int_t init_module(ngx_cycle_t *cycle) {
+    MainConf *mcf = main_conf(cycle);
+    if (!mcf || !mcf->used)
+        return NGX_OK;
+    std::string dir(view(mcf->store));
+    if (mkdir(dir.c_str(), 0700) == -1 && ngx_errno != NGX_EEXIST) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno, "mytimetable: mkdir(\"%V\") failed",
+                      &mcf->store);
+        return NGX_ERROR;
+    }
+    if (geteuid() != 0)
+        return NGX_OK;
+    auto *ccf = reinterpret_cast<ngx_core_conf_t *>(ngx_get_conf(cycle->conf_ctx, ngx_core_module));
+    if (ccf->user == (ngx_uid_t)NGX_CONF_UNSET_UINT)
+        return NGX_OK;
+    for (const char *name : {"", "/data.mdb", "/lock.mdb"}) {
+        std::string path = dir + name;
+        if (chown(path.c_str(), ccf->user, ccf->group) == -1 && ngx_errno != NGX_ENOENT) {
+            ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                          "mytimetable: chown(\"%s\") to the worker user failed", path.c_str());
+            return NGX_ERROR;
+        }
+    }
+    return NGX_OK;
+}
+
+void sync_store(ngx_event_t *ev) {
+    try {
+        worker->env->sync();
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ALERT, ev->log, 0, "mytimetable: %s", e.what());
+    }
+    if (!ngx_exiting)
+        ngx_add_timer(ev, 1000);
+}
+
+mtt::Settings settings_from(const MainConf *mcf) {
+    mtt::Settings s;
+    s.instance_id = std::string(view(mcf->instance_id));
+    if (!mcf->sync_types) {
+        s.sync_types = {{"o365", true}, {"ews", true}, {"googlecalendar", false}};
+        return s;
+    }
+    auto *types = static_cast<SyncTypeConf *>(mcf->sync_types->elts);
+    for (ngx_uint_t i = 0; i < mcf->sync_types->nelts; i++)
+        s.sync_types.push_back({std::string(view(types[i].name)), types[i].mailbox != 0});
+    return s;
+}
+
+// In each worker (and in single-process mode): open the store. A store that
+// cannot be opened is logged and the API answers 503; the worker keeps going.
+ngx_int_t init_process(ngx_cycle_t *cycle) {
+    MainConf *mcf = main_conf(cycle);
+    if (!mcf || !mcf->used)
+        return NGX_OK;
+    try {
+        if (sodium_init() < 0) {
+            ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "mytimetable: sodium_init() failed");
+            return NGX_ERROR;
+        }
+        worker = new Worker();
+        worker->settings = settings_from(mcf);
+        mtt::EnvOptions opts;
+        opts.path = std::string(view(mcf->store));
+        opts.map_size = static_cast<size_t>(mcf->store_size);
+        opts.relaxed = mcf->durability == durability_relaxed;
+        worker->env = std::make_unique<mtt::Env>(opts);
+        int stale = worker->env->clear_stale_readers();
+        if (stale > 0)
+            ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                          "mytimetable: cleared %d reader slots of dead processes", stale);
+        if (opts.relaxed) {
+            ngx_event_t *ev = &worker->sync_timer;
+            ev->handler = sync_store;
+            ev->log = cycle->log;
+            ev->data = worker;
+            ev->cancelable = 1;
+            ngx_add_timer(ev, 1000);
+        }
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "mytimetable: cannot open the store \"%V\": %s",
+                      &mcf->store, e.what());
+        if (worker)
+            worker->env.reset();
+    }
+    return NGX_OK;
+}
+
+void exit_process(ngx_cycle_t *cycle) {
+    if (!worker)
+        return;
+    try {
+        if (worker->env)
+            worker->env->sync();
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0, "mytimetable: %s", e.what());
+    }
+    if (worker->sync_timer.timer_set)
+        ngx_del_timer(&worker->sync_timer);
+    delete worker;
+    worker = nullptr;
+}
+
+// ---------------------------------------------------------------- the request
+
+// The part of the raw request path below the location, still percent-encoded
+// (nginx's r->uri is decoded: "%2F" would already be a '/').
+std::string_view relative_path(ngx_http_request_t *r) {
+    auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
+        ngx_http_get_module_loc_conf(r, ngx_http_core_module));
+    std::string_view prefix = view(clcf->name);
+    std::string_view raw = view(r->unparsed_uri);
+    raw = raw.substr(0, raw.find('?'));
+    if (raw.substr(0, prefix.size()) == prefix)
+        return raw.substr(prefix.size());
+    std::string_view decoded = view(r->uri);
+    if (decoded.substr(0, prefix.size()) == prefix)
+        return decoded.substr(prefix.size());
+    return decoded;
+}
+
+std::string base_url(ngx_http_request_t *r) {
+    auto *lcf = static_cast<LocConf *>(ngx_http_get_module_loc_conf(r, ngx_http_mytimetable_module));
+    if (lcf->base_url.len)
+        return std::string(view(lcf->base_url));
+    auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
+        ngx_http_get_module_loc_conf(r, ngx_http_core_module));
+    std::string url;
+#if (NGX_HTTP_SSL)
+    url = r->connection->ssl ? "https://" : "http://";
+#else
+    url = "http://";
+#endif
+    if (r->headers_in.host)
+        url += view(r->headers_in.host->value);
+    else
+        url += view(r->headers_in.server);
+    url += view(clcf->name);
+    if (url.back() != '/')
+        url.push_back('/');
+    return url;
+}
+
+// The request body as one contiguous string (from memory buffers or the
+// temp file nginx spilled it to).
+bool read_body(ngx_http_request_t *r, std::string &body) {
+    if (!r->request_body)
+        return true;
+    for (ngx_chain_t *cl = r->request_body->bufs; cl; cl = cl->next) {
+        ngx_buf_t *b = cl->buf;
+        if (ngx_buf_in_memory(b)) {
+            body.append(reinterpret_cast<const char *>(b->pos), b->last - b->pos);
+        } else if (b->in_file) {
+            size_t n = b->file_last - b->file_pos;
+            size_t at = body.size();
+            body.resize(at + n);
+            ssize_t got = ngx_read_file(b->file, reinterpret_cast<u_char *>(&body[at]), n,
+                                        b->file_pos);
+            if (got != static_cast<ssize_t>(n))
+                return false;
+        }
+    }
+    return true;
+}
+
+const char *reason(int status) {
+    switch (status) {
+    case 200: return "200 OK";
+    case 201: return "201 Created";
+    case 204: return "204 No Content";
+    case 400: return "400 Bad Request";
+    case 404: return "404 Not Found";
+    case 405: return "405 Method Not Allowed";
+    case 409: return "409 Conflict";
+    case 413: return "413 Request Entity Too Large";
+    case 415: return "415 Unsupported Media Type";
+    case 422: return "422 Unprocessable Entity";
+    case 500: return "500 Internal Server Error";
+    case 503: return "503 Service Unavailable";
+    case 507: return "507 Insufficient Storage";
+    default: return nullptr;
+    }
+}
+
+ngx_int_t send(ngx_http_request_t *r, const mtt::Response &resp) {
+    r->headers_out.status = resp.status;
+    if (const char *line = reason(resp.status)) {
+        r->headers_out.status_line.data = (u_char *)line;
+        r->headers_out.status_line.len = ngx_strlen(line);
+    }
+    if (!resp.content_type.empty()) {
+        if (!pool_str(r->pool, resp.content_type, r->headers_out.content_type))
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        r->headers_out.content_type_len = r->headers_out.content_type.len;
+        r->headers_out.content_type_lowcase = nullptr;
+    }
+    for (const auto &h : resp.headers) {
+        ngx_table_elt_t *e = static_cast<ngx_table_elt_t *>(ngx_list_push(&r->headers_out.headers));
+        if (!e || !pool_str(r->pool, h.name, e->key) || !pool_str(r->pool, h.value, e->value))
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        e->hash = 1;
+    }
+    r->headers_out.content_length_n = resp.body.size();
+    if (resp.body.empty()) {
+        r->header_only = 1;
+        return ngx_http_send_header(r);
+    }
+    ngx_buf_t *b = ngx_create_temp_buf(r->pool, resp.body.size());
+    if (!b)
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    b->last = ngx_cpymem(b->last, resp.body.data(), resp.body.size());
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+    ngx_chain_t out = {b, nullptr};
+    ngx_int_t rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only)
+        return rc;
+    return ngx_http_output_filter(r, &out);
+}
+
+ngx_int_t serve(ngx_http_request_t *r) {
+    try {
+        if (!worker || !worker->env)
+            return send(r, mtt::error(503, "the store is not open; see the error log"));
+        std::string body;
+        if (!read_body(r, body))
+            return send(r, mtt::error(500, "the request body could not be read"));
+        mtt::Request req;
+        req.method = view(r->method_name);
+        req.path = relative_path(r);
+        req.query = view(r->args);
+        if (r->headers_in.content_type)
+            req.content_type = view(r->headers_in.content_type->value);
+        req.body = body;
+        req.has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
+        req.base_url = base_url(r);
+        req.now = ngx_time();
+        mtt::Context ctx{*worker->env, worker->settings, {}};
+        mtt::Response resp = mtt::handle(ctx, req);
+        if (!ctx.log.empty())
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", ctx.log.c_str());
+        return send(r, resp);
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", e.what());
+    } catch (...) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: unknown exception");
+    }
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+void body_read(ngx_http_request_t *r) { ngx_http_finalize_request(r, serve(r)); }
+
+ngx_int_t content_handler(ngx_http_request_t *r) {
+    if (r->method & (NGX_HTTP_PUT | NGX_HTTP_POST | NGX_HTTP_PATCH)) {
+        ngx_int_t rc = ngx_http_read_client_request_body(r, body_read);
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE)
+            return rc;
+        return NGX_DONE;
+    }
+    ngx_int_t rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK)
+        return rc;
+    return serve(r);
+}
+
+} // namespace

@@ -1,0 +1,42 @@
+// The request and response as the domain code sees them: no nginx types.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mtt {
+
+struct Request {
+    std::string_view method;       // "GET", "PUT", ...
+    std::string_view path;         // below the location, still percent-encoded: "v0/users/alice"
+    std::string_view query;        // the raw query string, without '?'
+    std::string_view content_type; // the Content-Type header, empty when absent
+    std::string_view body;
+    bool has_body = false;         // the request carried a body (even an empty chunked one)
+    std::string base_url;          // absolute URL of the location, ending in '/'
+    int64_t now = 0;               // seconds since the epoch
+};
+
+struct Header {
+    std::string name, value;
+};
+
+struct Response {
+    int status = 200;
+    std::string content_type; // empty: no body
+    std::vector<Header> headers;
+    std::string body;
+};
+
+constexpr const char *json_type = "application/json; charset=utf-8";
+
+// 204 No Content.
+Response no_content();
+// A JSON error body {"error": "<short code for the status>", "message": message}.
+Response error(int status, std::string_view message);
+// The short code used in error bodies: 400 "bad_request", 404 "not_found", ...
+const char *error_code(int status);
+
+} // namespace mtt

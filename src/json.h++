@@ -1,0 +1,22 @@
+// Thin RAII over jansson: every json_t we create is owned by a Json.
+#pragma once
+
+#include <jansson.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace mtt {
+
+struct JsonDecref {
+    void operator()(json_t *j) const { json_decref(j); }
+};
+using Json = std::unique_ptr<json_t, JsonDecref>;
+
+// Compact serialisation, object keys in insertion order, UTF-8 kept as is.
+std::string dump(const json_t *j);
+
+inline json_t *json_str(std::string_view s) { return json_stringn(s.data(), s.size()); }
+
+} // namespace mtt

@@ -1,0 +1,159 @@
+#include "store.h++"
+
+#include <sys/stat.h>
+
+namespace mtt {
+
+void check(int rc, const char *what) {
+    if (rc != MDB_SUCCESS)
+        throw StoreError(std::string(what) + ": " + mdb_strerror(rc), rc);
+}
+
+std::string be64(uint64_t v) {
+    std::string s(8, '\0');
+    for (int i = 7; i >= 0; --i, v >>= 8)
+        s[i] = static_cast<char>(v & 0xFF);
+    return s;
+}
+
+uint64_t from_be64(std::string_view s) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8 && i < s.size(); ++i)
+        v = (v << 8) | static_cast<unsigned char>(s[i]);
+    return v;
+}
+
+// ---------------------------------------------------------------- Env
+
+Env::Env(const EnvOptions &opts) {
+    check(mdb_env_create(&env_), "mdb_env_create");
+    try {
+        check(mdb_env_set_maxdbs(env_, 16), "mdb_env_set_maxdbs");
+        check(mdb_env_set_maxreaders(env_, 1022), "mdb_env_set_maxreaders");
+        check(mdb_env_set_mapsize(env_, opts.map_size), "mdb_env_set_mapsize");
+        // NOTLS: a read transaction may span several event-loop turns of one
+        // worker thread (streamed answers) while other requests open theirs.
+        unsigned flags = MDB_NOTLS | (opts.relaxed ? MDB_NOSYNC : 0);
+        mkdir(opts.path.c_str(), 0700);
+        check(mdb_env_open(env_, opts.path.c_str(), flags, 0600), "mdb_env_open");
+        int dead = 0;
+        mdb_reader_check(env_, &dead);
+
+        Txn txn(*this, Txn::Write);
+        auto open = [&](const char *name, MDB_dbi &dbi) {
+            check(mdb_dbi_open(txn.get(), name, MDB_CREATE, &dbi), "mdb_dbi_open");
+        };
+        open("meta", tables_.meta);
+        open("users", tables_.users);
+        open("users_by_name", tables_.users_by_name);
+        open("syncs", tables_.syncs);
+        open("syncs_by_user", tables_.syncs_by_user);
+        open("events", tables_.events);
+        open("events_by_user", tables_.events_by_user);
+
+        auto version = txn.get(tables_.meta, "schema");
+        if (!version) {
+            txn.put(tables_.meta, "schema", be64(schema_version));
+        } else if (from_be64(*version) > schema_version) {
+            throw StoreError("the store was written by a newer version (schema " +
+                                 std::to_string(from_be64(*version)) + ", this module reads " +
+                                 std::to_string(schema_version) + ")",
+                             MDB_VERSION_MISMATCH);
+        }
+        txn.commit();
+    } catch (...) {
+        mdb_env_close(env_);
+        env_ = nullptr;
+        throw;
+    }
+}
+
+Env::~Env() {
+    if (env_)
+        mdb_env_close(env_);
+}
+
+void Env::sync() { check(mdb_env_sync(env_, 1), "mdb_env_sync"); }
+
+int Env::clear_stale_readers() {
+    int dead = 0;
+    check(mdb_reader_check(env_, &dead), "mdb_reader_check");
+    return dead;
+}
+
+// ---------------------------------------------------------------- Txn
+
+Txn::Txn(const Env &env, Mode mode) : tables_(env.tables()) {
+    check(mdb_txn_begin(env.get(), nullptr, mode == Read ? MDB_RDONLY : 0, &txn_),
+          "mdb_txn_begin");
+}
+
+Txn::~Txn() { abort(); }
+
+void Txn::commit() {
+    MDB_txn *t = txn_;
+    txn_ = nullptr; // mdb_txn_commit frees the txn even when it fails
+    check(mdb_txn_commit(t), "mdb_txn_commit");
+}
+
+void Txn::abort() {
+    if (txn_) {
+        mdb_txn_abort(txn_);
+        txn_ = nullptr;
+    }
+}
+
+std::optional<std::string_view> Txn::get(MDB_dbi dbi, std::string_view key) const {
+    MDB_val k = to_val(key), v;
+    int rc = mdb_get(txn_, dbi, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return std::nullopt;
+    check(rc, "mdb_get");
+    return to_view(v);
+}
+
+void Txn::put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags) {
+    MDB_val k = to_val(key), v = to_val(value);
+    check(mdb_put(txn_, dbi, &k, &v, flags), "mdb_put");
+}
+
+bool Txn::del(MDB_dbi dbi, std::string_view key) {
+    MDB_val k = to_val(key);
+    int rc = mdb_del(txn_, dbi, &k, nullptr);
+    if (rc == MDB_NOTFOUND)
+        return false;
+    check(rc, "mdb_del");
+    return true;
+}
+
+// ---------------------------------------------------------------- Cursor
+
+Cursor::Cursor(const Txn &txn, MDB_dbi dbi) {
+    check(mdb_cursor_open(txn.get(), dbi, &cursor_), "mdb_cursor_open");
+}
+
+Cursor::~Cursor() { mdb_cursor_close(cursor_); }
+
+bool Cursor::step(MDB_cursor_op op, MDB_val *k) {
+    if (k)
+        key_ = *k;
+    int rc = mdb_cursor_get(cursor_, &key_, &value_, op);
+    if (rc == MDB_NOTFOUND)
+        return false;
+    check(rc, "mdb_cursor_get");
+    return true;
+}
+
+bool Cursor::seek(std::string_view key) {
+    if (key.empty())
+        return first();
+    MDB_val k = to_val(key);
+    return step(MDB_SET_RANGE, &k);
+}
+
+bool Cursor::first() { return step(MDB_FIRST); }
+bool Cursor::next() { return step(MDB_NEXT); }
+
+void Cursor::del() { check(mdb_cursor_del(cursor_, 0), "mdb_cursor_del"); }
+
+} // namespace mtt

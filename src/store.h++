@@ -1,0 +1,135 @@
+// A small RAII layer over LMDB: Env, Txn (read or write), Cursor.
+//
+// LMDB failures are exceptional (a full map, an I/O error, a corrupt store)
+// and travel as StoreError; a Txn that is destroyed without commit() is
+// aborted, so no error path can leak a transaction or its reader slot.
+#pragma once
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace mtt {
+
+class StoreError : public std::runtime_error {
+  public:
+    StoreError(std::string what, int code) : std::runtime_error(std::move(what)), code_(code) {}
+    int code() const { return code_; }
+    bool map_full() const { return code_ == MDB_MAP_FULL; }
+
+  private:
+    int code_;
+};
+
+// Throws StoreError naming `what` when rc is not MDB_SUCCESS.
+void check(int rc, const char *what);
+
+inline MDB_val to_val(std::string_view s) {
+    return MDB_val{s.size(), const_cast<char *>(s.data())};
+}
+inline std::string_view to_view(const MDB_val &v) {
+    return std::string_view(static_cast<const char *>(v.mv_data), v.mv_size);
+}
+
+// The named databases of one store (see README, "Store layout").
+struct Tables {
+    MDB_dbi meta = 0;          // "schema", "next_sync_id" -> counters
+    MDB_dbi users = 0;         // user id (16 bytes) -> user record
+    MDB_dbi users_by_name = 0; // username bytes -> user id
+    MDB_dbi syncs = 0;         // sync id (8 bytes, big-endian) -> sync record
+    MDB_dbi syncs_by_user = 0; // user id + type -> sync id
+    MDB_dbi events = 0;        // sync id + event id -> event record
+    MDB_dbi events_by_user = 0; // user id + instance + NUL + sync id + event id -> ""
+};
+
+struct EnvOptions {
+    std::string path;
+    size_t map_size = size_t(1) << 30;
+    bool relaxed = false; // MDB_NOSYNC: the caller syncs periodically
+};
+
+class Env {
+  public:
+    // Opens (creating the directory's files if missing) and prepares the
+    // tables. Refuses a store written by a newer schema version.
+    explicit Env(const EnvOptions &opts);
+    ~Env();
+    Env(const Env &) = delete;
+    Env &operator=(const Env &) = delete;
+
+    MDB_env *get() const { return env_; }
+    const Tables &tables() const { return tables_; }
+    // Flushes to disk (relaxed durability calls this once a second).
+    void sync();
+    // Clears reader slots left by processes that died; returns how many.
+    int clear_stale_readers();
+
+    static constexpr uint32_t schema_version = 1;
+
+  private:
+    MDB_env *env_ = nullptr;
+    Tables tables_;
+};
+
+class Txn {
+  public:
+    enum Mode { Read, Write };
+    Txn(const Env &env, Mode mode);
+    ~Txn();
+    Txn(const Txn &) = delete;
+    Txn &operator=(const Txn &) = delete;
+
+    void commit();
+    void abort();
+    MDB_txn *get() const { return txn_; }
+    const Tables &tables() const { return tables_; }
+
+    std::optional<std::string_view> get(MDB_dbi dbi, std::string_view key) const;
+    void put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);
+    // Returns false when the key was not there.
+    bool del(MDB_dbi dbi, std::string_view key);
+
+  private:
+    MDB_txn *txn_ = nullptr;
+    const Tables &tables_;
+};
+
+// A cursor over one table; iterate keys that start with a prefix with
+// seek(prefix) then next() while the key still has the prefix.
+class Cursor {
+  public:
+    Cursor(const Txn &txn, MDB_dbi dbi);
+    ~Cursor();
+    Cursor(const Cursor &) = delete;
+    Cursor &operator=(const Cursor &) = delete;
+
+    // Positions at the first key >= `key`; false at the end of the table.
+    bool seek(std::string_view key);
+    bool first();
+    bool next();
+    // Deletes the current entry; next() then moves to the entry that
+    // followed it, so `for (ok = seek(p); ok && has_prefix(p); ok = next())`
+    // may delete as it goes.
+    void del();
+
+    std::string_view key() const { return to_view(key_); }
+    std::string_view value() const { return to_view(value_); }
+    bool has_prefix(std::string_view prefix) const {
+        return key().substr(0, prefix.size()) == prefix;
+    }
+
+  private:
+    bool step(MDB_cursor_op op, MDB_val *k = nullptr);
+    MDB_cursor *cursor_ = nullptr;
+    MDB_val key_{0, nullptr}, value_{0, nullptr};
+};
+
+// Big-endian fixed-width integers: keys that sort numerically.
+std::string be64(uint64_t v);
+uint64_t from_be64(std::string_view s);
+
+} // namespace mtt

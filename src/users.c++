@@ -1,0 +1,227 @@
+#include "users.h++"
+
+#include "codec.h++"
+#include "syncs.h++"
+#include "text.h++"
+
+#include <sodium.h>
+
+namespace mtt {
+
+namespace {
+
+constexpr uint8_t record_version = 1;
+
+void write_attributes(Writer &w, const std::optional<std::vector<Attribute>> &attrs) {
+    w.u8(attrs ? 1 : 0);
+    if (!attrs)
+        return;
+    w.u32(static_cast<uint32_t>(attrs->size()));
+    for (const auto &a : *attrs) {
+        w.str(a.name);
+        w.u32(static_cast<uint32_t>(a.values.size()));
+        for (const auto &v : a.values)
+            w.str(v);
+    }
+}
+
+bool read_list(Reader &r, std::vector<std::string> &out) {
+    uint32_t n;
+    if (!r.u32(n))
+        return false;
+    out.clear();
+    for (uint32_t i = 0; i < n; ++i) {
+        std::string s;
+        if (!r.str(s))
+            return false;
+        out.push_back(std::move(s));
+    }
+    return true;
+}
+
+bool read_attributes(Reader &r, std::optional<std::vector<Attribute>> &attrs) {
+    uint8_t present;
+    if (!r.u8(present) || present > 1)
+        return false;
+    attrs.reset();
+    if (!present)
+        return true;
+    uint32_t n;
+    if (!r.u32(n))
+        return false;
+    attrs.emplace();
+    for (uint32_t i = 0; i < n; ++i) {
+        Attribute a;
+        if (!r.str(a.name) || !read_list(r, a.values))
+            return false;
+        attrs->push_back(std::move(a));
+    }
+    return true;
+}
+
+User decode_or_throw(std::string_view record) {
+    User u;
+    if (!decode_user(record, u))
+        throw StoreError("a user record in the store is malformed", MDB_CORRUPTED);
+    return u;
+}
+
+} // namespace
+
+std::string encode_user(const User &u) {
+    Writer w;
+    w.u8(record_version);
+    w.str(u.id);
+    w.str(u.username);
+    w.opt_str(u.email);
+    w.opt_str(u.first_name);
+    w.opt_str(u.last_name);
+    w.opt_str(u.phone);
+    w.opt_i64(u.last_login);
+    w.u8(u.enabled);
+    w.u8(u.external);
+    w.str(u.password_hash);
+    w.opt_str(u.display_name);
+    w.opt_str(u.locale);
+    write_attributes(w, u.attributes);
+    w.u32(static_cast<uint32_t>(u.roles.size()));
+    for (const auto &role : u.roles)
+        w.str(role);
+    return w.data();
+}
+
+bool decode_user(std::string_view record, User &u) {
+    Reader r(record);
+    uint8_t version, enabled, external;
+    if (!r.u8(version) || version != record_version)
+        return false;
+    if (!r.str(u.id) || u.id.size() != 16 || !r.str(u.username))
+        return false;
+    if (!r.opt_str(u.email) || !r.opt_str(u.first_name) || !r.opt_str(u.last_name) ||
+        !r.opt_str(u.phone) || !r.opt_i64(u.last_login))
+        return false;
+    if (!r.u8(enabled) || enabled > 1 || !r.u8(external) || external > 1)
+        return false;
+    u.enabled = enabled;
+    u.external = external;
+    if (!r.str(u.password_hash) || !r.opt_str(u.display_name) || !r.opt_str(u.locale))
+        return false;
+    return read_attributes(r, u.attributes) && read_list(r, u.roles) && r.done();
+}
+
+std::string new_user_id() {
+    std::string id(16, '\0');
+    randombytes_buf(id.data(), id.size());
+    id[6] = static_cast<char>((id[6] & 0x0F) | 0x40); // version 4
+    id[8] = static_cast<char>((id[8] & 0x3F) | 0x80); // RFC 4122 variant
+    return id;
+}
+
+std::string format_guid(std::string_view raw) {
+    static const char digits[] = "0123456789abcdef";
+    std::string s;
+    s.reserve(36);
+    for (size_t i = 0; i < raw.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            s.push_back('-');
+        auto c = static_cast<unsigned char>(raw[i]);
+        s.push_back(digits[c >> 4]);
+        s.push_back(digits[c & 0x0F]);
+    }
+    return s;
+}
+
+std::optional<std::string> parse_guid(std::string_view text) {
+    if (text.size() != 36)
+        return std::nullopt;
+    std::string raw;
+    int nibble = -1;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return std::nullopt;
+            continue;
+        }
+        int v = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (v < 0)
+            return std::nullopt;
+        if (nibble < 0) {
+            nibble = v;
+        } else {
+            raw.push_back(static_cast<char>(nibble * 16 + v));
+            nibble = -1;
+        }
+    }
+    return raw;
+}
+
+std::optional<std::string> username_problem(std::string_view name) {
+    if (name.empty())
+        return "the username is empty";
+    if (name.size() > max_username_bytes)
+        return "the username is longer than " + std::to_string(max_username_bytes) + " bytes";
+    if (!valid_utf8(name))
+        return "the username is not valid UTF-8";
+    if (has_control(name))
+        return "the username contains a control character";
+    if (name.find('/') != std::string_view::npos)
+        return "the username contains a '/'";
+    return std::nullopt;
+}
+
+std::optional<User> find_user(const Txn &txn, std::string_view id) {
+    auto record = txn.get(txn.tables().users, id);
+    if (!record)
+        return std::nullopt;
+    return decode_or_throw(*record);
+}
+
+std::optional<User> find_user_by_name(const Txn &txn, std::string_view username) {
+    if (username.empty() || username.size() > max_username_bytes)
+        return std::nullopt;
+    auto id = txn.get(txn.tables().users_by_name, username);
+    if (!id)
+        return std::nullopt;
+    auto u = find_user(txn, *id);
+    if (!u)
+        throw StoreError("the username index names a missing user", MDB_CORRUPTED);
+    return u;
+}
+
+void put_user(Txn &txn, const User &u, const User *previous) {
+    const Tables &t = txn.tables();
+    if (previous && previous->username != u.username)
+        txn.del(t.users_by_name, previous->username);
+    if (!previous || previous->username != u.username)
+        txn.put(t.users_by_name, u.username, u.id);
+    txn.put(t.users, u.id, encode_user(u));
+}
+
+void delete_user(Txn &txn, const User &u) {
+    delete_user_synchronizations(txn, u.id);
+    delete_user_events(txn, u.id);
+    txn.del(txn.tables().users_by_name, u.username);
+    txn.del(txn.tables().users, u.id);
+}
+
+bool ensure_user(Txn &txn, std::string_view username) {
+    if (txn.get(txn.tables().users_by_name, username))
+        return false;
+    User u;
+    u.id = new_user_id();
+    u.username = std::string(username);
+    put_user(txn, u, nullptr);
+    return true;
+}
+
+void for_each_username(const Txn &txn, const std::function<void(std::string_view)> &fn) {
+    Cursor c(txn, txn.tables().users_by_name);
+    for (bool ok = c.first(); ok; ok = c.next())
+        fn(c.key());
+}
+
+} // namespace mtt
