@@ -23,3 +23,23 @@ inline int run_suite(Suite *s) {
         const std::string ck_y_ = (Y);                                                           \
         ck_assert_str_eq(ck_x_.c_str(), ck_y_.c_str());                                          \
     } while (0)
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+// A fresh empty directory for one test's LMDB environment, removed with it.
+class TempDir {
+  public:
+    TempDir() {
+        const char *base = std::getenv("CK_TMPDIR");
+        path_ = std::string(base ? base : "/tmp") + "/mtt-unit-XXXXXX";
+        if (!mkdtemp(path_.data()))
+            std::abort();
+    }
+    ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
+    const std::string &path() const { return path_; }
+
+  private:
+    std::string path_;
+};

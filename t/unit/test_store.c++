@@ -1,0 +1,332 @@
+// The LMDB layer and the tables built on it: users, synchronizations, events.
+#include "store.h++"
+#include "syncs.h++"
+#include "unit.h++"
+#include "users.h++"
+
+#include <sodium.h>
+
+using namespace mtt;
+
+namespace {
+
+EnvOptions options(const TempDir &dir) {
+    EnvOptions o;
+    o.path = dir.path();
+    o.map_size = 1 << 20;
+    return o;
+}
+
+std::vector<std::string> usernames(const Env &env) {
+    Txn txn(env, Txn::Read);
+    std::vector<std::string> out;
+    for_each_username(txn, [&](std::string_view n) { out.emplace_back(n); });
+    return out;
+}
+
+Event event(const Sync &s, std::string id, std::string instance, int64_t start) {
+    Event e;
+    e.sync_id = s.id;
+    e.event_id = std::move(id);
+    e.user_id = s.user_id;
+    e.instance = std::move(instance);
+    e.start = start;
+    e.end = start + 3600;
+    e.summary = "Lecture";
+    return e;
+}
+
+std::string event_ids(const std::vector<Event> &events) {
+    std::string out;
+    for (const auto &e : events)
+        out += (out.empty() ? "" : ",") + std::to_string(e.sync_id) + ":" + e.event_id;
+    return out;
+}
+
+} // namespace
+
+START_TEST(aborted_txn_leaves_nothing) {
+    TempDir dir;
+    Env env(options(dir));
+    {
+        Txn txn(env, Txn::Write);
+        ensure_user(txn, "alice");
+    } // destroyed without commit
+    ck_assert_uint_eq(usernames(env).size(), 0);
+    {
+        Txn txn(env, Txn::Write);
+        ck_assert(ensure_user(txn, "alice"));
+        ck_assert(!ensure_user(txn, "alice"));
+        txn.commit();
+    }
+    ck_assert_uint_eq(usernames(env).size(), 1);
+}
+END_TEST
+
+START_TEST(data_survives_reopen) {
+    TempDir dir;
+    {
+        Env env(options(dir));
+        Txn txn(env, Txn::Write);
+        ensure_user(txn, "bob");
+        ensure_user(txn, "alice");
+        txn.commit();
+    }
+    Env env(options(dir));
+    auto names = usernames(env);
+    ck_assert_uint_eq(names.size(), 2);
+    ck_assert_string_eq(names[0], "alice");
+    ck_assert_string_eq(names[1], "bob");
+}
+END_TEST
+
+START_TEST(refuses_newer_schema) {
+    TempDir dir;
+    {
+        Env env(options(dir));
+        Txn txn(env, Txn::Write);
+        txn.put(env.tables().meta, "schema", be64(Env::schema_version + 1));
+        txn.commit();
+    }
+    try {
+        Env env(options(dir));
+        ck_abort_msg("a store of a newer schema was opened");
+    } catch (const StoreError &e) {
+        ck_assert_string_eq(e.what(),
+                            "the store was written by a newer version (schema 2, this module reads 1)");
+    }
+}
+END_TEST
+
+START_TEST(map_full_is_reported) {
+    TempDir dir;
+    EnvOptions o = options(dir);
+    o.map_size = 64 * 1024;
+    Env env(o);
+    bool full = false;
+    try {
+        for (int i = 0; i < 10000; ++i) {
+            Txn txn(env, Txn::Write);
+            ensure_user(txn, "user-with-a-long-name-" + std::to_string(i));
+            txn.commit();
+        }
+    } catch (const StoreError &e) {
+        full = e.map_full();
+    }
+    ck_assert(full);
+    ck_assert_uint_gt(usernames(env).size(), 0); // still readable
+}
+END_TEST
+
+START_TEST(user_record_round_trip) {
+    User u;
+    u.id = new_user_id();
+    u.username = "janed";
+    u.email = "janed@unknown.net";
+    u.phone = "(09)-555-999";
+    u.last_login = 1700000000;
+    u.external = true;
+    u.attributes = std::vector<Attribute>{{"faculty", {"science", "arts"}}};
+    u.roles = {"student"};
+    User back;
+    ck_assert(decode_user(encode_user(u), back));
+    ck_assert_string_eq(back.username, "janed");
+    ck_assert_string_eq(*back.email, "janed@unknown.net");
+    ck_assert(!back.first_name);
+    ck_assert_int_eq(*back.last_login, 1700000000);
+    ck_assert(back.enabled && back.external);
+    ck_assert_string_eq((*back.attributes)[0].values[1], "arts");
+    ck_assert_string_eq(back.roles[0], "student");
+    std::string record = encode_user(u);
+    ck_assert(!decode_user(record.substr(0, record.size() - 1), back)); // truncated
+    ck_assert(!decode_user(record + "x", back));                        // trailing bytes
+    record[0] = 9;
+    ck_assert(!decode_user(record, back)); // unknown version
+}
+END_TEST
+
+START_TEST(guids) {
+    std::string id = new_user_id();
+    std::string text = format_guid(id);
+    ck_assert_uint_eq(text.size(), 36);
+    ck_assert_int_eq(text[14], '4'); // version 4
+    ck_assert(std::string("89ab").find(text[19]) != std::string::npos);
+    ck_assert(*parse_guid(text) == id);
+    ck_assert(parse_guid("3464E9DA-F1B7-49AA-87DB-7E1EEBFD17A5").has_value());
+    ck_assert(!parse_guid("3464e9da-f1b7-49aa-87db-7e1eebfd17a"));
+    ck_assert(!parse_guid("3464e9da+f1b7-49aa-87db-7e1eebfd17a5"));
+    ck_assert(!parse_guid("3464e9da-f1b7-49aa-87db-7e1eebfd17ag"));
+    ck_assert(new_user_id() != id);
+}
+END_TEST
+
+START_TEST(username_rules) {
+    ck_assert(!username_problem("alice"));
+    ck_assert(!username_problem("j\xC3\xBCrgen"));
+    ck_assert_string_eq(*username_problem(""), "the username is empty");
+    ck_assert_string_eq(*username_problem(std::string(257, 'x')),
+                        "the username is longer than 256 bytes");
+    ck_assert(!username_problem(std::string(256, 'x')));
+    ck_assert_string_eq(*username_problem("a\xFF"), "the username is not valid UTF-8");
+    ck_assert_string_eq(*username_problem("a\tb"), "the username contains a control character");
+    ck_assert_string_eq(*username_problem("a/b"), "the username contains a '/'");
+}
+END_TEST
+
+START_TEST(rename_moves_the_index) {
+    TempDir dir;
+    Env env(options(dir));
+    Txn txn(env, Txn::Write);
+    ensure_user(txn, "alice");
+    User old = *find_user_by_name(txn, "alice");
+    User renamed = old;
+    renamed.username = "alicia";
+    put_user(txn, renamed, &old);
+    ck_assert(!find_user_by_name(txn, "alice"));
+    ck_assert(find_user_by_name(txn, "alicia")->id == old.id);
+    txn.commit();
+}
+END_TEST
+
+START_TEST(sync_ids_and_updates) {
+    TempDir dir;
+    Env env(options(dir));
+    Txn txn(env, Txn::Write);
+    ensure_user(txn, "alice");
+    ensure_user(txn, "bob");
+    std::string a = find_user_by_name(txn, "alice")->id, b = find_user_by_name(txn, "bob")->id;
+    ck_assert_uint_eq(put_sync(txn, a, "o365", std::string("alice@example.org")), 1);
+    ck_assert_uint_eq(put_sync(txn, b, "googlecalendar", std::nullopt), 2);
+    ck_assert_uint_eq(put_sync(txn, a, "o365", std::string("alice@new.example.org")), 1);
+    ck_assert_string_eq(*find_sync(txn, 1)->mailbox, "alice@new.example.org");
+    unlink_sync(txn, *find_sync(txn, 1), UnlinkMode::UnlinkOnly, "default", 0);
+    ck_assert(!find_sync(txn, 1));
+    ck_assert_uint_eq(put_sync(txn, a, "o365", std::nullopt), 3); // never reused
+    std::string ids;
+    for_each_sync(txn, [&](const Sync &s) {
+        ids += std::to_string(s.id);
+        return true;
+    });
+    ck_assert_string_eq(ids, "23");
+    txn.commit();
+}
+END_TEST
+
+START_TEST(unlink_modes) {
+    const int64_t now = 1000000;
+    for (auto mode : {UnlinkMode::UnlinkOnly, UnlinkMode::DeleteFutureEvents,
+                      UnlinkMode::DeleteAllEvents, UnlinkMode::Cleanup}) {
+        TempDir dir;
+        Env env(options(dir));
+        Txn txn(env, Txn::Write);
+        ensure_user(txn, "alice");
+        std::string a = find_user_by_name(txn, "alice")->id;
+        Sync old = *find_sync(txn, put_sync(txn, a, "ews", std::string("a@example.org")));
+        put_event(txn, event(old, "e0", "default", now - 10));
+        unlink_sync(txn, old, UnlinkMode::UnlinkOnly, "default", now);
+        Sync s = *find_sync(txn, put_sync(txn, a, "ews", std::string("a@example.org")));
+        put_event(txn, event(s, "past", "default", now - 100));
+        put_event(txn, event(s, "future", "default", now + 100));
+        put_event(txn, event(s, "other", "legacy", now + 100));
+        unlink_sync(txn, s, mode, "default", now);
+        std::string left = event_ids(user_events(txn, a));
+        switch (mode) {
+        case UnlinkMode::UnlinkOnly:
+            ck_assert_string_eq(left, "1:e0,2:future,2:past,2:other");
+            break;
+        case UnlinkMode::DeleteFutureEvents:
+            ck_assert_string_eq(left, "1:e0,2:past"); // whatever the instance
+            break;
+        case UnlinkMode::DeleteAllEvents:
+            ck_assert_string_eq(left, "1:e0");
+            break;
+        case UnlinkMode::Cleanup:
+            ck_assert_string_eq(left, "2:other");
+            break;
+        }
+        ck_assert(!find_sync(txn, s.id));
+        txn.commit();
+    }
+}
+END_TEST
+
+START_TEST(replacing_an_event_moves_its_index_entry) {
+    TempDir dir;
+    Env env(options(dir));
+    Txn txn(env, Txn::Write);
+    ensure_user(txn, "alice");
+    std::string a = find_user_by_name(txn, "alice")->id;
+    Sync s = *find_sync(txn, put_sync(txn, a, "googlecalendar", std::nullopt));
+    put_event(txn, event(s, "e1", "default", 10));
+    put_event(txn, event(s, "e1", "legacy", 20));
+    auto events = user_events(txn, a);
+    ck_assert_uint_eq(events.size(), 1);
+    ck_assert_string_eq(events[0].instance, "legacy");
+    ck_assert_int_eq(events[0].start, 20);
+    ck_assert_uint_eq(sync_events(txn, s.id).size(), 1);
+}
+END_TEST
+
+START_TEST(deleting_a_user_cascades) {
+    TempDir dir;
+    Env env(options(dir));
+    Txn txn(env, Txn::Write);
+    ensure_user(txn, "alice");
+    ensure_user(txn, "bob");
+    User alice = *find_user_by_name(txn, "alice");
+    std::string b = find_user_by_name(txn, "bob")->id;
+    Sync sa = *find_sync(txn, put_sync(txn, alice.id, "googlecalendar", std::nullopt));
+    Sync sb = *find_sync(txn, put_sync(txn, b, "googlecalendar", std::nullopt));
+    put_event(txn, event(sa, "e1", "default", 10));
+    put_event(txn, event(sb, "e2", "default", 10));
+    delete_user(txn, alice);
+    ck_assert(!find_user_by_name(txn, "alice"));
+    ck_assert(!find_sync(txn, sa.id));
+    ck_assert(find_sync(txn, sb.id).has_value());
+    ck_assert_uint_eq(sync_events(txn, sa.id).size(), 0);
+    ck_assert_uint_eq(user_events(txn, alice.id).size(), 0);
+    ck_assert_string_eq(event_ids(user_events(txn, b)), "2:e2");
+}
+END_TEST
+
+START_TEST(cursor_delete_while_iterating) {
+    TempDir dir;
+    Env env(options(dir));
+    Txn txn(env, Txn::Write);
+    for (const char *k : {"a1", "b1", "b2", "b3", "c1"})
+        txn.put(env.tables().meta, k, "v");
+    Cursor c(txn, env.tables().meta);
+    int deleted = 0;
+    for (bool ok = c.seek("b"); ok && c.has_prefix("b"); ok = c.next()) {
+        c.del();
+        ++deleted;
+    }
+    ck_assert_int_eq(deleted, 3);
+    ck_assert(txn.get(env.tables().meta, "a1").has_value());
+    ck_assert(txn.get(env.tables().meta, "c1").has_value());
+    ck_assert(!txn.get(env.tables().meta, "b2").has_value());
+}
+END_TEST
+
+int main() {
+    if (sodium_init() < 0)
+        return EXIT_FAILURE;
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, aborted_txn_leaves_nothing);
+    tcase_add_test(tc, data_survives_reopen);
+    tcase_add_test(tc, refuses_newer_schema);
+    tcase_add_test(tc, map_full_is_reported);
+    tcase_add_test(tc, user_record_round_trip);
+    tcase_add_test(tc, guids);
+    tcase_add_test(tc, username_rules);
+    tcase_add_test(tc, rename_moves_the_index);
+    tcase_add_test(tc, sync_ids_and_updates);
+    tcase_add_test(tc, unlink_modes);
+    tcase_add_test(tc, replacing_an_event_moves_its_index_entry);
+    tcase_add_test(tc, deleting_a_user_cascades);
+    tcase_add_test(tc, cursor_delete_while_iterating);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
