@@ -1,7 +1,7 @@
 #include "api.h++"
 
+#include "handlers.h++"
 #include "json.h++"
-#include "router.h++"
 #include "text.h++"
 #include "users.h++"
 
@@ -11,76 +11,20 @@ namespace mtt {
 
 namespace {
 
-using Handler = Response (*)(Context &, const Request &, const Params &);
-
-// ---------------------------------------------------------------- helpers
-
-Response json_response(int status, const json_t *body) {
-    Response r;
-    r.status = status;
-    r.content_type = json_type;
-    r.body = dump(body);
-    return r;
-}
-
-// Decodes and validates a {username} path segment; on failure `bad` holds the
-// 400 answer.
-bool username_param(std::string_view raw, std::string &name, Response &bad) {
-    if (auto e = percent_decode(raw, false, name)) {
-        bad = error(400, "invalid username: " + describe(*e));
-        return false;
-    }
-    if (auto problem = username_problem(name)) {
-        bad = error(400, "invalid username: " + *problem);
-        return false;
-    }
-    return true;
-}
-
-// ---------------------------------------------------------------- v0 users
-
-Response list_users(Context &ctx, const Request &, const Params &) {
-    Txn txn(ctx.env, Txn::Read);
-    Json users(json_array());
-    for_each_username(txn, [&](std::string_view name) {
-        json_array_append_new(users.get(), json_str(name));
-    });
-    Json body(json_object());
-    json_object_set(body.get(), "users", users.get());
-    return json_response(200, body.get());
-}
-
-Response put_user(Context &ctx, const Request &, const Params &p) {
-    std::string name;
-    Response bad;
-    if (!username_param(p[0], name, bad))
-        return bad;
-    Txn txn(ctx.env, Txn::Write);
-    if (ensure_user(txn, name))
-        txn.commit();
-    return no_content();
-}
-
-Response delete_user(Context &ctx, const Request &, const Params &p) {
-    std::string name;
-    Response bad;
-    if (!username_param(p[0], name, bad))
-        return bad;
-    Txn txn(ctx.env, Txn::Write);
-    if (auto u = find_user_by_name(txn, name)) {
-        delete_user(txn, *u);
-        txn.commit();
-    }
-    return no_content();
-}
-
-// ---------------------------------------------------------------- routes
-
-// The whole API, in the order of the contract's tables.
+// The whole API, in the order of the contract's tables (spec/api.md).
 const std::vector<Route<Handler>> routes = {
-    {"GET", "v0/users", list_users},
-    {"PUT", "v0/users/{username}", put_user},
-    {"DELETE", "v0/users/{username}", delete_user},
+    // 1. users
+    {"GET", "v0/users", v0_list_users},
+    {"PUT", "v0/users/{username}", v0_put_user},
+    {"DELETE", "v0/users/{username}", v0_delete_user},
+    // 2. synchronizations and the event ledger
+    {"GET", "v0/synchronizations", v0_list_syncs},
+    {"PUT", "v0/synchronizations", v0_put_sync},
+    {"DELETE", "v0/synchronizations/{id}", v0_delete_sync},
+    {"PUT", "v0/synchronizations/{id}/events/{eventId}", v0_put_event},
+    {"GET", "v0/synchronizations/{id}/events", v0_sync_events},
+    {"GET", "v0/users/{username}/events", v0_user_events},
+    {"GET", "v0/users/{username}/calendar.ics", v0_user_calendar},
 };
 
 Response dispatch(Context &ctx, const Request &req) {
@@ -100,6 +44,14 @@ Response dispatch(Context &ctx, const Request &req) {
     return error(404, "no API resource at this path");
 }
 
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char &c : out)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
 } // namespace
 
 Response handle(Context &ctx, const Request &req) {
@@ -114,6 +66,72 @@ Response handle(Context &ctx, const Request &req) {
         ctx.log = "out of memory";
         return error(500, "out of memory");
     }
+}
+
+// ---------------------------------------------------------------- helpers
+
+Response json_response(int status, const json_t *body) {
+    Response r;
+    r.status = status;
+    r.content_type = json_type;
+    r.body = dump(body);
+    return r;
+}
+
+bool username_param(std::string_view raw, std::string &name, Response &bad) {
+    if (auto e = percent_decode(raw, false, name)) {
+        bad = error(400, "invalid username: " + describe(*e));
+        return false;
+    }
+    if (auto problem = username_problem(name)) {
+        bad = error(400, "invalid username: " + *problem);
+        return false;
+    }
+    return true;
+}
+
+bool media_type_is(std::string_view content_type, std::string_view type) {
+    std::string_view media = content_type.substr(0, content_type.find(';'));
+    while (!media.empty() && (media.back() == ' ' || media.back() == '\t'))
+        media.remove_suffix(1);
+    return lower(media) == type;
+}
+
+bool body_form(const Request &req, Form &form, Response &bad) {
+    bool absent = req.content_type.empty() && req.body.empty();
+    if (!absent && !media_type_is(req.content_type, "application/x-www-form-urlencoded")) {
+        bad = error(415, "the body must be application/x-www-form-urlencoded");
+        return false;
+    }
+    if (auto e = parse_form(req.body, form)) {
+        bad = error(400, *e);
+        return false;
+    }
+    return true;
+}
+
+bool query_form(const Request &req, Form &form, Response &bad) {
+    if (auto e = parse_form(req.query, form)) {
+        bad = error(400, "query string: " + *e);
+        return false;
+    }
+    return true;
+}
+
+bool single(const Form &form, std::string_view name, bool required, std::string_view where,
+            const std::string *&value, Response &bad) {
+    size_t n = form.count(name);
+    value = form.first(name);
+    if (n > 1) {
+        bad = error(400, std::string(where) + " " + std::string(name) + " is given " +
+                             std::to_string(n) + " times; give it once");
+        return false;
+    }
+    if (n == 0 && required) {
+        bad = error(400, "missing " + std::string(where) + " " + std::string(name));
+        return false;
+    }
+    return true;
 }
 
 } // namespace mtt

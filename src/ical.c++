@@ -1,0 +1,124 @@
+#include "ical.h++"
+
+#include "rfc3339.h++"
+
+namespace mtt {
+
+namespace {
+
+constexpr size_t fold_width = 75; // octets per physical line, CRLF excluded
+
+bool is_continuation(char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+bool is_control(char c) {
+    auto b = static_cast<unsigned char>(c);
+    return b < 0x20 || b == 0x7F;
+}
+
+// Appends the decimal `v` (>= 0), zero-padded to `width` digits.
+void append_padded(std::string &out, int64_t v, int width) {
+    std::string digits = std::to_string(v);
+    for (int n = static_cast<int>(digits.size()); n < width; ++n)
+        out += '0';
+    out += digits;
+}
+
+// A property whose value needs no escaping.
+void property(std::string &out, std::string_view name, std::string_view value) {
+    std::string line;
+    line.reserve(name.size() + 1 + value.size());
+    line.append(name).append(":").append(value);
+    ical_fold(out, line);
+}
+
+// A property with a TEXT value.
+void text_property(std::string &out, std::string_view name, std::string_view text) {
+    std::string line;
+    line.reserve(name.size() + 1 + text.size() + text.size() / 8);
+    line.append(name).append(":");
+    ical_escape(line, text);
+    ical_fold(out, line);
+}
+
+void optional_text_property(std::string &out, std::string_view name, std::string_view text) {
+    if (!text.empty())
+        text_property(out, name, text);
+}
+
+} // namespace
+
+std::string ical_datetime(int64_t t) {
+    CivilTime c = civil_from_unix(t);
+    std::string s;
+    if (c.year < 0)
+        s += '-';
+    append_padded(s, c.year < 0 ? -c.year : c.year, 4);
+    append_padded(s, c.month, 2);
+    append_padded(s, c.day, 2);
+    s += 'T';
+    append_padded(s, c.hour, 2);
+    append_padded(s, c.minute, 2);
+    append_padded(s, c.second, 2);
+    s += 'Z';
+    return s;
+}
+
+void ical_escape(std::string &out, std::string_view text) {
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '\\' || c == ';' || c == ',') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n' || c == '\r') {
+            out += "\\n";
+            if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')
+                ++i;
+        } else if (c == '\t' || !is_control(c)) {
+            out += c;
+        }
+    }
+}
+
+void ical_fold(std::string &out, std::string_view line) {
+    size_t room = fold_width;
+    while (line.size() > room) {
+        size_t cut = room;
+        while (cut > 0 && is_continuation(line[cut]))
+            --cut;
+        if (cut == 0)
+            cut = room;
+        out.append(line.substr(0, cut));
+        out += "\r\n ";
+        line.remove_prefix(cut);
+        room = fold_width - 1;
+    }
+    out.append(line);
+    out += "\r\n";
+}
+
+void ical_begin(std::string &out, std::string_view prodid) {
+    property(out, "BEGIN", "VCALENDAR");
+    property(out, "VERSION", "2.0");
+    text_property(out, "PRODID", prodid);
+    property(out, "CALSCALE", "GREGORIAN");
+}
+
+void ical_event(std::string &out, const IcalEvent &event, int64_t dtstamp) {
+    property(out, "BEGIN", "VEVENT");
+    text_property(out, "UID", event.uid);
+    property(out, "DTSTAMP", ical_datetime(dtstamp));
+    property(out, "DTSTART", ical_datetime(event.start));
+    property(out, "DTEND", ical_datetime(event.end));
+    optional_text_property(out, "SUMMARY", event.summary);
+    optional_text_property(out, "LOCATION", event.location);
+    optional_text_property(out, "DESCRIPTION", event.description);
+    property(out, "END", "VEVENT");
+}
+
+void ical_end(std::string &out) {
+    property(out, "END", "VCALENDAR");
+}
+
+} // namespace mtt

@@ -1,0 +1,25 @@
+// Field rules shared by the APIs.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mtt {
+
+// Why `address` is not a mailbox address (local@domain.tld, ASCII, at most
+// 254 bytes), or nothing when it is one.
+std::optional<std::string> address_problem(std::string_view address);
+
+// Why `s` is not a short name token (1 to `max` letters, digits, '-', '_',
+// '.'), or nothing. `what` names the value in the message.
+std::optional<std::string> token_problem(std::string_view what, std::string_view s, size_t max);
+
+// Why free text is refused (too long, not UTF-8, a NUL byte), or nothing.
+// Newlines and tabs are allowed; `what` names the field.
+std::optional<std::string> text_problem(std::string_view what, std::string_view s, size_t max);
+
+// A positive decimal integer below 2^63 without sign or leading zeros.
+std::optional<uint64_t> parse_positive_id(std::string_view s);
+
+} // namespace mtt
