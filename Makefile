@@ -69,22 +69,28 @@ $(MODULE): $(BUILD)/nginx/Makefile ngx_mytimetable_module.c++ $(SRCS) $(HDRS)
 # ---------------------------------------------------------------- unit tests
 $(BUILD)/obj/%.o: src/%.c++ $(HDRS)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -Isrc -c -o $@ $<
+	@echo "  CXX   $<"
+	@$(CXX) $(CXXFLAGS) -Isrc -c -o $@ $<
 
 $(BUILD)/libmytimetable.a: $(OBJS)
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/unit/%: t/unit/%.c++ $(BUILD)/libmytimetable.a t/unit/unit.h++
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -Isrc -It/unit -o $@ $< $(BUILD)/libmytimetable.a $(LIBS) $(CHECK_LIBS)
+	@echo "  LINK  $@"
+	@$(CXX) $(CXXFLAGS) -Isrc -It/unit -o $@ $< $(BUILD)/libmytimetable.a $(LIBS) $(CHECK_LIBS)
 
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do CK_TMPDIR=$(CURDIR)/$(BUILD)/unit $$t || fail=1; done; exit $$fail
 
 # ---------------------------------------------------------------- Test::Nginx
+TEST_NGINX_SLEEP ?= 0.005
+export TEST_NGINX_SLEEP
+
 t: $(MODULE)
 	TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) \
-		$(if $(SANITIZE),TEST_NGINX_SANITIZE=1,) t/prove t/*.t
+		$(if $(SANITIZE),TEST_NGINX_LD_PRELOAD=$$($(CXX) -print-file-name=libasan.so),) \
+		t/prove t/*.t
 
 test: deps
 	$(MAKE) module

@@ -25,6 +25,18 @@ const std::vector<Route<Handler>> routes = {
     {"GET", "v0/synchronizations/{id}/events", v0_sync_events},
     {"GET", "v0/users/{username}/events", v0_user_events},
     {"GET", "v0/users/{username}/calendar.ics", v0_user_calendar},
+    // 3. the user directory resource
+    {"GET", "users", dir_list_users},
+    {"POST", "users", dir_create_user},
+    {"GET", "user/{id}", dir_get_user},
+    {"PUT", "user/{id}", dir_update_user},
+    {"DELETE", "user/{id}", dir_delete_user},
+    {"PUT", "user/{id}/password", dir_set_password},
+    {"GET", "user/{id}/groups", dir_user_groups},
+    {"GET", "user/{id}/permissions/global", dir_empty_list},
+    {"GET", "user/{id}/permissions/projects", dir_empty_list},
+    {"GET", "user/{id}/notifications", dir_empty_list},
+    {"GET", "user/{id}/mailmessages", dir_empty_list},
 };
 
 Response dispatch(Context &ctx, const Request &req) {

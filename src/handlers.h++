@@ -26,6 +26,16 @@ Response v0_delete_sync(Context &, const Request &, const Params &);
 Response v0_put_event(Context &, const Request &, const Params &);
 Response v0_sync_events(Context &, const Request &, const Params &);
 
+// the user directory resource (directory.c++)
+Response dir_list_users(Context &, const Request &, const Params &);
+Response dir_create_user(Context &, const Request &, const Params &);
+Response dir_get_user(Context &, const Request &, const Params &);
+Response dir_update_user(Context &, const Request &, const Params &);
+Response dir_delete_user(Context &, const Request &, const Params &);
+Response dir_set_password(Context &, const Request &, const Params &);
+Response dir_user_groups(Context &, const Request &, const Params &);
+Response dir_empty_list(Context &, const Request &, const Params &);
+
 // ---------------------------------------------------------------- helpers
 
 Response json_response(int status, const json_t *body);

@@ -1,6 +1,15 @@
 # Provisioning API v0: users (contract section 1, first table).
 use Test::Nginx::Socket 'no_plan';
 
+# Each block gets a fresh store under the html directory, which Test::Nginx
+# empties before every block.
+$ENV{TEST_NGINX_HTML_DIR} ||= html_dir();
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value("http_config",
+        "mytimetable_store \$TEST_NGINX_HTML_DIR/store;\n" . ($block->http_config // ""));
+});
+
 no_shuffle();
 run_tests();
 
@@ -152,7 +161,7 @@ PUT /api/v0/users/ali%0Ace
 
 
 
-=== TEST 10: a username with a NUL byte is refused
+=== TEST 10: nginx itself refuses a path with an encoded NUL byte, before the module
 --- config
     location /api/ {
         mytimetable;
@@ -160,12 +169,11 @@ PUT /api/v0/users/ali%0Ace
 --- request
 DELETE /api/v0/users/ali%00ce
 --- error_code: 400
---- response_body chomp
-{"error":"bad_request","message":"invalid username: it contains a NUL byte at byte 3"}
+--- response_body_like: 400 Bad Request
 
 
 
-=== TEST 11: a broken percent escape is refused
+=== TEST 11: nginx itself refuses a path with a broken percent escape, before the module
 --- config
     location /api/ {
         mytimetable;
@@ -173,8 +181,7 @@ DELETE /api/v0/users/ali%00ce
 --- request
 PUT /api/v0/users/ali%zzce
 --- error_code: 400
---- response_body chomp
-{"error":"bad_request","message":"invalid username: the '%' at byte 3 is not followed by two hex digits"}
+--- response_body_like: 400 Bad Request
 
 
 

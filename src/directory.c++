@@ -1,0 +1,440 @@
+// The user directory resource: /users and /user/{id}, with OData queries.
+#include "handlers.h++"
+
+#include "json.h++"
+#include "odata.h++"
+#include "rfc3339.h++"
+#include "text.h++"
+#include "users.h++"
+#include "validate.h++"
+
+#include <sodium.h>
+
+#include <algorithm>
+
+namespace mtt {
+
+namespace {
+
+// The filterable fields, in the seed's order. Row::get indexes by position.
+enum FieldIndex { F_Id, F_UserName, F_Email, F_FirstName, F_LastName, F_Phone, F_LastLogIn,
+                  F_Enabled, F_IsExternal };
+
+const odata::Schema schema = {
+    {"Id", odata::Type::String},          {"UserName", odata::Type::String},
+    {"Email", odata::Type::String},       {"FirstName", odata::Type::String},
+    {"LastName", odata::Type::String},    {"Phone", odata::Type::String},
+    {"LastLogIn", odata::Type::DateTime}, {"Enabled", odata::Type::Boolean},
+    {"IsExternal", odata::Type::Boolean},
+};
+
+constexpr size_t max_name_bytes = 256;
+constexpr size_t min_password_chars = 8;
+constexpr size_t max_password_bytes = 1024;
+
+// Argon2id at OWASP's recommended minimum (19 MiB, 2 passes): about 25 ms of
+// one worker per password written.
+constexpr unsigned long long pwhash_ops = 2;
+constexpr size_t pwhash_mem = 19 * 1024 * 1024;
+
+class UserRow : public odata::Row {
+  public:
+    explicit UserRow(const User &u) : u_(u), id_(format_guid(u.id)) {}
+    odata::Value get(size_t field) const override {
+        switch (field) {
+        case F_Id: return odata::Value::of_string(id_);
+        case F_UserName: return odata::Value::of_string(u_.username);
+        case F_Email: return optional(u_.email);
+        case F_FirstName: return optional(u_.first_name);
+        case F_LastName: return optional(u_.last_name);
+        case F_Phone: return optional(u_.phone);
+        case F_LastLogIn:
+            return u_.last_login ? odata::Value::of_unix_seconds(*u_.last_login)
+                                 : odata::Value::null();
+        case F_Enabled: return odata::Value::of_bool(u_.enabled);
+        case F_IsExternal: return odata::Value::of_bool(u_.external);
+        }
+        return odata::Value::null();
+    }
+
+  private:
+    static odata::Value optional(const std::optional<std::string> &s) {
+        return s ? odata::Value::of_string(*s) : odata::Value::null();
+    }
+    const User &u_;
+    std::string id_;
+};
+
+json_t *optional_str(const std::optional<std::string> &s) {
+    return s ? json_str(*s) : json_null();
+}
+
+json_t *link(const std::string &href, const char *rel, const char *title = nullptr) {
+    json_t *l = json_object();
+    if (title)
+        json_object_set_new(l, "Title", json_string(title));
+    json_object_set_new(l, "Href", json_str(href));
+    json_object_set_new(l, "Rel", json_string(rel));
+    return l;
+}
+
+std::string self_url(const Request &req, const User &u) {
+    return req.base_url + "user/" + format_guid(u.id);
+}
+
+// A user as the seed shows it: exactly these fields, in this order.
+json_t *user_json(const Request &req, const User &u) {
+    std::string self = self_url(req, u);
+    json_t *o = json_object();
+    json_object_set_new(o, "Id", json_str(format_guid(u.id)));
+    json_object_set_new(o, "UserName", json_str(u.username));
+    json_object_set_new(o, "Email", optional_str(u.email));
+    json_object_set_new(o, "FirstName", optional_str(u.first_name));
+    json_object_set_new(o, "LastName", optional_str(u.last_name));
+    json_object_set_new(o, "Phone", optional_str(u.phone));
+    json_object_set_new(o, "LastLogIn",
+                        u.last_login ? json_str(format_rfc3339(*u.last_login)) : json_null());
+    json_object_set_new(o, "Enabled", json_boolean(u.enabled));
+    json_object_set_new(o, "IsExternal", json_boolean(u.external));
+    json_object_set_new(o, "Self", json_str(self));
+    json_t *links = json_array();
+    json_array_append_new(links, link(self + "/password", "ChangePassword"));
+    json_array_append_new(links, link(self + "/permissions/global", "GlobalPermissions"));
+    json_array_append_new(links, link(self + "/groups", "Groups", "Group Memberships"));
+    json_array_append_new(links, link(self + "/notifications", "Notifications"));
+    json_array_append_new(links, link(self + "/permissions/projects", "ProjectPermissions"));
+    json_array_append_new(links, link(self + "/mailmessages", "MailMessages"));
+    json_object_set_new(o, "Links", links);
+    return o;
+}
+
+Response user_response(int status, const Request &req, const User &u) {
+    Json body(user_json(req, u));
+    return json_response(status, body.get());
+}
+
+Response no_such_user(std::string_view raw_id) {
+    return error(404, "no user with Id \"" + std::string(raw_id) + "\"");
+}
+
+// The user named by a {id} path segment; nothing (and a 404 in `bad`) when
+// it is not a GUID or not a user.
+std::optional<User> user_param(const Txn &txn, std::string_view raw, Response &bad) {
+    std::optional<User> u;
+    if (auto id = parse_guid(raw))
+        u = find_user(txn, *id);
+    if (!u)
+        bad = no_such_user(raw);
+    return u;
+}
+
+// The JSON object of a request body; 415 unless application/json, 400 when
+// it does not parse or is not an object.
+bool body_object(const Request &req, Json &out, Response &bad) {
+    if (!media_type_is(req.content_type, "application/json")) {
+        bad = error(415, "the body must be application/json");
+        return false;
+    }
+    json_error_t err;
+    out.reset(json_loadb(req.body.data(), req.body.size(), JSON_REJECT_DUPLICATES, &err));
+    if (!out) {
+        bad = error(400, "the body is not valid JSON: " + std::string(err.text) + " (line " +
+                             std::to_string(err.line) + ", column " +
+                             std::to_string(err.column) + ")");
+        return false;
+    }
+    if (!json_is_object(out.get())) {
+        bad = error(400, "the body must be a JSON object");
+        return false;
+    }
+    return true;
+}
+
+bool hash_password(const std::string &password, std::string &hash, Response &bad) {
+    if (password.size() > max_password_bytes) {
+        bad = error(400, "invalid Password: longer than " + std::to_string(max_password_bytes) +
+                             " bytes");
+        return false;
+    }
+    if (utf8_length(password) < min_password_chars || password.find('\0') != std::string::npos) {
+        bad = error(400, "invalid Password: use at least " + std::to_string(min_password_chars) +
+                             " characters and no NUL byte");
+        return false;
+    }
+    char out[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(out, password.data(), password.size(), pwhash_ops, pwhash_mem) != 0)
+        throw std::bad_alloc();
+    hash = out;
+    return true;
+}
+
+// A name field (FirstName, LastName, Phone): a string or null.
+bool name_field(const char *key, const json_t *v, std::optional<std::string> &out,
+                Response &bad) {
+    if (json_is_null(v)) {
+        out.reset();
+        return true;
+    }
+    if (!json_is_string(v)) {
+        bad = error(400, std::string(key) + " must be a string or null");
+        return false;
+    }
+    std::string_view s(json_string_value(v), json_string_length(v));
+    auto problem = text_problem(key, s, max_name_bytes);
+    if (!problem && has_control(s))
+        problem = std::string(key) + " contains a control character";
+    if (problem) {
+        bad = error(400, "invalid " + std::string(key) + ": " + *problem);
+        return false;
+    }
+    out = std::string(s);
+    return true;
+}
+
+bool bool_field(const char *key, const json_t *v, bool &out, Response &bad) {
+    if (!json_is_boolean(v)) {
+        bad = error(400, std::string(key) + " must be true or false");
+        return false;
+    }
+    out = json_is_true(v);
+    return true;
+}
+
+// Applies the writable fields present in `body` to `u`. Read-only fields (Id,
+// LastLogIn, Self, Links) are ignored, so a GET's answer can be sent back;
+// any other field is refused. When `creating`, UserName and Email must be
+// there.
+bool apply_fields(const json_t *body, User &u, bool creating, Response &bad) {
+    const char *key;
+    const json_t *v;
+    std::optional<std::string> password;
+    json_object_foreach(const_cast<json_t *>(body), key, v) {
+        std::string_view k(key);
+        if (k == "Id" || k == "LastLogIn" || k == "Self" || k == "Links")
+            continue;
+        if (k == "UserName" || k == "Email" || k == "Password") {
+            if (!json_is_string(v)) {
+                bad = error(400, std::string(key) + " must be a string");
+                return false;
+            }
+            std::string s(json_string_value(v), json_string_length(v));
+            if (k == "UserName") {
+                if (auto problem = username_problem(s)) {
+                    bad = error(400, "invalid UserName: " + *problem);
+                    return false;
+                }
+                u.username = s;
+            } else if (k == "Email") {
+                if (auto problem = address_problem(s)) {
+                    bad = error(400, "invalid Email: " + *problem);
+                    return false;
+                }
+                u.email = s;
+            } else {
+                password = s;
+            }
+        } else if (k == "FirstName" || k == "LastName" || k == "Phone") {
+            auto &field = k == "FirstName" ? u.first_name : k == "LastName" ? u.last_name : u.phone;
+            if (!name_field(key, v, field, bad))
+                return false;
+        } else if (k == "Enabled" || k == "IsExternal") {
+            if (!bool_field(key, v, k == "Enabled" ? u.enabled : u.external, bad))
+                return false;
+        } else {
+            bad = error(400, "unknown field \"" + std::string(k.substr(0, 64)) + "\"");
+            return false;
+        }
+    }
+    if (creating && u.username.empty()) {
+        bad = error(400, "missing field UserName");
+        return false;
+    }
+    if (creating && !u.email) {
+        bad = error(400, "missing field Email");
+        return false;
+    }
+    return !password || hash_password(*password, u.password_hash, bad);
+}
+
+Response username_taken(std::string_view name) {
+    return error(409, "the UserName \"" + std::string(name) + "\" is taken");
+}
+
+// Appends the users of `q` to `items` (already skipped and cut to $top);
+// returns how many matched in all.
+uint64_t query_users(const Txn &txn, const odata::Query &q, const Request &req,
+                     json_t *items) {
+    std::vector<User> matches;
+    auto keep = [&](User &&u) {
+        if (!q.filter || q.filter->matches(UserRow(u)))
+            matches.push_back(std::move(u));
+    };
+    std::optional<std::string_view> by_name, by_id;
+    if (q.filter) {
+        by_name = odata::equality_literal(*q.filter, F_UserName);
+        by_id = odata::equality_literal(*q.filter, F_Id);
+    }
+    if (by_name || by_id) {
+        std::optional<User> u;
+        if (by_name)
+            u = find_user_by_name(txn, *by_name);
+        else if (auto raw = parse_guid(*by_id))
+            u = find_user(txn, *raw);
+        if (u)
+            keep(std::move(*u));
+    } else {
+        Cursor c(txn, txn.tables().users_by_name);
+        for (bool ok = c.first(); ok; ok = c.next()) {
+            auto u = find_user(txn, c.value());
+            if (!u)
+                throw StoreError("the username index names a missing user", MDB_CORRUPTED);
+            keep(std::move(*u));
+        }
+    }
+    if (!q.orderby.empty())
+        std::stable_sort(matches.begin(), matches.end(), [&](const User &a, const User &b) {
+            return odata::compare_rows(UserRow(a), UserRow(b), q.orderby) < 0;
+        });
+    uint64_t end = matches.size();
+    if (q.top)
+        end = std::min<uint64_t>(end, q.skip + *q.top);
+    for (uint64_t i = q.skip; i < end; ++i)
+        json_array_append_new(items, user_json(req, matches[i]));
+    return matches.size();
+}
+
+} // namespace
+
+// ---------------------------------------------------------------- handlers
+
+Response dir_list_users(Context &ctx, const Request &req, const Params &) {
+    auto parsed = odata::parse_query(req.query, schema);
+    if (auto *e = std::get_if<odata::Error>(&parsed))
+        return error(400, e->message);
+    const odata::Query &q = std::get<odata::Query>(parsed);
+    Txn txn(ctx.env, Txn::Read);
+    Json items(json_array());
+    uint64_t total = query_users(txn, q, req, items.get());
+    if (!q.inline_count)
+        return json_response(200, items.get());
+    Json body(json_object());
+    json_object_set_new(body.get(), "Skip", json_integer(static_cast<json_int_t>(q.skip)));
+    json_object_set_new(body.get(), "Top",
+                        q.top ? json_integer(static_cast<json_int_t>(*q.top)) : json_null());
+    json_object_set_new(body.get(), "Total", json_integer(static_cast<json_int_t>(total)));
+    json_object_set(body.get(), "Items", items.get());
+    return json_response(200, body.get());
+}
+
+Response dir_create_user(Context &ctx, const Request &req, const Params &) {
+    Json body;
+    Response bad;
+    if (!body_object(req, body, bad))
+        return bad;
+    User u;
+    if (!apply_fields(body.get(), u, true, bad))
+        return bad;
+    Txn txn(ctx.env, Txn::Write);
+    if (find_user_by_name(txn, u.username))
+        return username_taken(u.username);
+    u.id = new_user_id();
+    put_user(txn, u, nullptr);
+    txn.commit();
+    Json list(json_array());
+    json_array_append_new(list.get(), user_json(req, u));
+    Response r = json_response(201, list.get());
+    r.headers.push_back({"Location", self_url(req, u)});
+    return r;
+}
+
+Response dir_get_user(Context &ctx, const Request &req, const Params &p) {
+    Txn txn(ctx.env, Txn::Read);
+    Response bad;
+    auto u = user_param(txn, p[0], bad);
+    return u ? user_response(200, req, *u) : bad;
+}
+
+Response dir_update_user(Context &ctx, const Request &req, const Params &p) {
+    Json body;
+    Response bad;
+    if (!body_object(req, body, bad))
+        return bad;
+    Txn txn(ctx.env, Txn::Write);
+    auto old = user_param(txn, p[0], bad);
+    if (!old)
+        return bad;
+    User u = *old;
+    if (!apply_fields(body.get(), u, false, bad))
+        return bad;
+    if (u.username != old->username && find_user_by_name(txn, u.username))
+        return username_taken(u.username);
+    put_user(txn, u, &*old);
+    txn.commit();
+    return user_response(200, req, u);
+}
+
+Response dir_delete_user(Context &ctx, const Request &req, const Params &p) {
+    Txn txn(ctx.env, Txn::Write);
+    Response bad;
+    auto u = user_param(txn, p[0], bad);
+    if (!u)
+        return bad;
+    delete_user(txn, *u);
+    txn.commit();
+    return user_response(200, req, *u);
+}
+
+Response dir_set_password(Context &ctx, const Request &req, const Params &p) {
+    Json body;
+    Response bad;
+    if (!body_object(req, body, bad))
+        return bad;
+    const json_t *password = json_object_get(body.get(), "Password");
+    if (!password)
+        return error(400, "missing field Password");
+    if (!json_is_string(password))
+        return error(400, "Password must be a string");
+    if (json_object_size(body.get()) != 1)
+        return error(400, "the body must hold only the field Password");
+    std::string hash;
+    if (!hash_password(std::string(json_string_value(password), json_string_length(password)),
+                       hash, bad))
+        return bad;
+    Txn txn(ctx.env, Txn::Write);
+    auto u = user_param(txn, p[0], bad);
+    if (!u)
+        return bad;
+    User changed = *u;
+    changed.password_hash = hash;
+    put_user(txn, changed, &*u);
+    txn.commit();
+    return no_content();
+}
+
+Response dir_user_groups(Context &ctx, const Request &, const Params &p) {
+    Txn txn(ctx.env, Txn::Read);
+    Response bad;
+    auto u = user_param(txn, p[0], bad);
+    if (!u)
+        return bad;
+    Json groups(json_array());
+    for (const auto &role : u->roles) {
+        json_t *g = json_object();
+        json_object_set_new(g, "Name", json_str(role));
+        json_array_append_new(groups.get(), g);
+    }
+    return json_response(200, groups.get());
+}
+
+// GlobalPermissions, ProjectPermissions, Notifications, MailMessages: the
+// module keeps none of these, so each is an empty list of a known user.
+Response dir_empty_list(Context &ctx, const Request &, const Params &p) {
+    Txn txn(ctx.env, Txn::Read);
+    Response bad;
+    if (!user_param(txn, p[0], bad))
+        return bad;
+    Json empty(json_array());
+    return json_response(200, empty.get());
+}
+
+} // namespace mtt

@@ -1,0 +1,160 @@
+package MyTimetable::Server;
+
+# A private nginx with the module loaded, for the tests that need more than
+# one request/response pair per block can express: several workers at once,
+# restarts and kills, values carried from one answer into the next request.
+# It uses the same environment as Test::Nginx: TEST_NGINX_BINARY and
+# TEST_NGINX_LOAD_MODULES (and TEST_NGINX_LD_PRELOAD for sanitizer builds).
+
+use strict;
+use warnings;
+
+use File::Temp qw(tempdir);
+use HTTP::Tiny;
+use IO::Socket::INET;
+use JSON::PP;
+use POSIX qw(:sys_wait_h);
+use Time::HiRes qw(sleep time);
+
+sub module_path { return $ENV{TEST_NGINX_LOAD_MODULES} }
+
+# new(workers => 2, http_config => "...", location_config => "...", store => DIR)
+sub new {
+    my ($class, %opt) = @_;
+    my $self = bless {
+        workers         => $opt{workers} // 2,
+        http_config     => $opt{http_config} // '',
+        location_config => $opt{location_config} // '',
+        prefix          => tempdir('mtt-server-XXXXXX', TMPDIR => 1, CLEANUP => 1),
+        binary          => $ENV{TEST_NGINX_BINARY} // 'nginx',
+    }, $class;
+    chmod 0755, $self->{prefix};    # the workers (user nobody) reach the store below it
+    $self->{store} = $opt{store} // "$self->{prefix}/store";
+    $self->{port} = free_port();
+    mkdir "$self->{prefix}/$_" for qw(conf logs);
+    $self->{http} = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
+    return $self;
+}
+
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)
+        or die "no free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+sub store { $_[0]{store} }
+sub port  { $_[0]{port} }
+sub error_log { my $self = shift; local $/; open my $f, '<', "$self->{prefix}/logs/error.log" or return ''; <$f> }
+
+sub write_config {
+    my $self = shift;
+    my $module = module_path();
+    open my $f, '>', "$self->{prefix}/conf/nginx.conf" or die $!;
+    print $f <<"CONF";
+load_module $module;
+worker_processes $self->{workers};
+error_log logs/error.log notice;
+pid logs/nginx.pid;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    mytimetable_store $self->{store};
+    $self->{http_config}
+    server {
+        listen 127.0.0.1:$self->{port} reuseport;
+        location /api/ {
+            mytimetable;
+            $self->{location_config}
+        }
+    }
+}
+CONF
+    close $f;
+}
+
+sub start {
+    my $self = shift;
+    $self->write_config;
+    local $ENV{LD_PRELOAD} = $ENV{TEST_NGINX_LD_PRELOAD} if $ENV{TEST_NGINX_LD_PRELOAD};
+    system($self->{binary}, '-p', "$self->{prefix}/", '-c', 'conf/nginx.conf') == 0
+        or die "nginx did not start:\n" . $self->error_log;
+    my $deadline = time + 10;
+    while (time < $deadline) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port});
+        return $self if $s && $self->master_pid;
+        sleep 0.05;
+    }
+    die "nginx did not listen on $self->{port}:\n" . $self->error_log;
+}
+
+sub master_pid {
+    my $self = shift;
+    open my $f, '<', "$self->{prefix}/logs/nginx.pid" or return;
+    my $pid = <$f>;
+    chomp $pid if defined $pid;
+    return $pid;
+}
+
+sub worker_pids {
+    my $self = shift;
+    my $master = $self->master_pid or return ();
+    my @pids = split ' ', `pgrep -P $master`;
+    return @pids;
+}
+
+sub wait_gone {
+    my ($pid, $seconds) = @_;
+    my $deadline = time + $seconds;
+    while (time < $deadline) {
+        return 1 unless kill 0, $pid;
+        sleep 0.02;
+    }
+    return 0;
+}
+
+# Graceful stop (SIGQUIT), then SIGKILL if it hangs.
+sub stop {
+    my $self = shift;
+    my $pid = $self->master_pid or return;
+    kill 'QUIT', $pid;
+    wait_gone($pid, 10) or kill 'KILL', $pid;
+    unlink "$self->{prefix}/logs/nginx.pid";
+}
+
+# SIGKILL the master and every worker at once: a crash.
+sub crash {
+    my $self = shift;
+    my $pid = $self->master_pid or return;
+    my @workers = $self->worker_pids;
+    kill 'KILL', $pid, @workers;
+    wait_gone($_, 10) for $pid, @workers;
+    unlink "$self->{prefix}/logs/nginx.pid";
+}
+
+sub reload {
+    my $self = shift;
+    $self->write_config;
+    kill 'HUP', $self->master_pid;
+    sleep 0.5;
+}
+
+sub url { my ($self, $path) = @_; return "http://127.0.0.1:$self->{port}/api/$path" }
+
+# request(METHOD, PATH, [BODY], [CONTENT_TYPE]) -> HTTP::Tiny response
+sub request {
+    my ($self, $method, $path, $body, $type) = @_;
+    my %opt;
+    if (defined $body) {
+        $opt{content} = $body;
+        $opt{headers} = { 'Content-Type' => $type // 'application/x-www-form-urlencoded' };
+    }
+    return $self->{http}->request($method, $self->url($path), \%opt);
+}
+
+sub json { my ($self, $res) = @_; return JSON::PP->new->utf8->decode($res->{content}) }
+
+sub DESTROY { my $self = shift; $self->stop if $self->{prefix} && -d $self->{prefix} }
+
+1;
