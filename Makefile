@@ -32,7 +32,7 @@ DEB_PACKAGES := nginx nginx-dev build-essential pkg-config libjansson-dev liblmd
 	libsodium-dev check curl libtest-base-perl libtest-longstring-perl libtext-diff-perl \
 	liblist-moreutils-perl libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl
 
-.PHONY: all module deps run test unit t clean
+.PHONY: all module deps run test unit t torture clean
 
 all: module
 
@@ -95,7 +95,17 @@ t: $(MODULE)
 test: deps
 	$(MAKE) module
 	$(MAKE) unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) t
+
+# the crash test at full length (make test runs it with 3 rounds)
+torture: deps module
+	MTT_CRASH_ROUNDS=20 TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) \
+		t/prove t/030-crash.t
+
+# fuzz targets (fuzz, fuzz-smoke) and benchmarks (bench)
+include t/fuzz/fuzz.mk
+include bench/bench.mk
 
 run: deps module
 	@mkdir -p $(BUILD)/run/logs

@@ -17,6 +17,12 @@ const std::vector<Route<Handler>> routes = {
     {"GET", "v0/users", v0_list_users},
     {"PUT", "v0/users/{username}", v0_put_user},
     {"DELETE", "v0/users/{username}", v0_delete_user},
+    // 1. users, later MyTimetable versions
+    {"GET", "v0/users/{username}", v0_get_user},
+    {"POST", "v0/users", v0_create_user},
+    {"GET", "v0/users/{username}/synchronizations", v0_user_syncs},
+    {"DELETE", "v0/users/{username}/synchronizations", v0_delete_user_syncs},
+    {"DELETE", "v0/users/{username}/synchronizations/{type}", v0_delete_user_sync_type},
     // 2. synchronizations and the event ledger
     {"GET", "v0/synchronizations", v0_list_syncs},
     {"PUT", "v0/synchronizations", v0_put_sync},

@@ -18,6 +18,11 @@ Response v0_put_user(Context &, const Request &, const Params &);
 Response v0_delete_user(Context &, const Request &, const Params &);
 Response v0_user_events(Context &, const Request &, const Params &);
 Response v0_user_calendar(Context &, const Request &, const Params &);
+Response v0_get_user(Context &, const Request &, const Params &);
+Response v0_create_user(Context &, const Request &, const Params &);
+Response v0_user_syncs(Context &, const Request &, const Params &);
+Response v0_delete_user_syncs(Context &, const Request &, const Params &);
+Response v0_delete_user_sync_type(Context &, const Request &, const Params &);
 
 // v0 synchronizations and their events (v0.c++)
 Response v0_list_syncs(Context &, const Request &, const Params &);

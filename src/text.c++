@@ -114,6 +114,25 @@ std::optional<DecodeError> percent_decode(std::string_view in, bool plus_is_spac
     return std::nullopt;
 }
 
+std::string percent_encode(std::string_view in) {
+    static const char digits[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(in.size());
+    for (char ch : in) {
+        auto c = static_cast<unsigned char>(ch);
+        bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                          (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+        if (unreserved) {
+            out.push_back(ch);
+        } else {
+            out.push_back('%');
+            out.push_back(digits[c >> 4]);
+            out.push_back(digits[c & 0x0F]);
+        }
+    }
+    return out;
+}
+
 std::string describe(const DecodeError &e) {
     switch (e.kind) {
     case DecodeError::BadEscape:

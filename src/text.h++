@@ -20,6 +20,10 @@ struct DecodeError {
 std::optional<DecodeError> percent_decode(std::string_view in, bool plus_is_space,
                                           std::string &out);
 
+// Percent-encodes every byte but the RFC 3986 unreserved characters, for a
+// path segment.
+std::string percent_encode(std::string_view in);
+
 // True when `s` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool valid_utf8(std::string_view s);
 

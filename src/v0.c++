@@ -156,6 +156,195 @@ bool event_from_form(const Request &req, const Settings &settings, Event &e, Res
     return true;
 }
 
+constexpr size_t max_display_name_bytes = 256;
+constexpr size_t max_profile_entries = 100;
+constexpr size_t max_attribute_value_bytes = 1024;
+constexpr size_t max_role_bytes = 64;
+
+json_t *optional_str(const std::optional<std::string> &s) {
+    return s ? json_str(*s) : json_null();
+}
+
+json_t *profile_json(const User &u) {
+    json_t *o = json_object();
+    json_object_set_new(o, "username", json_str(u.username));
+    json_object_set_new(o, "displayName", optional_str(u.display_name));
+    json_object_set_new(o, "locale", optional_str(u.locale));
+    if (u.attributes) {
+        json_t *attrs = json_array();
+        for (const auto &a : *u.attributes) {
+            json_t *values = json_array();
+            for (const auto &v : a.values)
+                json_array_append_new(values, json_str(v));
+            json_t *attr = json_object();
+            json_object_set_new(attr, "name", json_str(a.name));
+            json_object_set_new(attr, "values", values);
+            json_array_append_new(attrs, attr);
+        }
+        json_object_set_new(o, "attributes", attrs);
+    } else {
+        json_object_set_new(o, "attributes", json_null());
+    }
+    json_t *roles = json_array();
+    for (const auto &r : u.roles)
+        json_array_append_new(roles, json_str(r));
+    json_object_set_new(o, "roles", roles);
+    return o;
+}
+
+Response profile_response(int status, const User &u) {
+    Json body(profile_json(u));
+    return json_response(status, body.get());
+}
+
+// A single optional text field of a profile form: displayName.
+bool display_name_field(const Form &form, std::optional<std::string> &out, Response &bad) {
+    const std::string *v;
+    if (!single(form, "displayName", false, "form field", v, bad))
+        return false;
+    out.reset();
+    if (!v || v->empty())
+        return true;
+    auto problem = text_problem("displayName", *v, max_display_name_bytes);
+    if (!problem && has_control(*v))
+        problem = "displayName contains a control character";
+    if (problem) {
+        bad = error(400, "invalid displayName: " + *problem);
+        return false;
+    }
+    out = *v;
+    return true;
+}
+
+bool locale_field(const Form &form, std::optional<std::string> &out, Response &bad) {
+    const std::string *v;
+    if (!single(form, "locale", false, "form field", v, bad))
+        return false;
+    out.reset();
+    if (!v || v->empty())
+        return true;
+    if (auto problem = locale_problem(*v)) {
+        bad = error(400, "invalid locale \"" + *v + "\": " + *problem);
+        return false;
+    }
+    out = *v;
+    return true;
+}
+
+// attributes=name=value, repeated; values of one name are collected in order.
+bool attributes_field(const Form &form, std::optional<std::vector<Attribute>> &out,
+                      Response &bad) {
+    auto entries = form.all("attributes");
+    out.reset();
+    if (entries.empty())
+        return true;
+    if (entries.size() > max_profile_entries) {
+        bad = error(400, "too many attributes: at most " + std::to_string(max_profile_entries));
+        return false;
+    }
+    out.emplace();
+    for (const std::string *entry : entries) {
+        size_t eq = entry->find('=');
+        if (eq == std::string::npos) {
+            bad = error(400, "invalid attributes \"" + *entry + "\": expected name=value");
+            return false;
+        }
+        std::string name = entry->substr(0, eq), value = entry->substr(eq + 1);
+        if (auto problem = token_problem("an attribute name", name, 64)) {
+            bad = error(400, "invalid attributes \"" + *entry + "\": " + *problem);
+            return false;
+        }
+        auto problem = text_problem("an attribute value", value, max_attribute_value_bytes);
+        if (!problem && has_control(value))
+            problem = "an attribute value contains a control character";
+        if (problem) {
+            bad = error(400, "invalid attributes \"" + name + "=...\": " + *problem);
+            return false;
+        }
+        auto same = std::find_if(out->begin(), out->end(),
+                                 [&](const Attribute &a) { return a.name == name; });
+        if (same == out->end())
+            out->push_back({name, {value}});
+        else
+            same->values.push_back(value);
+    }
+    return true;
+}
+
+bool roles_field(const Form &form, std::vector<std::string> &out, Response &bad) {
+    auto entries = form.all("roles");
+    out.clear();
+    if (entries.size() > max_profile_entries) {
+        bad = error(400, "too many roles: at most " + std::to_string(max_profile_entries));
+        return false;
+    }
+    for (const std::string *role : entries) {
+        if (role->empty() || role->size() > max_role_bytes || has_control(*role)) {
+            bad = error(400, "invalid roles \"" + *role + "\": use 1 to " +
+                                 std::to_string(max_role_bytes) +
+                                 " bytes without control characters");
+            return false;
+        }
+        if (std::find(out.begin(), out.end(), *role) == out.end())
+            out.push_back(*role);
+    }
+    return true;
+}
+
+// Replaces the profile of `u` with the one in `form` (absent fields clear).
+bool profile_from_form(const Form &form, User &u, Response &bad) {
+    return display_name_field(form, u.display_name, bad) && locale_field(form, u.locale, bad) &&
+           attributes_field(form, u.attributes, bad) && roles_field(form, u.roles, bad);
+}
+
+// A synchronization as GET v0/synchronizations shows it.
+json_t *sync_json(const Sync &s, std::string_view username) {
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(static_cast<json_int_t>(s.id)));
+    json_object_set_new(o, "username", json_str(username));
+    json_object_set_new(o, "type", json_str(s.type));
+    if (s.mailbox)
+        json_object_set_new(o, "description", json_str(*s.mailbox));
+    return o;
+}
+
+Response syncs_response(const Json &list) {
+    Json body(json_object());
+    json_object_set(body.get(), "synchronizations", list.get());
+    return json_response(200, body.get());
+}
+
+Response user_syncs_response(const Txn &txn, const User &u) {
+    Json list(json_array());
+    for (const Sync &s : user_syncs(txn, u.id))
+        json_array_append_new(list.get(), sync_json(s, u.username));
+    return syncs_response(list);
+}
+
+// Unlinks the user's synchronizations (of `type` only, when given).
+Response unlink_user_syncs(Context &ctx, const Request &req, std::string_view raw_user,
+                           const std::string *type) {
+    std::string name;
+    Response bad;
+    if (!username_param(raw_user, name, bad))
+        return bad;
+    auto mode = unlink_mode_param(req, bad);
+    if (!mode)
+        return bad;
+    if (type && !find_type(ctx.settings, *type))
+        return error(400, "unknown synchronization type \"" + *type +
+                              "\": use one of " + known_types(ctx.settings));
+    Txn txn(ctx.env, Txn::Write);
+    auto u = find_user_by_name(txn, name);
+    if (!u)
+        return no_user(name);
+    for (const Sync &s : user_syncs(txn, u->id))
+        if (!type || s.type == *type)
+            unlink_sync(txn, s, *mode, ctx.settings.instance_id, req.now);
+    txn.commit();
+    return no_content();
+}
+
 } // namespace
 
 // ---------------------------------------------------------------- users
@@ -171,15 +360,100 @@ Response v0_list_users(Context &ctx, const Request &, const Params &) {
     return json_response(200, body.get());
 }
 
-Response v0_put_user(Context &ctx, const Request &, const Params &p) {
+// Without a body: ensure the user exists (204). With a form body: create
+// (201) or replace (200) the user's profile.
+Response v0_put_user(Context &ctx, const Request &req, const Params &p) {
     std::string name;
     Response bad;
     if (!username_param(p[0], name, bad))
         return bad;
+    if (!req.has_body) {
+        Txn txn(ctx.env, Txn::Write);
+        if (ensure_user(txn, name))
+            txn.commit();
+        return no_content();
+    }
+    Form form;
+    if (!body_form(req, form, bad))
+        return bad;
+    if (form.count("username"))
+        return error(400, "form field username does not apply here: the username is in the path");
+    User profile;
+    if (!profile_from_form(form, profile, bad))
+        return bad;
     Txn txn(ctx.env, Txn::Write);
-    if (ensure_user(txn, name))
-        txn.commit();
-    return no_content();
+    auto old = find_user_by_name(txn, name);
+    User u = old ? *old : User{};
+    if (!old) {
+        u.id = new_user_id();
+        u.username = name;
+    }
+    u.display_name = profile.display_name;
+    u.locale = profile.locale;
+    u.attributes = profile.attributes;
+    u.roles = profile.roles;
+    put_user(txn, u, old ? &*old : nullptr);
+    txn.commit();
+    Response r = profile_response(old ? 200 : 201, u);
+    if (!old)
+        r.headers.push_back({"Location", req.base_url + "v0/users/" + percent_encode(name)});
+    return r;
+}
+
+Response v0_get_user(Context &ctx, const Request &, const Params &p) {
+    std::string name;
+    Response bad;
+    if (!username_param(p[0], name, bad))
+        return bad;
+    Txn txn(ctx.env, Txn::Read);
+    auto u = find_user_by_name(txn, name);
+    return u ? profile_response(200, *u) : no_user(name);
+}
+
+Response v0_create_user(Context &ctx, const Request &req, const Params &) {
+    Form form;
+    Response bad;
+    if (!body_form(req, form, bad))
+        return bad;
+    const std::string *name;
+    if (!single(form, "username", true, "form field", name, bad))
+        return bad;
+    if (auto problem = username_problem(*name))
+        return error(400, "invalid username: " + *problem);
+    User u;
+    if (!profile_from_form(form, u, bad))
+        return bad;
+    Txn txn(ctx.env, Txn::Write);
+    if (find_user_by_name(txn, *name))
+        return error(409, "the username \"" + *name + "\" is taken");
+    u.id = new_user_id();
+    u.username = *name;
+    put_user(txn, u, nullptr);
+    txn.commit();
+    Response r = profile_response(201, u);
+    r.headers.push_back({"Location", req.base_url + "v0/users/" + percent_encode(*name)});
+    return r;
+}
+
+Response v0_user_syncs(Context &ctx, const Request &, const Params &p) {
+    std::string name;
+    Response bad;
+    if (!username_param(p[0], name, bad))
+        return bad;
+    Txn txn(ctx.env, Txn::Read);
+    auto u = find_user_by_name(txn, name);
+    return u ? user_syncs_response(txn, *u) : no_user(name);
+}
+
+Response v0_delete_user_syncs(Context &ctx, const Request &req, const Params &p) {
+    return unlink_user_syncs(ctx, req, p[0], nullptr);
+}
+
+Response v0_delete_user_sync_type(Context &ctx, const Request &req, const Params &p) {
+    std::string type;
+    if (auto e = percent_decode(p[1], false, type))
+        return error(400, "invalid synchronization type: " + describe(*e));
+    return unlink_user_syncs(ctx, req, p[0], &type);
 }
 
 Response v0_delete_user(Context &ctx, const Request &, const Params &p) {
@@ -246,18 +520,10 @@ Response v0_list_syncs(Context &ctx, const Request &, const Params &) {
             auto u = find_user(txn, s.user_id);
             it = names.emplace(s.user_id, u ? u->username : std::string()).first;
         }
-        json_t *o = json_object();
-        json_object_set_new(o, "id", json_integer(static_cast<json_int_t>(s.id)));
-        json_object_set_new(o, "username", json_str(it->second));
-        json_object_set_new(o, "type", json_str(s.type));
-        if (s.mailbox)
-            json_object_set_new(o, "description", json_str(*s.mailbox));
-        json_array_append_new(list.get(), o);
+        json_array_append_new(list.get(), sync_json(s, it->second));
         return true;
     });
-    Json body(json_object());
-    json_object_set(body.get(), "synchronizations", list.get());
-    return json_response(200, body.get());
+    return syncs_response(list);
 }
 
 Response v0_put_sync(Context &ctx, const Request &req, const Params &) {

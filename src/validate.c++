@@ -73,6 +73,30 @@ std::optional<std::string> text_problem(std::string_view what, std::string_view 
     return std::nullopt;
 }
 
+std::optional<std::string> locale_problem(std::string_view tag) {
+    const std::string why = "expected a BCP 47 language tag such as \"en\" or \"nl-NL\"";
+    if (tag.empty() || tag.size() > 35)
+        return why;
+    size_t first = tag.find('-');
+    std::string_view language = tag.substr(0, first);
+    if (language.size() < 2 || language.size() > 8)
+        return why;
+    for (char c : language)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+            return why;
+    while (first != std::string_view::npos) {
+        size_t next = tag.find('-', first + 1);
+        std::string_view sub = tag.substr(first + 1, next - first - 1);
+        if (sub.empty() || sub.size() > 8)
+            return why;
+        for (char c : sub)
+            if (!is_alnum(c))
+                return why;
+        first = next;
+    }
+    return std::nullopt;
+}
+
 std::optional<uint64_t> parse_positive_id(std::string_view s) {
     if (s.empty() || s.size() > 19 || s[0] == '0')
         return std::nullopt;

@@ -19,6 +19,11 @@ std::optional<std::string> token_problem(std::string_view what, std::string_view
 // Newlines and tabs are allowed; `what` names the field.
 std::optional<std::string> text_problem(std::string_view what, std::string_view s, size_t max);
 
+// Why `tag` is not a BCP 47 language tag ("en", "nl-NL", "zh-Hant-TW"), or
+// nothing. A syntax check: a 2-8 letter language subtag, then subtags of
+// 1-8 letters or digits, at most 35 characters.
+std::optional<std::string> locale_problem(std::string_view tag);
+
 // A positive decimal integer below 2^63 without sign or leading zeros.
 std::optional<uint64_t> parse_positive_id(std::string_view s);
 

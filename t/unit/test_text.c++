@@ -59,6 +59,15 @@ START_TEST(control_characters) {
 }
 END_TEST
 
+START_TEST(encodes_for_a_path_segment) {
+    ck_assert_string_eq(percent_encode("mary ann/x~y.z_-"), "mary%20ann%2Fx~y.z_-");
+    ck_assert_string_eq(percent_encode("j\xC3\xBCrgen"), "j%C3%BCrgen");
+    std::string back;
+    ck_assert(!percent_decode(percent_encode("a+b%c"), false, back));
+    ck_assert_string_eq(back, "a+b%c");
+}
+END_TEST
+
 int main() {
     Suite *s = suite_create("text");
     TCase *tc = tcase_create("core");
@@ -67,6 +76,7 @@ int main() {
     tcase_add_test(tc, rejects_nul_and_invalid_utf8);
     tcase_add_test(tc, utf8_validation);
     tcase_add_test(tc, control_characters);
+    tcase_add_test(tc, encodes_for_a_path_segment);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -1,0 +1,4 @@
+# Benchmarks (see bench/README).
+.PHONY: bench
+bench:
+	@echo "no benchmarks yet"
