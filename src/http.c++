@@ -26,6 +26,8 @@ const char *error_code(int status) {
         return "unsupported_media_type";
     case 422:
         return "unprocessable_entity";
+    case 503:
+        return "service_unavailable";
     case 507:
         return "insufficient_storage";
     default:
