@@ -20,6 +20,8 @@ extern "C" {
 #include <new>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #if __cplusplus < 201703L
 #error "ngx_mytimetable needs C++17"
@@ -145,11 +147,27 @@ bool pool_str(ngx_pool_t *pool, std::string_view s, ngx_str_t &out) {
 
 // ---------------------------------------------------------------- per-process state
 
+// A write answered in the open batch: sent once the batch is on disk.
+struct Pending {
+    ngx_http_request_t *r;
+    mtt::Response response;
+};
+
 // The store and settings of this worker, built in init_process.
+//
+// Group commit (`full` durability): the writes that reach this worker in one
+// event-loop turn run as nested transactions of one batch transaction; a
+// posted event commits the batch (one synced commit) at the end of the turn
+// and only then sends their answers. A write that fails aborts only its own
+// nested transaction.
 struct Worker {
     std::unique_ptr<mtt::Env> env;
     mtt::Settings settings;
-    ngx_event_t sync_timer;
+    ngx_event_t sync_timer;   // relaxed: flush once a second
+    bool group_commit = false;
+    MDB_txn *batch = nullptr;
+    std::vector<Pending> pending;
+    ngx_event_t commit_event; // posted while a batch is open
 };
 
 Worker *worker = nullptr;
@@ -332,6 +350,8 @@ ngx_int_t init_module(ngx_cycle_t *cycle) {
     return NGX_OK;
 }
 
+void commit_batch(ngx_event_t *ev);
+
 void sync_store(ngx_event_t *ev) {
     try {
         worker->env->sync();
@@ -377,6 +397,10 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
         if (stale > 0)
             ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
                           "mytimetable: cleared %d reader slots of dead processes", stale);
+        worker->group_commit = !opts.relaxed;
+        worker->commit_event.handler = commit_batch;
+        worker->commit_event.log = cycle->log;
+        worker->commit_event.data = worker;
         if (opts.relaxed) {
             ngx_event_t *ev = &worker->sync_timer;
             ev->handler = sync_store;
@@ -397,6 +421,13 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
 void exit_process(ngx_cycle_t *cycle) {
     if (!worker)
         return;
+    if (worker->batch) {
+        int rc = mdb_txn_commit(worker->batch);
+        worker->batch = nullptr;
+        if (rc != MDB_SUCCESS)
+            ngx_log_error(NGX_LOG_ALERT, cycle->log, 0, "mytimetable: committing at exit: %s",
+                          mdb_strerror(rc));
+    }
     try {
         if (worker->env)
             worker->env->sync();
@@ -526,7 +557,10 @@ ngx_int_t send(ngx_http_request_t *r, const mtt::Response &resp) {
     return ngx_http_output_filter(r, &out);
 }
 
-ngx_int_t serve(ngx_http_request_t *r) {
+// Answers the request. A write under group commit is `deferred`: its answer
+// waits in worker->pending for commit_batch().
+ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
+    deferred = false;
     try {
         if (!worker || !worker->env)
             return send(r, mtt::error(503, "the store is not open; see the error log"));
@@ -543,11 +577,28 @@ ngx_int_t serve(ngx_http_request_t *r) {
         req.has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
         req.base_url = base_url(r);
         req.now = ngx_time();
-        mtt::Context ctx{*worker->env, worker->settings, {}};
+        mtt::Context ctx{*worker->env, worker->settings, {}, nullptr};
+        bool batched = worker->group_commit && mtt::writes(req.method);
+        if (batched && !worker->batch) {
+            int rc = mdb_txn_begin(worker->env->get(), nullptr, 0, &worker->batch);
+            if (rc != MDB_SUCCESS) {
+                worker->batch = nullptr;
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "mytimetable: store: mdb_txn_begin: %s", mdb_strerror(rc));
+                return send(r, mtt::error(500, "the store failed; see the error log"));
+            }
+            ngx_post_event(&worker->commit_event, &ngx_posted_events);
+        }
+        if (batched)
+            ctx.batch = worker->batch;
         mtt::Response resp = mtt::handle(ctx, req);
         if (!ctx.log.empty())
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", ctx.log.c_str());
-        return send(r, resp);
+        if (!batched)
+            return send(r, resp);
+        worker->pending.push_back({r, std::move(resp)});
+        deferred = true;
+        return NGX_DONE;
     } catch (const std::exception &e) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", e.what());
     } catch (...) {
@@ -556,7 +607,45 @@ ngx_int_t serve(ngx_http_request_t *r) {
     return NGX_HTTP_INTERNAL_SERVER_ERROR;
 }
 
-void body_read(ngx_http_request_t *r) { ngx_http_finalize_request(r, serve(r)); }
+// End of the event-loop turn: one synced commit for every write of the turn,
+// then their answers. If the commit fails, the writes it carried answer an
+// error instead of success.
+void commit_batch(ngx_event_t *ev) {
+    std::vector<Pending> pending;
+    pending.swap(worker->pending);
+    MDB_txn *batch = worker->batch;
+    worker->batch = nullptr;
+    int rc = batch ? mdb_txn_commit(batch) : MDB_SUCCESS;
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ev->log, 0, "mytimetable: committed a batch of %uz writes",
+                   pending.size());
+    if (rc != MDB_SUCCESS)
+        ngx_log_error(NGX_LOG_ERR, ev->log, 0, "mytimetable: store: mdb_txn_commit: %s",
+                      mdb_strerror(rc));
+    for (auto &p : pending) {
+        ngx_connection_t *c = p.r->connection;
+        ngx_int_t sent;
+        try {
+            if (rc != MDB_SUCCESS && p.response.status < 300)
+                p.response = mtt::error(rc == MDB_MAP_FULL ? 507 : 500,
+                                        rc == MDB_MAP_FULL
+                                            ? "the store is full; raise mytimetable_store_size"
+                                            : "the store failed; see the error log");
+            sent = send(p.r, p.response);
+        } catch (const std::exception &e) {
+            ngx_log_error(NGX_LOG_ERR, c->log, 0, "mytimetable: %s", e.what());
+            sent = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ngx_http_finalize_request(p.r, sent);
+        ngx_http_run_posted_requests(c);
+    }
+}
+
+void body_read(ngx_http_request_t *r) {
+    bool deferred;
+    ngx_int_t rc = serve(r, deferred);
+    if (!deferred)
+        ngx_http_finalize_request(r, rc);
+}
 
 ngx_int_t content_handler(ngx_http_request_t *r) {
     if (r->method & (NGX_HTTP_PUT | NGX_HTTP_POST | NGX_HTTP_PATCH)) {
@@ -568,7 +657,13 @@ ngx_int_t content_handler(ngx_http_request_t *r) {
     ngx_int_t rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK)
         return rc;
-    return serve(r);
+    bool deferred;
+    rc = serve(r, deferred);
+    if (deferred) {
+        r->main->count++; // released by commit_batch's finalize
+        return NGX_DONE;
+    }
+    return rc;
 }
 
 } // namespace

@@ -72,6 +72,10 @@ std::string lower(std::string_view s) {
 
 } // namespace
 
+bool writes(std::string_view method) {
+    return method == "PUT" || method == "POST" || method == "DELETE" || method == "PATCH";
+}
+
 Response handle(Context &ctx, const Request &req) {
     try {
         return dispatch(ctx, req);

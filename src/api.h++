@@ -24,8 +24,12 @@ struct Settings {
 struct Context {
     Env &env;
     const Settings &settings;
-    std::string log; // non-empty: the caller logs it at error level
+    std::string log;          // non-empty: the caller logs it at error level
+    MDB_txn *batch = nullptr; // when set, write transactions nest in it (group commit)
 };
+
+// True for the methods whose handlers write.
+bool writes(std::string_view method);
 
 // Answers one request. Never throws: a store error becomes 507 (map full) or
 // 500, with ctx.log set.

@@ -334,7 +334,7 @@ Response dir_create_user(Context &ctx, const Request &req, const Params &) {
     User u;
     if (!apply_fields(body.get(), u, true, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Write);
+    Txn txn(ctx.env, Txn::Write, ctx.batch);
     if (find_user_by_name(txn, u.username))
         return username_taken(u.username);
     u.id = new_user_id();
@@ -359,7 +359,7 @@ Response dir_update_user(Context &ctx, const Request &req, const Params &p) {
     Response bad;
     if (!body_object(req, body, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Write);
+    Txn txn(ctx.env, Txn::Write, ctx.batch);
     auto old = user_param(txn, p[0], bad);
     if (!old)
         return bad;
@@ -374,7 +374,7 @@ Response dir_update_user(Context &ctx, const Request &req, const Params &p) {
 }
 
 Response dir_delete_user(Context &ctx, const Request &req, const Params &p) {
-    Txn txn(ctx.env, Txn::Write);
+    Txn txn(ctx.env, Txn::Write, ctx.batch);
     Response bad;
     auto u = user_param(txn, p[0], bad);
     if (!u)
@@ -400,7 +400,7 @@ Response dir_set_password(Context &ctx, const Request &req, const Params &p) {
     if (!hash_password(std::string(json_string_value(password), json_string_length(password)),
                        hash, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Write);
+    Txn txn(ctx.env, Txn::Write, ctx.batch);
     auto u = user_param(txn, p[0], bad);
     if (!u)
         return bad;

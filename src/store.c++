@@ -83,8 +83,9 @@ int Env::clear_stale_readers() {
 
 // ---------------------------------------------------------------- Txn
 
-Txn::Txn(const Env &env, Mode mode) : tables_(env.tables()) {
-    check(mdb_txn_begin(env.get(), nullptr, mode == Read ? MDB_RDONLY : 0, &txn_),
+Txn::Txn(const Env &env, Mode mode, MDB_txn *parent) : tables_(env.tables()) {
+    check(mdb_txn_begin(env.get(), mode == Read ? nullptr : parent, mode == Read ? MDB_RDONLY : 0,
+                        &txn_),
           "mdb_txn_begin");
 }
 

@@ -78,7 +78,9 @@ class Env {
 class Txn {
   public:
     enum Mode { Read, Write };
-    Txn(const Env &env, Mode mode);
+    // A Write txn with a `parent` is nested in it: its commit merges into the
+    // parent, its abort leaves the parent as it was.
+    Txn(const Env &env, Mode mode, MDB_txn *parent = nullptr);
     ~Txn();
     Txn(const Txn &) = delete;
     Txn &operator=(const Txn &) = delete;

@@ -334,7 +334,7 @@ Response unlink_user_syncs(Context &ctx, const Request &req, std::string_view ra
     if (type && !find_type(ctx.settings, *type))
         return error(400, "unknown synchronization type \"" + *type +
                               "\": use one of " + known_types(ctx.settings));
-    Txn txn(ctx.env, Txn::Write);
+    Txn txn(ctx.env, Txn::Write, ctx.batch);
     auto u = find_user_by_name(txn, name);
     if (!u)
         return no_user(name);
@@ -368,7 +368,7 @@ Response v0_put_user(Context &ctx, const Request &req, const Params &p) {
     if (!username_param(p[0], name, bad))
         return bad;
     if (!req.has_body) {
-        Txn txn(ctx.env, Txn::Write);
+        Txn txn(ctx.env, Txn::Write, ctx.batch);
         if (ensure_user(txn, name))
             txn.commit();
         return no_content();
@@ -381,7 +381,7 @@ Response v0_put_user(Context &ctx, const Request &req, const Params &p) {
     User profile;
     if (!profile_from_form(form, profile, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Write);
+    Txn txn(ctx.env, Txn::Write, ctx.batch);
     auto old = find_user_by_name(txn, name);
     User u = old ? *old : User{};
     if (!old) {
@@ -423,7 +423,7 @@ Response v0_create_user(Context &ctx, const Request &req, const Params &) {
     User u;
     if (!profile_from_form(form, u, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Write);
+    Txn txn(ctx.env, Txn::Write, ctx.batch);
     if (find_user_by_name(txn, *name))
         return error(409, "the username \"" + *name + "\" is taken");
     u.id = new_user_id();
@@ -461,7 +461,7 @@ Response v0_delete_user(Context &ctx, const Request &, const Params &p) {
     Response bad;
     if (!username_param(p[0], name, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Write);
+    Txn txn(ctx.env, Txn::Write, ctx.batch);
     if (auto u = find_user_by_name(txn, name)) {
         delete_user(txn, *u);
         txn.commit();
@@ -558,7 +558,7 @@ Response v0_put_sync(Context &ctx, const Request &req, const Params &) {
         return error(400, "form field provisioning_smtpAddress does not apply to the type \"" +
                               *type + "\"");
     }
-    Txn txn(ctx.env, Txn::Write);
+    Txn txn(ctx.env, Txn::Write, ctx.batch);
     auto u = find_user_by_name(txn, *username);
     if (!u)
         return error(422, "no user \"" + *username + "\"");
@@ -575,7 +575,7 @@ Response v0_delete_sync(Context &ctx, const Request &req, const Params &p) {
     auto mode = unlink_mode_param(req, bad);
     if (!mode)
         return bad;
-    Txn txn(ctx.env, Txn::Write);
+    Txn txn(ctx.env, Txn::Write, ctx.batch);
     auto s = find_sync(txn, id);
     if (!s)
         return no_sync(id);
@@ -599,7 +599,7 @@ Response v0_put_event(Context &ctx, const Request &req, const Params &p) {
                               " bytes without control characters");
     if (!event_from_form(req, ctx.settings, e, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Write);
+    Txn txn(ctx.env, Txn::Write, ctx.batch);
     auto s = find_sync(txn, id);
     if (!s)
         return no_sync(id);

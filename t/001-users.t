@@ -224,7 +224,7 @@ POST /api/v0/users/alice
 Allow: PUT, DELETE
 Content-Type: application/json; charset=utf-8
 --- response_body chomp
-{"error":"method_not_allowed","message":"the method POST is not allowed here; allowed: PUT, DELETE"}
+{"error":"method_not_allowed","message":"the method POST is not allowed here; allowed: PUT, DELETE, GET, HEAD"}
 
 
 
@@ -237,9 +237,9 @@ Content-Type: application/json; charset=utf-8
 DELETE /api/v0/users
 --- error_code: 405
 --- response_headers
-Allow: GET, HEAD
+Allow: GET, HEAD, POST
 --- response_body chomp
-{"error":"method_not_allowed","message":"the method DELETE is not allowed here; allowed: GET, HEAD"}
+{"error":"method_not_allowed","message":"the method DELETE is not allowed here; allowed: GET, HEAD, POST"}
 
 
 
