@@ -221,7 +221,7 @@ PUT /api/v0/users/ali%zzce
 POST /api/v0/users/alice
 --- error_code: 405
 --- response_headers
-Allow: PUT, DELETE
+Allow: PUT, DELETE, GET, HEAD
 Content-Type: application/json; charset=utf-8
 --- response_body chomp
 {"error":"method_not_allowed","message":"the method POST is not allowed here; allowed: PUT, DELETE, GET, HEAD"}
