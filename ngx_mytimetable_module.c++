@@ -521,7 +521,128 @@ const char *reason(int status) {
     }
 }
 
-ngx_int_t send(ngx_http_request_t *r, const mtt::Response &resp) {
+// ---------------------------------------------------------------- streamed bodies
+
+// A streamed answer in progress: the producer, and the buffers it writes
+// into, reused once nginx has sent them, so that memory stays bounded
+// whatever the length of the list.
+struct Stream {
+    std::unique_ptr<mtt::BodyStream> body;
+    std::string piece;
+    ngx_chain_t *free = nullptr, *busy = nullptr;
+    bool finished = false; // the last buffer was handed to nginx
+};
+
+constexpr size_t stream_piece = 32 * 1024;
+const ngx_buf_tag_t stream_tag = (ngx_buf_tag_t)&ngx_http_mytimetable_module;
+
+void destroy_stream(void *data) { delete static_cast<Stream *>(data); }
+
+// Output the socket did not take yet (not merely the headers nginx holds
+// back until the first body buffer).
+bool output_pending(ngx_http_request_t *r) { return r->connection->buffered != 0; }
+
+// Writes pieces until the body is complete (NGX_OK), the client cannot take
+// more now (NGX_AGAIN) or the connection fails (NGX_ERROR).
+ngx_int_t stream_more(ngx_http_request_t *r, Stream *st) {
+    for (;;) {
+        if (output_pending(r)) {
+            ngx_int_t rc = ngx_http_output_filter(r, nullptr);
+            ngx_chain_t *none = nullptr;
+            ngx_chain_update_chains(r->pool, &st->free, &st->busy, &none, stream_tag);
+            if (rc == NGX_ERROR)
+                return NGX_ERROR;
+            if (output_pending(r))
+                return NGX_AGAIN;
+        }
+        if (st->finished)
+            return NGX_OK;
+        bool more = st->body->next(st->piece, stream_piece);
+        ngx_chain_t *cl = ngx_chain_get_free_buf(r->pool, &st->free);
+        if (!cl)
+            return NGX_ERROR;
+        ngx_buf_t *b = cl->buf;
+        size_t size = st->piece.size();
+        if (!b->start || static_cast<size_t>(b->end - b->start) < size) {
+            size_t capacity = size > stream_piece * 2 ? size : stream_piece * 2;
+            b->start = static_cast<u_char *>(ngx_palloc(r->pool, capacity));
+            if (!b->start)
+                return NGX_ERROR;
+            b->end = b->start + capacity;
+        }
+        b->pos = b->start;
+        b->last = ngx_cpymem(b->start, st->piece.data(), size);
+        b->memory = 1;
+        b->flush = 1;
+        b->tag = stream_tag;
+        b->last_buf = (!more && r == r->main) ? 1 : 0;
+        b->last_in_chain = more ? 0 : 1;
+        st->piece.clear();
+        st->finished = !more;
+        ngx_int_t rc = ngx_http_output_filter(r, cl);
+        ngx_chain_update_chains(r->pool, &st->free, &st->busy, &cl, stream_tag);
+        if (rc == NGX_ERROR)
+            return NGX_ERROR;
+    }
+}
+
+void stream_write(ngx_http_request_t *r) {
+    ngx_event_t *wev = r->connection->write;
+    if (wev->timedout) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, NGX_ETIMEDOUT, "client timed out");
+        r->connection->timedout = 1;
+        ngx_http_finalize_request(r, NGX_HTTP_REQUEST_TIME_OUT);
+        return;
+    }
+    auto *st = static_cast<Stream *>(ngx_http_get_module_ctx(r, ngx_http_mytimetable_module));
+    ngx_int_t rc;
+    try {
+        rc = stream_more(r, st);
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", e.what());
+        rc = NGX_ERROR;
+    }
+    if (rc == NGX_AGAIN) {
+        auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
+            ngx_http_get_module_loc_conf(r, ngx_http_core_module));
+        if (!wev->ready && !wev->delayed)
+            ngx_add_timer(wev, clcf->send_timeout);
+        if (ngx_handle_write_event(wev, clcf->send_lowat) != NGX_OK)
+            ngx_http_finalize_request(r, NGX_ERROR);
+        return;
+    }
+    if (wev->timer_set)
+        ngx_del_timer(wev);
+    ngx_http_finalize_request(r, rc);
+}
+
+// Sends the headers and as much of a streamed body as the client takes now;
+// the rest goes from stream_write() as the socket drains. The read
+// transaction inside the producer lives until the request's pool is freed.
+ngx_int_t send_stream(ngx_http_request_t *r, mtt::Response &resp) {
+    ngx_pool_cleanup_t *cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (!cln)
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    auto *st = new Stream();
+    cln->handler = destroy_stream;
+    cln->data = st;
+    st->body = std::move(resp.stream);
+    st->piece = std::move(resp.body);
+    ngx_http_set_ctx(r, st, ngx_http_mytimetable_module);
+    r->headers_out.content_length_n = -1;
+    ngx_int_t rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only)
+        return rc;
+    rc = stream_more(r, st);
+    if (rc != NGX_AGAIN)
+        return rc;
+    r->main->count++; // released by stream_write's finalize
+    r->write_event_handler = stream_write;
+    stream_write(r);
+    return NGX_DONE;
+}
+
+ngx_int_t send(ngx_http_request_t *r, mtt::Response &resp) {
     r->headers_out.status = resp.status;
     if (const char *line = reason(resp.status)) {
         r->headers_out.status_line.data = (u_char *)line;
@@ -539,6 +660,8 @@ ngx_int_t send(ngx_http_request_t *r, const mtt::Response &resp) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         e->hash = 1;
     }
+    if (resp.stream)
+        return send_stream(r, resp);
     r->headers_out.content_length_n = resp.body.size();
     if (resp.body.empty()) {
         r->header_only = 1;
@@ -557,16 +680,21 @@ ngx_int_t send(ngx_http_request_t *r, const mtt::Response &resp) {
     return ngx_http_output_filter(r, &out);
 }
 
+ngx_int_t send_error(ngx_http_request_t *r, int status, std::string_view message) {
+    mtt::Response resp = mtt::error(status, message);
+    return send(r, resp);
+}
+
 // Answers the request. A write under group commit is `deferred`: its answer
 // waits in worker->pending for commit_batch().
 ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
     deferred = false;
     try {
         if (!worker || !worker->env)
-            return send(r, mtt::error(503, "the store is not open; see the error log"));
+            return send_error(r, 503, "the store is not open; see the error log");
         std::string body;
         if (!read_body(r, body))
-            return send(r, mtt::error(500, "the request body could not be read"));
+            return send_error(r, 500, "the request body could not be read");
         mtt::Request req;
         req.method = view(r->method_name);
         req.path = relative_path(r);
@@ -585,7 +713,7 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
                 worker->batch = nullptr;
                 ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                               "mytimetable: store: mdb_txn_begin: %s", mdb_strerror(rc));
-                return send(r, mtt::error(500, "the store failed; see the error log"));
+                return send_error(r, 500, "the store failed; see the error log");
             }
             ngx_post_event(&worker->commit_event, &ngx_posted_events);
         }

@@ -351,7 +351,9 @@ Response dir_get_user(Context &ctx, const Request &req, const Params &p) {
     Txn txn(ctx.env, Txn::Read);
     Response bad;
     auto u = user_param(txn, p[0], bad);
-    return u ? user_response(200, req, *u) : bad;
+    if (!u)
+        return bad;
+    return user_response(200, req, *u);
 }
 
 Response dir_update_user(Context &ctx, const Request &req, const Params &p) {

@@ -4,6 +4,15 @@
 
 namespace mtt {
 
+std::string drain(Response &r) {
+    std::string out = r.body;
+    if (r.stream)
+        while (r.stream->next(out, 16384)) {
+        }
+    r.stream.reset();
+    return out;
+}
+
 Response no_content() {
     Response r;
     r.status = 204;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,12 +24,26 @@ struct Header {
     std::string name, value;
 };
 
+// A body produced piece by piece (a long list read from a cursor), so that
+// neither the whole list nor the whole answer is ever in memory.
+class BodyStream {
+  public:
+    virtual ~BodyStream() = default;
+    // Appends the next piece (about `hint` bytes) to `out`; false once the
+    // body is complete (`out` may still have received its last piece).
+    virtual bool next(std::string &out, size_t hint) = 0;
+};
+
 struct Response {
     int status = 200;
     std::string content_type; // empty: no body
     std::vector<Header> headers;
     std::string body;
+    std::unique_ptr<BodyStream> stream; // when set, the body follows `body` from here
 };
+
+// Reads a whole streamed body into one string (tests, fuzzing).
+std::string drain(Response &r);
 
 constexpr const char *json_type = "application/json; charset=utf-8";
 

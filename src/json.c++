@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <new>
+#include <stdexcept>
 
 namespace mtt {
 
@@ -12,6 +13,29 @@ std::string dump(const json_t *j) {
     std::string out(text);
     free(text);
     return out;
+}
+
+namespace {
+
+int append_to(const char *buffer, size_t size, void *data) {
+    static_cast<std::string *>(data)->append(buffer, size);
+    return 0;
+}
+
+constexpr size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
+
+} // namespace
+
+void append_json(std::string &out, const json_t *j) {
+    if (json_dump_callback(j, append_to, &out, flags) != 0)
+        throw std::bad_alloc();
+}
+
+void append_json_string(std::string &out, std::string_view s) {
+    Json j(json_str(s));
+    if (!j)
+        throw std::invalid_argument("a stored string is not UTF-8");
+    append_json(out, j.get());
 }
 
 } // namespace mtt

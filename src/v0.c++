@@ -349,15 +349,40 @@ Response unlink_user_syncs(Context &ctx, const Request &req, std::string_view ra
 
 // ---------------------------------------------------------------- users
 
+// {"users":[...]} straight from the username index, a piece at a time.
+class UsernameStream : public BodyStream {
+  public:
+    explicit UsernameStream(const Env &env)
+        : txn_(env, Txn::Read), cursor_(txn_, txn_.tables().users_by_name) {
+        more_ = cursor_.first();
+    }
+    bool next(std::string &out, size_t hint) override {
+        size_t start = out.size();
+        while (more_ && out.size() - start < hint) {
+            if (!first_)
+                out.push_back(',');
+            first_ = false;
+            append_json_string(out, cursor_.key());
+            more_ = cursor_.next();
+        }
+        if (more_)
+            return true;
+        out += "]}";
+        return false;
+    }
+
+  private:
+    Txn txn_;
+    Cursor cursor_;
+    bool more_ = false, first_ = true;
+};
+
 Response v0_list_users(Context &ctx, const Request &, const Params &) {
-    Txn txn(ctx.env, Txn::Read);
-    Json users(json_array());
-    for_each_username(txn, [&](std::string_view name) {
-        json_array_append_new(users.get(), json_str(name));
-    });
-    Json body(json_object());
-    json_object_set(body.get(), "users", users.get());
-    return json_response(200, body.get());
+    Response r;
+    r.content_type = json_type;
+    r.body = "{\"users\":[";
+    r.stream = std::make_unique<UsernameStream>(ctx.env);
+    return r;
 }
 
 // Without a body: ensure the user exists (204). With a form body: create

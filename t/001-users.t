@@ -294,12 +294,28 @@ HEAD /api/v0/users
 --- error_code: 200
 --- response_headers
 Content-Type: application/json; charset=utf-8
-Content-Length: 12
+!Content-Length
 --- response_body chomp
 
 
 
-=== TEST 20: the API follows the location it is mounted on
+=== TEST 20: the list is streamed in chunks, and whole for an HTTP/1.0 client
+--- config
+    location /api/ {
+        mytimetable;
+    }
+--- request eval
+["PUT /api/v0/users/alice", "GET /api/v0/users", "GET /api/v0/users HTTP/1.0"]
+--- error_code eval
+[204, 200, 200]
+--- response_headers eval
+["", "Transfer-Encoding: chunked", "!Transfer-Encoding"]
+--- response_body eval
+["", qq({"users":["alice"]}), qq({"users":["alice"]})]
+
+
+
+=== TEST 21: the API follows the location it is mounted on
 --- config
     location /timetable/provisioning/ {
         mytimetable;
@@ -313,7 +329,7 @@ Content-Length: 12
 
 
 
-=== TEST 21: two locations share one store
+=== TEST 22: two locations share one store
 --- config
     location /a/ {
         mytimetable;
@@ -330,7 +346,7 @@ Content-Length: 12
 
 
 
-=== TEST 22: a query string does not change the route
+=== TEST 23: a query string does not change the route
 --- config
     location /api/ {
         mytimetable;
@@ -344,7 +360,7 @@ Content-Length: 12
 
 
 
-=== TEST 23: nginx access control in front of the API: a refused client changes nothing
+=== TEST 24: nginx access control in front of the API: a refused client changes nothing
 --- config
     location /api/ {
         deny all;
@@ -362,7 +378,7 @@ Content-Length: 12
 
 
 
-=== TEST 24: basic authentication in front of the API refuses a request without credentials
+=== TEST 25: basic authentication in front of the API refuses a request without credentials
 --- config
     location /api/ {
         auth_basic "timetable admin";
@@ -381,7 +397,7 @@ admin:{PLAIN}s3cret
 
 
 
-=== TEST 25: basic authentication in front of the API lets the administrator in
+=== TEST 26: basic authentication in front of the API lets the administrator in
 --- config
     location /api/ {
         auth_basic "timetable admin";
