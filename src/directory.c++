@@ -78,13 +78,13 @@ json_t *link(const std::string &href, const char *rel, const char *title = nullp
     return l;
 }
 
-std::string self_url(const Request &req, const User &u) {
-    return req.base_url + "user/" + format_guid(u.id);
+std::string self_url(const std::string &base_url, const User &u) {
+    return base_url + "user/" + format_guid(u.id);
 }
 
 // A user as the seed shows it: exactly these fields, in this order.
-json_t *user_json(const Request &req, const User &u) {
-    std::string self = self_url(req, u);
+json_t *user_json(const std::string &base_url, const User &u) {
+    std::string self = self_url(base_url, u);
     json_t *o = json_object();
     json_object_set_new(o, "Id", json_str(format_guid(u.id)));
     json_object_set_new(o, "UserName", json_str(u.username));
@@ -109,7 +109,7 @@ json_t *user_json(const Request &req, const User &u) {
 }
 
 Response user_response(int status, const Request &req, const User &u) {
-    Json body(user_json(req, u));
+    Json body(user_json(req.base_url, u));
     return json_response(status, body.get());
 }
 
@@ -299,8 +299,85 @@ uint64_t query_users(const Txn &txn, const odata::Query &q, const Request &req,
     if (q.top)
         end = std::min<uint64_t>(end, q.skip + *q.top);
     for (uint64_t i = q.skip; i < end; ++i)
-        json_array_append_new(items, user_json(req, matches[i]));
+        json_array_append_new(items, user_json(req.base_url, matches[i]));
     return matches.size();
+}
+
+
+// The users of a query without $orderby, in UserName order straight from
+// the username index: filtered, skipped and cut to $top a piece at a time,
+// so neither the list nor the answer is ever whole in memory.
+class UserListStream : public BodyStream {
+  public:
+    UserListStream(const Env &env, odata::Query q, std::string base_url)
+        : txn_(env, Txn::Read), cursor_(txn_, txn_.tables().users_by_name), query_(std::move(q)),
+          base_url_(std::move(base_url)) {
+        more_ = cursor_.first();
+    }
+
+    const odata::Query &query() const { return query_; }
+
+    // The number of users the filter matches (for $inlinecount), counted in
+    // the same snapshot the stream reads.
+    uint64_t count() {
+        uint64_t n = 0;
+        Cursor c(txn_, txn_.tables().users_by_name);
+        for (bool ok = c.first(); ok; ok = c.next())
+            n += !query_.filter || query_.filter->matches(UserRow(load(c.value())));
+        return n;
+    }
+
+    bool next(std::string &out, size_t hint) override {
+        size_t start = out.size();
+        while (more_ && out.size() - start < hint) {
+            if (query_.top && emitted_ >= *query_.top) {
+                more_ = false;
+                break;
+            }
+            User u = load(cursor_.value());
+            more_ = cursor_.next();
+            if (query_.filter && !query_.filter->matches(UserRow(u)))
+                continue;
+            if (skipped_ < query_.skip) {
+                ++skipped_;
+                continue;
+            }
+            if (emitted_++)
+                out.push_back(',');
+            Json j(user_json(base_url_, u));
+            append_json(out, j.get());
+        }
+        if (more_)
+            return true;
+        out += query_.inline_count ? "]}" : "]";
+        return false;
+    }
+
+  private:
+    User load(std::string_view id) const {
+        auto u = find_user(txn_, id);
+        if (!u)
+            throw StoreError("the username index names a missing user", MDB_CORRUPTED);
+        return std::move(*u);
+    }
+
+    Txn txn_;
+    Cursor cursor_;
+    odata::Query query_;
+    std::string base_url_;
+    bool more_ = false;
+    uint64_t skipped_ = 0, emitted_ = 0;
+};
+
+std::string envelope_start(const odata::Query &q, uint64_t total) {
+    return "{\"Skip\":" + std::to_string(q.skip) +
+           ",\"Top\":" + (q.top ? std::to_string(*q.top) : std::string("null")) +
+           ",\"Total\":" + std::to_string(total) + ",\"Items\":[";
+}
+
+bool served_from_index(const odata::Query &q) {
+    return q.filter && (odata::equality_literal(*q.filter, F_UserName) ||
+                        odata::equality_literal(*q.filter, F_Id));
 }
 
 } // namespace
@@ -311,7 +388,16 @@ Response dir_list_users(Context &ctx, const Request &req, const Params &) {
     auto parsed = odata::parse_query(req.query, schema);
     if (auto *e = std::get_if<odata::Error>(&parsed))
         return error(400, e->message);
-    const odata::Query &q = std::get<odata::Query>(parsed);
+    odata::Query &q = std::get<odata::Query>(parsed);
+    if (q.orderby.empty() && !served_from_index(q)) {
+        auto stream = std::make_unique<UserListStream>(ctx.env, std::move(q), req.base_url);
+        const odata::Query &sq = stream->query();
+        Response r;
+        r.content_type = json_type;
+        r.body = sq.inline_count ? envelope_start(sq, stream->count()) : "[";
+        r.stream = std::move(stream);
+        return r;
+    }
     Txn txn(ctx.env, Txn::Read);
     Json items(json_array());
     uint64_t total = query_users(txn, q, req, items.get());
@@ -341,9 +427,9 @@ Response dir_create_user(Context &ctx, const Request &req, const Params &) {
     put_user(txn, u, nullptr);
     txn.commit();
     Json list(json_array());
-    json_array_append_new(list.get(), user_json(req, u));
+    json_array_append_new(list.get(), user_json(req.base_url, u));
     Response r = json_response(201, list.get());
-    r.headers.push_back({"Location", self_url(req, u)});
+    r.headers.push_back({"Location", self_url(req.base_url, u)});
     return r;
 }
 
