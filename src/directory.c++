@@ -138,7 +138,10 @@ bool body_object(const Request &req, Json &out, Response &bad) {
     json_error_t err;
     out.reset(json_loadb(req.body.data(), req.body.size(), JSON_REJECT_DUPLICATES, &err));
     if (!out) {
-        bad = error(400, "the body is not valid JSON: " + std::string(err.text) + " (line " +
+        std::string why = err.text;
+        if (json_error_code(&err) == json_error_null_character)
+            why = "a string contains \\u0000";
+        bad = error(400, "the body is not valid JSON: " + why + " (line " +
                              std::to_string(err.line) + ", column " +
                              std::to_string(err.column) + ")");
         return false;
