@@ -64,7 +64,8 @@ module: $(MODULE)
 
 $(MODULE): $(BUILD)/nginx/Makefile ngx_mytimetable_module.c++ $(SRCS) $(HDRS)
 	$(MAKE) -s -f $(CURDIR)/$(BUILD)/nginx/Makefile -C $(NGX_SRC) modules
-	cp $(BUILD)/nginx/ngx_http_mytimetable_module.so $@
+	@# a new file, not an overwrite: a running nginx keeps its mapped copy
+	cp $(BUILD)/nginx/ngx_http_mytimetable_module.so $@.tmp && mv -f $@.tmp $@
 
 # ---------------------------------------------------------------- unit tests
 $(BUILD)/obj/%.o: src/%.c++ $(HDRS)

@@ -55,6 +55,7 @@ struct LocConf {
 
 char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *set_sync_type(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *set_durability(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *check_instance_id(ngx_conf_t *cf, void *post, void *data);
 char *check_base_url(ngx_conf_t *cf, void *post, void *data);
 void *create_main_conf(ngx_conf_t *cf);
@@ -66,11 +67,6 @@ ngx_int_t init_process(ngx_cycle_t *cycle);
 void exit_process(ngx_cycle_t *cycle);
 ngx_int_t content_handler(ngx_http_request_t *r);
 
-ngx_conf_enum_t durability_values[] = {
-    {ngx_string("full"), durability_full},
-    {ngx_string("relaxed"), durability_relaxed},
-    {ngx_null_string, 0},
-};
 
 ngx_conf_post_t instance_id_post = {check_instance_id};
 ngx_conf_post_t base_url_post = {check_base_url};
@@ -83,8 +79,7 @@ ngx_command_t commands[] = {
     {ngx_string("mytimetable_store_size"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_off_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, store_size), nullptr},
     {ngx_string("mytimetable_durability"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
-     ngx_conf_set_enum_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, durability),
-     durability_values},
+     set_durability, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, durability), nullptr},
     {ngx_string("mytimetable_instance_id"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_str_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, instance_id),
      &instance_id_post},
@@ -168,6 +163,7 @@ struct Worker {
     MDB_txn *batch = nullptr;
     std::vector<Pending> pending;
     ngx_event_t commit_event; // posted while a batch is open
+    mtt::Cache cache;
 };
 
 Worker *worker = nullptr;
@@ -198,8 +194,8 @@ char *set_sync_type(ngx_conf_t *cf, ngx_command_t *, void *conf) {
     auto *args = static_cast<ngx_str_t *>(cf->args->elts);
     if (!valid_token(view(args[1]), 64)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid synchronization type \"%V\": use 1 to 64 letters, digits, "
-                           "'-', '_' or '.'",
+                           "\"mytimetable_sync_type\": invalid type \"%V\": use 1 to 64 "
+                           "letters, digits, '-', '_' or '.'",
                            &args[1]);
         return static_cast<char *>(NGX_CONF_ERROR);
     }
@@ -207,7 +203,9 @@ char *set_sync_type(ngx_conf_t *cf, ngx_command_t *, void *conf) {
     if (cf->args->nelts == 3) {
         if (view(args[2]) != "mailbox") {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\": the only one is \"mailbox\"", &args[2]);
+                               "\"mytimetable_sync_type\": invalid parameter \"%V\": the only one "
+                               "is \"mailbox\"",
+                               &args[2]);
             return static_cast<char *>(NGX_CONF_ERROR);
         }
         mailbox = true;
@@ -220,7 +218,7 @@ char *set_sync_type(ngx_conf_t *cf, ngx_command_t *, void *conf) {
     auto *types = static_cast<SyncTypeConf *>(mcf->sync_types->elts);
     for (ngx_uint_t i = 0; i < mcf->sync_types->nelts; i++) {
         if (view(types[i].name) == view(args[1])) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "duplicate synchronization type \"%V\"",
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"mytimetable_sync_type\": duplicate type \"%V\"",
                                &args[1]);
             return static_cast<char *>(NGX_CONF_ERROR);
         }
@@ -233,12 +231,30 @@ char *set_sync_type(ngx_conf_t *cf, ngx_command_t *, void *conf) {
     return NGX_CONF_OK;
 }
 
+char *set_durability(ngx_conf_t *cf, ngx_command_t *, void *conf) {
+    auto *mcf = static_cast<MainConf *>(conf);
+    auto *args = static_cast<ngx_str_t *>(cf->args->elts);
+    if (mcf->durability != NGX_CONF_UNSET_UINT)
+        return const_cast<char *>("is duplicate");
+    if (view(args[1]) == "full") {
+        mcf->durability = durability_full;
+    } else if (view(args[1]) == "relaxed") {
+        mcf->durability = durability_relaxed;
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"mytimetable_durability\" must be \"full\" or \"relaxed\", not \"%V\"",
+                           &args[1]);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    return NGX_CONF_OK;
+}
+
 char *check_instance_id(ngx_conf_t *cf, void *, void *data) {
     auto *s = static_cast<ngx_str_t *>(data);
     if (!valid_token(view(*s), 64)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid instance id \"%V\": use 1 to 64 letters, digits, '-', '_' "
-                           "or '.'",
+                           "\"mytimetable_instance_id\": invalid value \"%V\": use 1 to 64 "
+                           "letters, digits, '-', '_' or '.'",
                            s);
         return static_cast<char *>(NGX_CONF_ERROR);
     }
@@ -252,8 +268,8 @@ char *check_base_url(ngx_conf_t *cf, void *, void *data) {
     bool clean = url.find_first_of(" \t\r\n\"?#") == std::string_view::npos;
     if (!scheme || !clean || url.size() <= 8) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid base URL \"%V\": expected an absolute http:// or https:// URL "
-                           "without query or fragment",
+                           "\"mytimetable_base_url\": invalid value \"%V\": expected an absolute "
+                           "http:// or https:// URL without query or fragment",
                            s);
         return static_cast<char *>(NGX_CONF_ERROR);
     }
@@ -322,22 +338,40 @@ MainConf *main_conf(ngx_cycle_t *cycle) {
     return static_cast<MainConf *>(ctx->main_conf[ngx_http_mytimetable_module.ctx_index]);
 }
 
+// mkdir -p: missing parents are made 0755 (the workers must pass through
+// them), the store directory itself 0700.
+bool make_directories(const std::string &dir) {
+    for (size_t slash = dir.find('/', 1); slash != std::string::npos;
+         slash = dir.find('/', slash + 1)) {
+        std::string parent = dir.substr(0, slash);
+        if (mkdir(parent.c_str(), 0755) == -1 && ngx_errno != NGX_EEXIST)
+            return false;
+    }
+    return mkdir(dir.c_str(), 0700) == 0 || ngx_errno == NGX_EEXIST;
+}
+
 // In the master, before the fork: create the store directory and hand it to
-// the worker user, as nginx does for its own temp paths.
+// the worker user, as nginx does for its own temp paths. Nothing is made or
+// changed by `nginx -t`. A path that is not a directory is left alone: the
+// workers then fail to open it, log why, and the API answers 503.
 ngx_int_t init_module(ngx_cycle_t *cycle) {
     MainConf *mcf = main_conf(cycle);
-    if (!mcf || !mcf->used)
+    if (!mcf || !mcf->used || ngx_test_config)
         return NGX_OK;
     std::string dir(view(mcf->store));
-    if (mkdir(dir.c_str(), 0700) == -1 && ngx_errno != NGX_EEXIST) {
+    if (!make_directories(dir)) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno, "mytimetable: mkdir(\"%V\") failed",
                       &mcf->store);
         return NGX_ERROR;
     }
-    if (geteuid() != 0)
+    struct stat st;
+    if (stat(dir.c_str(), &st) == -1 || !S_ISDIR(st.st_mode)) {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, 0, "mytimetable: \"%V\" is not a directory",
+                      &mcf->store);
         return NGX_OK;
+    }
     auto *ccf = reinterpret_cast<ngx_core_conf_t *>(ngx_get_conf(cycle->conf_ctx, ngx_core_module));
-    if (ccf->user == (ngx_uid_t)NGX_CONF_UNSET_UINT)
+    if (geteuid() != 0 || ccf->user == (ngx_uid_t)NGX_CONF_UNSET_UINT)
         return NGX_OK;
     for (const char *name : {"", "/data.mdb", "/lock.mdb"}) {
         std::string path = dir + name;
@@ -444,18 +478,57 @@ void exit_process(ngx_cycle_t *cycle) {
 
 // The part of the raw request path below the location, still percent-encoded
 // (nginx's r->uri is decoded: "%2F" would already be a '/').
+//
+// With `location /api` (no trailing slash) the API answers below "/api/", as
+// with `location /api/`: the '/' after the prefix is skipped, and a path that
+// merely continues the prefix ("/apix") has no route.
 std::string_view relative_path(ngx_http_request_t *r) {
     auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
         ngx_http_get_module_loc_conf(r, ngx_http_core_module));
     std::string_view prefix = view(clcf->name);
     std::string_view raw = view(r->unparsed_uri);
     raw = raw.substr(0, raw.find('?'));
+    std::string_view rest = view(r->uri);
     if (raw.substr(0, prefix.size()) == prefix)
-        return raw.substr(prefix.size());
-    std::string_view decoded = view(r->uri);
-    if (decoded.substr(0, prefix.size()) == prefix)
-        return decoded.substr(prefix.size());
-    return decoded;
+        rest = raw;
+    if (rest.substr(0, prefix.size()) != prefix)
+        return "\x01"; // matches no route
+    rest.remove_prefix(prefix.size());
+    if (!prefix.empty() && prefix.back() != '/') {
+        if (!rest.empty() && rest.front() != '/')
+            return "\x01";
+        if (!rest.empty())
+            rest.remove_prefix(1);
+    }
+    return rest;
+}
+
+bool host_char(char c) {
+    return isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+           c == '[' || c == ']';
+}
+
+// The host (and port) for absolute URLs: the Host header when it is a plain
+// host[:port], else the server's name, else the local address.
+std::string host(ngx_http_request_t *r) {
+    if (r->headers_in.host) {
+        std::string_view h = view(r->headers_in.host->value);
+        bool plain = !h.empty();
+        for (char c : h)
+            plain = plain && host_char(c);
+        if (plain)
+            return std::string(h);
+    }
+    auto *cscf = static_cast<ngx_http_core_srv_conf_t *>(
+        ngx_http_get_module_srv_conf(r, ngx_http_core_module));
+    if (cscf->server_name.len)
+        return std::string(view(cscf->server_name));
+    u_char text[NGX_SOCKADDR_STRLEN];
+    ngx_str_t addr = {NGX_SOCKADDR_STRLEN, text};
+    if (ngx_connection_local_sockaddr(r->connection, &addr, 0) != NGX_OK)
+        return "localhost";
+    return std::string(view(addr)) + ":" +
+           std::to_string(ngx_inet_get_port(r->connection->local_sockaddr));
 }
 
 std::string base_url(ngx_http_request_t *r) {
@@ -470,10 +543,7 @@ std::string base_url(ngx_http_request_t *r) {
 #else
     url = "http://";
 #endif
-    if (r->headers_in.host)
-        url += view(r->headers_in.host->value);
-    else
-        url += view(r->headers_in.server);
+    url += host(r);
     url += view(clcf->name);
     if (url.back() != '/')
         url.push_back('/');
@@ -660,6 +730,8 @@ ngx_int_t send(ngx_http_request_t *r, mtt::Response &resp) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         e->hash = 1;
     }
+    if (resp.stream && !resp.stream->next(resp.body, stream_piece))
+        resp.stream.reset(); // it all fit in the first piece: send it with a Content-Length
     if (resp.stream)
         return send_stream(r, resp);
     r->headers_out.content_length_n = resp.body.size();
@@ -705,7 +777,7 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
         req.has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
         req.base_url = base_url(r);
         req.now = ngx_time();
-        mtt::Context ctx{*worker->env, worker->settings, {}, nullptr};
+        mtt::Context ctx{*worker->env, worker->settings, {}, nullptr, &worker->cache};
         bool batched = worker->group_commit && mtt::writes(req.method);
         if (batched && !worker->batch) {
             int rc = mdb_txn_begin(worker->env->get(), nullptr, 0, &worker->batch);

@@ -1,4 +1,45 @@
-# Benchmarks (see bench/README).
-.PHONY: bench
-bench:
-	@echo "no benchmarks yet"
+# Benchmarks (see bench/README.md). Not part of `make test`.
+#
+#   make bench                       all rows, table on stdout and in bench/results.md
+#   make bench BENCH_SECONDS=10      longer measured runs (default 5 s, warm-up BENCH_WARMUP=2 s)
+#   make bench BENCH_ONLY='^v0-'     only the rows whose id matches (and what their ratios need)
+#   make bench-tools                 only build the loader and commit_rate into build/bench/
+#
+# `make bench` exits 0 when a target does not hold (it is a report) and says
+# which rows fail; it fails only when the harness itself cannot run.
+
+BENCH_BIN         := $(BUILD)/bench
+BENCH_CXXFLAGS    := -std=c++17 -O2 -Wall -Wextra -Werror $(SAN_FLAGS)
+BENCH_SECONDS     ?= 5
+BENCH_WARMUP      ?= 2
+BENCH_THREADS     ?= 2
+BENCH_CONNECTIONS ?= 32
+BENCH_LIST_CONNECTIONS ?= 1
+BENCH_ONLY        ?=
+BENCH_OUT         ?= bench/results.md
+
+.PHONY: bench bench-deps bench-tools
+
+$(BENCH_BIN)/load: bench/load.c++ $(BUILD)/libmytimetable.a $(HDRS)
+	@mkdir -p $(@D)
+	@echo "  LINK  $@"
+	@$(CXX) $(BENCH_CXXFLAGS) -Isrc -o $@ $< $(BUILD)/libmytimetable.a $(LIBS)
+
+$(BENCH_BIN)/commit_rate: bench/commit_rate.c++
+	@mkdir -p $(@D)
+	@echo "  LINK  $@"
+	@$(CXX) $(BENCH_CXXFLAGS) -o $@ $< -llmdb
+
+bench-tools: $(BENCH_BIN)/load $(BENCH_BIN)/commit_rate
+
+bench-deps: deps
+	@command -v wrk >/dev/null || { echo "installing: wrk"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+
+bench: bench-deps
+	$(MAKE) module bench-tools
+	perl bench/run.pl --nginx $(NGINX) --module $(MODULE) --bin $(BENCH_BIN) \
+		--work $(BENCH_BIN)/run --out $(BENCH_OUT) --seconds $(BENCH_SECONDS) \
+		--warmup $(BENCH_WARMUP) --threads $(BENCH_THREADS) --connections $(BENCH_CONNECTIONS) \
+		--list-connections $(BENCH_LIST_CONNECTIONS) --only '$(value BENCH_ONLY)'

@@ -215,6 +215,8 @@ bool apply_fields(const json_t *body, User &u, bool creating, Response &bad) {
         std::string_view k(key);
         if (k == "Id" || k == "LastLogIn" || k == "Self" || k == "Links")
             continue;
+        if (!creating && k == "Email" && json_is_null(v) && !u.email)
+            continue; // a user made through v0 has no address yet: sending that back is fine
         if (k == "UserName" || k == "Email" || k == "Password") {
             if (!json_is_string(v)) {
                 bad = error(400, std::string(key) + " must be a string");

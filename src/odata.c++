@@ -754,12 +754,20 @@ Value evaluate_logical(const Node &n, const Row &row, Scratch &scratch, bool dec
     return saw_null ? Value::null() : Value::of_bool(!deciding);
 }
 
+bool is_null_literal(const Node &n) { return n.op == Op::Literal && !n.type; }
+
 Value evaluate_comparison(const Node &n, const Row &row, Scratch &scratch) {
     Value a = evaluate_node(n.args[0], row, scratch);
     Value b = evaluate_node(n.args[1], row, scratch);
     if (n.op == Op::Eq || n.op == Op::Ne) {
-        bool equal = a.is_null() || b.is_null() ? a.is_null() && b.is_null()
-                                                : same_kind(a, b) && compare_values(a, b) == 0;
+        // Only `eq null` / `ne null` test for null; any other comparison
+        // with a null value is null, as the contract says.
+        if (a.is_null() || b.is_null()) {
+            if (!is_null_literal(n.args[0]) && !is_null_literal(n.args[1]))
+                return Value::null();
+            return Value::of_bool((a.is_null() && b.is_null()) == (n.op == Op::Eq));
+        }
+        bool equal = same_kind(a, b) && compare_values(a, b) == 0;
         return Value::of_bool(equal == (n.op == Op::Eq));
     }
     if (a.is_null() || b.is_null() || !same_kind(a, b))

@@ -67,10 +67,10 @@
 //   datetime'yyyy-mm-ddThh:mm[:ss[.fffffff]][Z]' (UTC; digits past the
 //   millisecond must be 0). Other typed literals (guid'..', X'..') are errors.
 // - The null literal has every type: it may appear wherever a value may.
-//   eq and ne treat null as a value equal only to itself, so they are always
-//   true or false (`Phone eq null`, `Phone ne 'x'` with a null Phone: true);
-//   every other comparison, `not` and every function with a null operand
-//   yield null; `and`/`or` are three-valued (false and null = false, true or
+//   Only `X eq null` and `X ne null` (the null literal on one side) test for
+//   null and are always true or false; every other comparison (`Phone ne 'x'`
+//   or `Phone eq Email` with a null Phone), `not` and every function with a
+//   null operand yield null; `and`/`or` are three-valued (false and null = false, true or
 //   null = true). A row matches only when the whole filter is true.
 // - eq/ne compare any two values of one type. gt ge lt le apply to Edm.String
 //   (byte order, which is code point order for UTF-8), Edm.Int64 and

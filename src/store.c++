@@ -36,8 +36,6 @@ Env::Env(const EnvOptions &opts) {
         unsigned flags = MDB_NOTLS | (opts.relaxed ? MDB_NOSYNC : 0);
         mkdir(opts.path.c_str(), 0700);
         check(mdb_env_open(env_, opts.path.c_str(), flags, 0600), "mdb_env_open");
-        int dead = 0;
-        mdb_reader_check(env_, &dead);
 
         Txn txn(*this, Txn::Write);
         auto open = [&](const char *name, MDB_dbi &dbi) {
@@ -102,6 +100,12 @@ void Txn::abort() {
         mdb_txn_abort(txn_);
         txn_ = nullptr;
     }
+}
+
+size_t Txn::entries(MDB_dbi dbi) const {
+    MDB_stat st;
+    check(mdb_stat(txn_, dbi, &st), "mdb_stat");
+    return st.ms_entries;
 }
 
 std::optional<std::string_view> Txn::get(MDB_dbi dbi, std::string_view key) const {

@@ -89,6 +89,10 @@ class Txn {
     void abort();
     MDB_txn *get() const { return txn_; }
     const Tables &tables() const { return tables_; }
+    // The id of the snapshot a read txn sees: it changes with every commit.
+    uint64_t snapshot() const { return mdb_txn_id(txn_); }
+    // How many entries a table holds (from its root, without a scan).
+    size_t entries(MDB_dbi dbi) const;
 
     std::optional<std::string_view> get(MDB_dbi dbi, std::string_view key) const;
     void put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);

@@ -512,8 +512,10 @@ START_TEST(null_semantics) {
     ck_assert_string_eq(value_of("Phone eq null", ghost), "true");
     ck_assert_string_eq(value_of("Phone ne null", ghost), "false");
     ck_assert_string_eq(value_of("null eq Phone", ghost), "true");
-    ck_assert_string_eq(value_of("Phone eq 'x'", ghost), "false");
-    ck_assert_string_eq(value_of("Phone ne 'x'", ghost), "true");
+    ck_assert_string_eq(value_of("Phone eq 'x'", ghost), "null");
+    ck_assert_string_eq(value_of("Phone ne 'x'", ghost), "null");
+    ck_assert_string_eq(value_of("not (Phone eq 'x')", ghost), "null");
+    ck_assert_string_eq(value_of("Phone eq Email", ghost), "null");
     ck_assert_string_eq(value_of("Phone gt 'a'", ghost), "null");
     ck_assert_string_eq(value_of("Phone le 'a'", ghost), "null");
     ck_assert_string_eq(value_of("not (Phone gt 'a')", ghost), "null");
@@ -540,9 +542,9 @@ START_TEST(null_semantics) {
     ck_assert_string_eq(value_of("'a' eq null"), "false");
     ck_assert_string_eq(value_of("'a' ne null"), "true");
     ck_assert_string_eq(value_of("null gt 'a'"), "null");
-    // eq/ne treat null as a value equal only to itself
-    ck_assert_string_eq(value_of("length(null) eq 1"), "false");
-    ck_assert_string_eq(value_of("length(null) ne 1"), "true");
+    // a null value compared with anything but the null literal is null
+    ck_assert_string_eq(value_of("length(null) eq 1"), "null");
+    ck_assert_string_eq(value_of("length(null) ne 1"), "null");
     ck_assert_string_eq(value_of("length(null) lt 1"), "null");
     // a row matches only when the filter is true
     ck_assert_string_eq(matching("null"), "null -> ");

@@ -155,6 +155,74 @@ sub request {
 
 sub json { my ($self, $res) = @_; return JSON::PP->new->utf8->decode($res->{content}) }
 
+# ---------------------------------------------------------------- additions
+# Small helpers for the multi-worker and crash tests.
+
+# Replaces the http-level configuration used by the next start or reload.
+sub set_http_config { my ($self, $conf) = @_; $self->{http_config} = $conf; return $self }
+
+# The size of error.log now, and what was appended to it since such a size:
+# the part of the log of one start, one reload or one storm.
+sub error_log_size { my $self = shift; return -s "$self->{prefix}/logs/error.log" // 0 }
+
+sub error_log_since {
+    my ($self, $offset) = @_;
+    my $log = $self->error_log;
+    return length($log) > $offset ? substr($log, $offset) : '';
+}
+
+# Waits until the master has exactly $n workers, none of them in @old, and
+# returns their pids; empty on timeout. For a respawn after a killed worker or
+# the new generation after a reload.
+sub wait_workers {
+    my ($self, $n, $seconds, @old) = @_;
+    my %old = map { $_ => 1 } @old;
+    my $deadline = time + ($seconds // 10);
+    while (time < $deadline) {
+        my @pids = $self->worker_pids;
+        return @pids if @pids == $n && !grep { $old{$_} } @pids;
+        sleep 0.02;
+    }
+    return;
+}
+
+# stop_now and crash_now: stop and crash, except that a process that has
+# exited counts as gone while it waits to be reaped. The master is a daemon,
+# reaped by init, and where init reaps late every stop would wait for it.
+sub exited {
+    my $pid = shift;
+    return 1 unless kill 0, $pid;
+    open my $f, '<', "/proc/$pid/stat" or return 1;
+    return (<$f> // '') =~ /^\d+ \(.*\) [ZX]/ ? 1 : 0;
+}
+
+sub wait_exited {
+    my ($pid, $seconds) = @_;
+    my $deadline = time + $seconds;
+    until (exited($pid)) {
+        return 0 if time > $deadline;
+        sleep 0.01;
+    }
+    return 1;
+}
+
+sub stop_now {
+    my $self = shift;
+    my $pid = $self->master_pid or return;
+    kill 'QUIT', $pid;
+    wait_exited($pid, 10) or kill 'KILL', $pid;
+    unlink "$self->{prefix}/logs/nginx.pid";
+}
+
+sub crash_now {
+    my $self = shift;
+    my $pid = $self->master_pid or return;
+    my @workers = $self->worker_pids;
+    kill 'KILL', $pid, @workers;
+    wait_exited($_, 10) for $pid, @workers;
+    unlink "$self->{prefix}/logs/nginx.pid";
+}
+
 sub DESTROY { my $self = shift; $self->stop if $self->{prefix} && -d $self->{prefix} }
 
 1;

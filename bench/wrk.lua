@@ -1,0 +1,37 @@
+-- wrk script of the benchmark driver (bench/run.pl).
+--
+-- Without arguments, wrk sends its one pre-built request (the URL given on the
+-- command line). With the arguments `put PREFIX`, every request is a PUT of a
+-- new user: <path><PREFIX>-<thread>-<n>, unique per thread and request, so
+-- each one creates a user (give the warm-up and the measured run different
+-- prefixes).
+--
+-- In both cases it prints one line that run.pl reads:
+--   wrk-result requests=... duration_us=... bytes=... (errors) mean_us=... p50_us=...
+
+local counter = 0
+local nthreads = 0
+
+function setup(thread)
+   nthreads = nthreads + 1
+   thread:set("tid", nthreads)
+end
+
+function init(args)
+   if args[1] == "put" then
+      local prefix = wrk.path .. (args[2] or "bench") .. "-" .. tostring(tid) .. "-"
+      request = function()
+         counter = counter + 1
+         return wrk.format("PUT", prefix .. counter)
+      end
+   end
+end
+
+function done(summary, latency, requests)
+   local e = summary.errors
+   io.write(string.format(
+      "wrk-result requests=%d duration_us=%d bytes=%d connect=%d read=%d write=%d status=%d " ..
+      "timeout=%d mean_us=%.1f p50_us=%d p99_us=%d max_us=%d\n",
+      summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
+      e.timeout, latency.mean, latency:percentile(50), latency:percentile(99), latency.max))
+end
