@@ -45,10 +45,31 @@ const std::vector<Route<Handler>> routes = {
     {"GET", "user/{id}/mailmessages", dir_empty_list},
 };
 
+// A GET answer from the cache, or the handler's answer (kept when it is a
+// whole JSON 200).
+Response cached_get(Context &ctx, const Request &req, const Route<Handler> &route,
+                    const Params &params) {
+    uint64_t snapshot = Txn(ctx.env, Txn::Read).snapshot();
+    std::string key = std::string(req.path) + '?' + std::string(req.query) + ' ' + req.base_url;
+    if (const Response *hit = ctx.cache->find(snapshot, key)) {
+        Response r;
+        r.status = hit->status;
+        r.content_type = hit->content_type;
+        r.headers = hit->headers;
+        r.body = hit->body;
+        return r;
+    }
+    Response r = route.handler(ctx, req, params);
+    ctx.cache->store(snapshot, key, r);
+    return r;
+}
+
 Response dispatch(Context &ctx, const Request &req) {
     auto m = route(routes, req.method, req.path);
     switch (m.kind) {
     case Match<Handler>::Found:
+        if (ctx.cache && !writes(req.method))
+            return cached_get(ctx, req, *m.route, m.params);
         return m.route->handler(ctx, req, m.params);
     case Match<Handler>::NoMethod: {
         Response r = error(405, "the method " + std::string(req.method) +
@@ -88,6 +109,29 @@ Response handle(Context &ctx, const Request &req) {
         ctx.log = "out of memory";
         return error(500, "out of memory");
     }
+}
+
+// ---------------------------------------------------------------- cache
+
+const Response *Cache::find(uint64_t snapshot, const std::string &key) {
+    if (snapshot != snapshot_)
+        return nullptr;
+    auto it = entries_.find(key);
+    return it == entries_.end() ? nullptr : &it->second;
+}
+
+void Cache::store(uint64_t snapshot, const std::string &key, const Response &r) {
+    if (r.status != 200 || r.stream || r.body.size() > max_body || r.content_type != json_type)
+        return;
+    if (snapshot != snapshot_ || entries_.size() >= max_entries) {
+        entries_.clear();
+        snapshot_ = snapshot;
+    }
+    Response &copy = entries_[key];
+    copy.status = r.status;
+    copy.content_type = r.content_type;
+    copy.headers = r.headers;
+    copy.body = r.body;
 }
 
 // ---------------------------------------------------------------- helpers

@@ -5,6 +5,7 @@
 #include "store.h++"
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace mtt {
@@ -19,11 +20,19 @@ struct Settings {
     std::string instance_id = "default";
 };
 
-// Answers that depend only on the store's contents, kept by a worker for as
-// long as the store's snapshot does not change.
-struct Cache {
-    uint64_t users_snapshot = 0;
-    std::string users_body; // GET v0/users of a small store
+// The JSON answers to GET requests a worker gave for the store's current
+// snapshot; any commit, by any worker, makes a new snapshot and empties it.
+// Bounded in entries and in the size of each answer.
+class Cache {
+  public:
+    static constexpr size_t max_entries = 256;
+    static constexpr size_t max_body = 32 * 1024;
+    const Response *find(uint64_t snapshot, const std::string &key);
+    void store(uint64_t snapshot, const std::string &key, const Response &r);
+
+  private:
+    uint64_t snapshot_ = 0;
+    std::unordered_map<std::string, Response> entries_;
 };
 
 // What one request needs: the store, the settings, and a place for a line the

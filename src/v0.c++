@@ -378,29 +378,22 @@ class UsernameStream : public BodyStream {
     bool more_ = false, first_ = true;
 };
 
-// Up to this many users, the list is rendered whole and kept in the worker's
-// cache until the next write; beyond, it is streamed.
-constexpr size_t cached_list_users = 1000;
+// Up to this many users, the list is rendered whole (and so may be cached);
+// beyond, it is streamed.
+constexpr size_t whole_list_users = 1000;
 
 Response v0_list_users(Context &ctx, const Request &, const Params &) {
     auto stream = std::make_unique<UsernameStream>(ctx.env);
     Response r;
     r.content_type = json_type;
-    const Txn &txn = stream->txn();
-    bool small = txn.entries(txn.tables().users_by_name) <= cached_list_users;
-    if (small && ctx.cache && ctx.cache->users_snapshot == txn.snapshot()) {
-        r.body = ctx.cache->users_body;
-        return r;
-    }
     r.body = "{\"users\":[";
-    if (!small || !ctx.cache) {
+    const Txn &txn = stream->txn();
+    if (txn.entries(txn.tables().users_by_name) > whole_list_users) {
         r.stream = std::move(stream);
         return r;
     }
     while (stream->next(r.body, SIZE_MAX)) {
     }
-    ctx.cache->users_snapshot = txn.snapshot();
-    ctx.cache->users_body = r.body;
     return r;
 }
 
