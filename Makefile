@@ -10,13 +10,15 @@
 SHELL     := /bin/bash
 NGX_SRC   ?= /usr/share/nginx/src
 NGINX     ?= /usr/sbin/nginx
-BUILD     := build
+# a sanitized build lives apart: switching SANITIZE must not reuse the other objects
+BUILD     := build$(if $(SANITIZE),/san)
 MODULE    := $(BUILD)/ngx_http_mytimetable_module.so
 CXX       ?= g++
 
 SANITIZE  ?=
 comma     := ,
-SAN_FLAGS := $(if $(SANITIZE),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer)
+SAN_FLAGS := $(if $(SANITIZE),-fsanitize=address$(comma)undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer)
 
 CXXFLAGS  := -std=c++17 -O2 -g -fPIC -Wall -Wextra -Werror $(SAN_FLAGS)
 LIBS      := -llmdb -ljansson -lsodium
@@ -30,7 +32,8 @@ UNIT_BINS := $(patsubst t/unit/%.c++,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 DEB_PACKAGES := nginx nginx-dev build-essential pkg-config libjansson-dev liblmdb-dev lmdb-utils \
 	libsodium-dev check curl libtest-base-perl libtest-longstring-perl libtext-diff-perl \
-	liblist-moreutils-perl libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl
+	liblist-moreutils-perl libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl \
+	clang libclang-rt-14-dev lmdb-utils wrk
 
 .PHONY: all module deps run test unit t torture clean
 
@@ -88,9 +91,15 @@ unit: $(UNIT_BINS)
 TEST_NGINX_SLEEP ?= 0.005
 export TEST_NGINX_SLEEP
 
+# SANITIZE=1: nginx itself is not built with ASan, so libasan is preloaded, and
+# libstdc++ with it (else ASan finds no real __cxa_throw at start-up and the
+# module's first C++ throw kills the worker); LeakSanitizer's reports of
+# nginx's own pools at exit are suppressed (t/lsan.supp).
+SAN_ENV = $(if $(SANITIZE),TEST_NGINX_LD_PRELOAD=$$($(CXX) -print-file-name=libasan.so):$$($(CXX) -print-file-name=libstdc++.so) \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/t/lsan.supp)
+
 t: $(MODULE)
-	TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) \
-		$(if $(SANITIZE),TEST_NGINX_LD_PRELOAD=$$($(CXX) -print-file-name=libasan.so),) \
+	TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) $(SAN_ENV) \
 		t/prove t/*.t
 
 test: deps
@@ -101,7 +110,7 @@ test: deps
 
 # the crash test at full length (make test runs it with 3 rounds)
 torture: deps module
-	MTT_CRASH_ROUNDS=20 TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) \
+	MTT_CRASH_ROUNDS=20 TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) $(SAN_ENV) \
 		t/prove t/030-crash.t
 
 # fuzz targets (fuzz, fuzz-smoke) and benchmarks (bench)
@@ -114,4 +123,4 @@ run: deps module
 		-g 'daemon off; load_module $(CURDIR)/$(MODULE);'
 
 clean:
-	rm -rf $(BUILD) t/servroot
+	rm -rf build t/servroot

@@ -142,27 +142,27 @@ bool pool_str(ngx_pool_t *pool, std::string_view s, ngx_str_t &out) {
 
 // ---------------------------------------------------------------- per-process state
 
-// A write answered in the open batch: sent once the batch is on disk.
+// A write waiting for the end of the event-loop turn, with its own copy of
+// what the API needs of the request.
 struct Pending {
-    ngx_http_request_t *r;
-    mtt::Response response;
+    ngx_http_request_t *r = nullptr;
+    std::string method, path, query, content_type, body, base_url;
+    bool has_body = false;
+    int64_t now = 0;
 };
 
 // The store and settings of this worker, built in init_process.
 //
-// Group commit (`full` durability): the writes that reach this worker in one
-// event-loop turn run as nested transactions of one batch transaction; a
-// posted event commits the batch (one synced commit) at the end of the turn
-// and only then sends their answers. A write that fails aborts only its own
-// nested transaction.
+// Group commit: the writes that reach this worker in one event-loop turn are
+// queued and run at its end, each in a nested transaction of one batch
+// transaction, with one commit for all (see commit_batch). A write that fails
+// aborts only its own nested transaction.
 struct Worker {
     std::unique_ptr<mtt::Env> env;
     mtt::Settings settings;
-    ngx_event_t sync_timer;   // relaxed: flush once a second
-    bool group_commit = false;
-    MDB_txn *batch = nullptr;
+    ngx_event_t sync_timer; // relaxed: flush once a second
     std::vector<Pending> pending;
-    ngx_event_t commit_event; // posted while a batch is open
+    ngx_event_t commit_event; // posted while writes are queued
     mtt::Cache cache;
 };
 
@@ -431,7 +431,6 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
         if (stale > 0)
             ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
                           "mytimetable: cleared %d reader slots of dead processes", stale);
-        worker->group_commit = !opts.relaxed;
         worker->commit_event.handler = commit_batch;
         worker->commit_event.log = cycle->log;
         worker->commit_event.data = worker;
@@ -455,13 +454,6 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
 void exit_process(ngx_cycle_t *cycle) {
     if (!worker)
         return;
-    if (worker->batch) {
-        int rc = mdb_txn_commit(worker->batch);
-        worker->batch = nullptr;
-        if (rc != MDB_SUCCESS)
-            ngx_log_error(NGX_LOG_ALERT, cycle->log, 0, "mytimetable: committing at exit: %s",
-                          mdb_strerror(rc));
-    }
     try {
         if (worker->env)
             worker->env->sync();
@@ -757,48 +749,51 @@ ngx_int_t send_error(ngx_http_request_t *r, int status, std::string_view message
     return send(r, resp);
 }
 
-// Answers the request. A write under group commit is `deferred`: its answer
-// waits in worker->pending for commit_batch().
+// The request as the API sees it; `Pending` owns the bytes a queued write's
+// view points at.
+mtt::Request request_view(const Pending &p) {
+    mtt::Request req;
+    req.method = p.method;
+    req.path = p.path;
+    req.query = p.query;
+    req.content_type = p.content_type;
+    req.body = p.body;
+    req.has_body = p.has_body;
+    req.base_url = p.base_url;
+    req.now = p.now;
+    return req;
+}
+
+// Answers the request. A write is `deferred`: it waits in worker->pending
+// for commit_batch() at the end of the event-loop turn.
 ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
     deferred = false;
     try {
         if (!worker || !worker->env)
             return send_error(r, 503, "the store is not open; see the error log");
-        std::string body;
-        if (!read_body(r, body))
+        Pending p;
+        p.r = r;
+        if (!read_body(r, p.body))
             return send_error(r, 500, "the request body could not be read");
-        mtt::Request req;
-        req.method = view(r->method_name);
-        req.path = relative_path(r);
-        req.query = view(r->args);
+        p.method = std::string(view(r->method_name));
+        p.path = std::string(relative_path(r));
+        p.query = std::string(view(r->args));
         if (r->headers_in.content_type)
-            req.content_type = view(r->headers_in.content_type->value);
-        req.body = body;
-        req.has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
-        req.base_url = base_url(r);
-        req.now = ngx_time();
-        mtt::Context ctx{*worker->env, worker->settings, {}, nullptr, &worker->cache};
-        bool batched = worker->group_commit && mtt::writes(req.method);
-        if (batched && !worker->batch) {
-            int rc = mdb_txn_begin(worker->env->get(), nullptr, 0, &worker->batch);
-            if (rc != MDB_SUCCESS) {
-                worker->batch = nullptr;
-                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                              "mytimetable: store: mdb_txn_begin: %s", mdb_strerror(rc));
-                return send_error(r, 500, "the store failed; see the error log");
-            }
-            ngx_post_event(&worker->commit_event, &ngx_posted_events);
+            p.content_type = std::string(view(r->headers_in.content_type->value));
+        p.has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
+        p.base_url = base_url(r);
+        p.now = ngx_time();
+        if (mtt::writes(p.method)) {
+            worker->pending.push_back(std::move(p));
+            ngx_post_event(&worker->commit_event, &ngx_posted_events); // once: it checks posted
+            deferred = true;
+            return NGX_DONE;
         }
-        if (batched)
-            ctx.batch = worker->batch;
-        mtt::Response resp = mtt::handle(ctx, req);
+        mtt::Context ctx{*worker->env, worker->settings, {}, nullptr, &worker->cache};
+        mtt::Response resp = mtt::handle(ctx, request_view(p));
         if (!ctx.log.empty())
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", ctx.log.c_str());
-        if (!batched)
-            return send(r, resp);
-        worker->pending.push_back({r, std::move(resp)});
-        deferred = true;
-        return NGX_DONE;
+        return send(r, resp);
     } catch (const std::exception &e) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", e.what());
     } catch (...) {
@@ -807,35 +802,57 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
     return NGX_HTTP_INTERNAL_SERVER_ERROR;
 }
 
-// End of the event-loop turn: one synced commit for every write of the turn,
-// then their answers. If the commit fails, the writes it carried answer an
-// error instead of success.
+// Runs one queued write in its nested transaction of `batch`.
+mtt::Response run_write(const Pending &p, MDB_txn *batch) {
+    ngx_log_t *log = p.r->connection->log;
+    try {
+        mtt::Context ctx{*worker->env, worker->settings, {}, batch, nullptr};
+        mtt::Response resp = mtt::handle(ctx, request_view(p));
+        if (!ctx.log.empty())
+            ngx_log_error(NGX_LOG_ERR, log, 0, "mytimetable: %s", ctx.log.c_str());
+        return resp;
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "mytimetable: %s", e.what());
+    }
+    return mtt::error(500, "internal error; see the error log");
+}
+
+// End of the event-loop turn: the writes that arrived in it run in one batch
+// transaction, each nested, and one commit (synced under `full` durability)
+// makes them durable; only then are their answers sent. The writer lock is
+// held only for this, never while the worker waits for its clients. If the
+// commit fails, the writes it carried answer an error instead of success.
 void commit_batch(ngx_event_t *ev) {
     std::vector<Pending> pending;
     pending.swap(worker->pending);
-    MDB_txn *batch = worker->batch;
-    worker->batch = nullptr;
-    int rc = batch ? mdb_txn_commit(batch) : MDB_SUCCESS;
+    std::vector<mtt::Response> answers(pending.size());
+    MDB_txn *batch = nullptr;
+    int rc = mdb_txn_begin(worker->env->get(), nullptr, 0, &batch);
+    if (rc == MDB_SUCCESS) {
+        for (size_t i = 0; i < pending.size(); i++)
+            answers[i] = run_write(pending[i], batch);
+        rc = mdb_txn_commit(batch);
+    }
+    if (rc != MDB_SUCCESS)
+        ngx_log_error(NGX_LOG_ERR, ev->log, 0, "mytimetable: store: %s", mdb_strerror(rc));
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ev->log, 0, "mytimetable: committed a batch of %uz writes",
                    pending.size());
-    if (rc != MDB_SUCCESS)
-        ngx_log_error(NGX_LOG_ERR, ev->log, 0, "mytimetable: store: mdb_txn_commit: %s",
-                      mdb_strerror(rc));
-    for (auto &p : pending) {
-        ngx_connection_t *c = p.r->connection;
+    for (size_t i = 0; i < pending.size(); i++) {
+        ngx_http_request_t *r = pending[i].r;
+        ngx_connection_t *c = r->connection;
         ngx_int_t sent;
         try {
-            if (rc != MDB_SUCCESS && p.response.status < 300)
-                p.response = mtt::error(rc == MDB_MAP_FULL ? 507 : 500,
+            if (rc != MDB_SUCCESS && answers[i].status < 300)
+                answers[i] = mtt::error(rc == MDB_MAP_FULL ? 507 : 500,
                                         rc == MDB_MAP_FULL
                                             ? "the store is full; raise mytimetable_store_size"
                                             : "the store failed; see the error log");
-            sent = send(p.r, p.response);
+            sent = send(r, answers[i]);
         } catch (const std::exception &e) {
             ngx_log_error(NGX_LOG_ERR, c->log, 0, "mytimetable: %s", e.what());
             sent = NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-        ngx_http_finalize_request(p.r, sent);
+        ngx_http_finalize_request(r, sent);
         ngx_http_run_posted_requests(c);
     }
 }

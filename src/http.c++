@@ -1,6 +1,7 @@
 #include "http.h++"
 
 #include "json.h++"
+#include "text.h++"
 
 namespace mtt {
 
@@ -47,7 +48,9 @@ const char *error_code(int status) {
 Response error(int status, std::string_view message) {
     Json body(json_object());
     json_object_set_new(body.get(), "error", json_string(error_code(status)));
-    json_object_set_new(body.get(), "message", json_str(message));
+    // messages may quote input: make sure they stay UTF-8 (jansson refuses
+    // anything else, which would drop the message)
+    json_object_set_new(body.get(), "message", json_str(valid_utf8_copy(message)));
     Response r;
     r.status = status;
     r.content_type = json_type;

@@ -231,7 +231,16 @@ std::optional<int64_t> parse_rfc3339(std::string_view s, std::string *why) {
             *why = std::move(r.why);
         return std::nullopt;
     }
-    return unix_from_civil(c) - offset;
+    int64_t t = unix_from_civil(c) - offset;
+    // the zone may carry a time at the edge of the range just outside it
+    static const int64_t first = unix_from_civil(CivilTime{1, 1, 1, 0, 0, 0});
+    static const int64_t last = unix_from_civil(CivilTime{9999, 12, 31, 23, 59, 59});
+    if (t < first || t > last) {
+        if (why)
+            *why = "the time in UTC is out of range (0001-01-01 to 9999-12-31)";
+        return std::nullopt;
+    }
+    return t;
 }
 
 std::string format_rfc3339(int64_t t) {

@@ -33,7 +33,9 @@ Env::Env(const EnvOptions &opts) {
         check(mdb_env_set_mapsize(env_, opts.map_size), "mdb_env_set_mapsize");
         // NOTLS: a read transaction may span several event-loop turns of one
         // worker thread (streamed answers) while other requests open theirs.
-        unsigned flags = MDB_NOTLS | (opts.relaxed ? MDB_NOSYNC : 0);
+        // NORDAHEAD: a worker maps only the pages it reads, not their
+        // neighbours, so its resident memory follows what it serves.
+        unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (opts.relaxed ? MDB_NOSYNC : 0);
         mkdir(opts.path.c_str(), 0700);
         check(mdb_env_open(env_, opts.path.c_str(), flags, 0600), "mdb_env_open");
 

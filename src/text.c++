@@ -114,6 +114,22 @@ std::optional<DecodeError> percent_decode(std::string_view in, bool plus_is_spac
     return std::nullopt;
 }
 
+std::string valid_utf8_copy(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size();) {
+        size_t n = utf8_sequence(s, i);
+        if (n == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            out.append(s.substr(i, n));
+            i += n;
+        }
+    }
+    return out;
+}
+
 std::string percent_encode(std::string_view in) {
     static const char digits[] = "0123456789ABCDEF";
     std::string out;

@@ -34,6 +34,10 @@ bool has_control(std::string_view s);
 // Number of code points in valid UTF-8 `s`.
 size_t utf8_length(std::string_view s);
 
+// `s` with every byte that is not part of well-formed UTF-8 replaced by
+// U+FFFD, so that any text can go into a JSON message.
+std::string valid_utf8_copy(std::string_view s);
+
 // Human description of a DecodeError, for 400 messages: "a '%' at byte 3 is
 // not followed by two hex digits", ...
 std::string describe(const DecodeError &e);

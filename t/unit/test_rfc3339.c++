@@ -236,6 +236,18 @@ START_TEST(rejects_out_of_range_times) {
 }
 END_TEST
 
+START_TEST(utc_result_stays_in_range) {
+    std::string why;
+    ck_assert(!parse_rfc3339("0001-01-01T00:00:00+00:01", &why));
+    ck_assert_string_eq(why, "the time in UTC is out of range (0001-01-01 to 9999-12-31)");
+    ck_assert(!parse_rfc3339("9999-12-31T23:59:59-00:01", &why));
+    ck_assert_string_eq(why, "the time in UTC is out of range (0001-01-01 to 9999-12-31)");
+    ck_assert(parse_rfc3339("0001-01-01T00:01:00+00:01", &why).has_value());
+    ck_assert_string_eq(format_rfc3339(*parse_rfc3339("9999-12-31T23:59:59Z", &why)),
+                        "9999-12-31T23:59:59Z");
+}
+END_TEST
+
 int main() {
     Suite *s = suite_create("rfc3339");
     TCase *tc = tcase_create("core");
@@ -256,6 +268,7 @@ int main() {
     tcase_add_test(tc, rejects_trailing_characters);
     tcase_add_test(tc, rejects_out_of_range_dates);
     tcase_add_test(tc, rejects_out_of_range_times);
+    tcase_add_test(tc, utc_result_stays_in_range);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -68,6 +68,13 @@ START_TEST(encodes_for_a_path_segment) {
 }
 END_TEST
 
+START_TEST(replaces_invalid_utf8) {
+    ck_assert_string_eq(valid_utf8_copy("ok \xC3\xA9"), "ok \xC3\xA9");
+    ck_assert_string_eq(valid_utf8_copy("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+    ck_assert_string_eq(valid_utf8_copy("\xC3"), "\xEF\xBF\xBD"); // cut sequence
+}
+END_TEST
+
 int main() {
     Suite *s = suite_create("text");
     TCase *tc = tcase_create("core");
@@ -77,6 +84,7 @@ int main() {
     tcase_add_test(tc, utf8_validation);
     tcase_add_test(tc, control_characters);
     tcase_add_test(tc, encodes_for_a_path_segment);
+    tcase_add_test(tc, replaces_invalid_utf8);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
