@@ -6,7 +6,11 @@
 -- each one creates a user (give the warm-up and the measured run different
 -- prefixes).
 --
--- In both cases it prints one line that run.pl reads:
+-- With the argument `fresh`, every request is the pre-built one with a
+-- distinct `bench=<thread>-<n>` parameter added, which the API ignores, so no
+-- answer cache serves it.
+--
+-- In every case it prints one line that run.pl reads:
 --   wrk-result requests=... duration_us=... bytes=... (errors) mean_us=... p50_us=...
 
 local counter = 0
@@ -18,7 +22,15 @@ function setup(thread)
 end
 
 function init(args)
-   if args[1] == "put" then
+   if args[1] == "fresh" then
+      -- the same request with a distinct, ignored parameter each time
+      local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+      local base = wrk.path .. sep .. "bench=" .. tostring(tid) .. "-"
+      request = function()
+         counter = counter + 1
+         return wrk.format(nil, base .. counter)
+      end
+   elseif args[1] == "put" then
       local prefix = wrk.path .. (args[2] or "bench") .. "-" .. tostring(tid) .. "-"
       request = function()
          counter = counter + 1
