@@ -218,10 +218,4 @@ bool ensure_user(Txn &txn, std::string_view username) {
     return true;
 }
 
-void for_each_username(const Txn &txn, const std::function<void(std::string_view)> &fn) {
-    Cursor c(txn, txn.tables().users_by_name);
-    for (bool ok = c.first(); ok; ok = c.next())
-        fn(c.key());
-}
-
 } // namespace mtt

@@ -4,7 +4,6 @@
 
 #include "store.h++"
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,7 +56,5 @@ void put_user(Txn &txn, const User &u, const User *previous);
 void delete_user(Txn &txn, const User &u);
 // Creates a user with only a username when none exists; true when created.
 bool ensure_user(Txn &txn, std::string_view username);
-// Calls `fn(username)` for every user in username byte order.
-void for_each_username(const Txn &txn, const std::function<void(std::string_view)> &fn);
 
 } // namespace mtt

@@ -20,7 +20,9 @@ EnvOptions options(const TempDir &dir) {
 std::vector<std::string> usernames(const Env &env) {
     Txn txn(env, Txn::Read);
     std::vector<std::string> out;
-    for_each_username(txn, [&](std::string_view n) { out.emplace_back(n); });
+    Cursor c(txn, txn.tables().users_by_name);
+    for (bool ok = c.first(); ok; ok = c.next())
+        out.emplace_back(c.key());
     return out;
 }
 
