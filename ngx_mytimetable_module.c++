@@ -159,8 +159,9 @@ struct Pending {
 // aborts only its own nested transaction.
 struct Worker {
     std::unique_ptr<mtt::Env> env;
+    std::unique_ptr<mtt::Flusher> flusher; // relaxed: flushes off the event loop
     mtt::Settings settings;
-    ngx_event_t sync_timer; // relaxed: flush once a second
+    ngx_event_t sync_timer; // relaxed: asks the flusher once a second
     std::vector<Pending> pending;
     ngx_event_t commit_event; // posted while writes are queued
     mtt::Cache cache;
@@ -386,9 +387,15 @@ ngx_int_t init_module(ngx_cycle_t *cycle) {
 
 void commit_batch(ngx_event_t *ev);
 
+// Relaxed durability: once a second, report how the last flush went and ask
+// the flusher thread for the next one.
 void sync_store(ngx_event_t *ev) {
     try {
-        worker->env->sync();
+        std::string failed = worker->flusher->take_error();
+        if (!failed.empty())
+            ngx_log_error(NGX_LOG_ALERT, ev->log, 0, "mytimetable: flushing the store: %s",
+                          failed.c_str());
+        worker->flusher->flush();
     } catch (const std::exception &e) {
         ngx_log_error(NGX_LOG_ALERT, ev->log, 0, "mytimetable: %s", e.what());
     }
@@ -435,6 +442,7 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
         worker->commit_event.log = cycle->log;
         worker->commit_event.data = worker;
         if (opts.relaxed) {
+            worker->flusher = std::make_unique<mtt::Flusher>(*worker->env);
             ngx_event_t *ev = &worker->sync_timer;
             ev->handler = sync_store;
             ev->log = cycle->log;
@@ -445,8 +453,10 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
     } catch (const std::exception &e) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "mytimetable: cannot open the store \"%V\": %s",
                       &mcf->store, e.what());
-        if (worker)
+        if (worker) {
+            worker->flusher.reset();
             worker->env.reset();
+        }
     }
     return NGX_OK;
 }
@@ -455,6 +465,7 @@ void exit_process(ngx_cycle_t *cycle) {
     if (!worker)
         return;
     try {
+        worker->flusher.reset(); // lets a flush in progress finish
         if (worker->env)
             worker->env->sync();
     } catch (const std::exception &e) {

@@ -1,6 +1,9 @@
 #include "store.h++"
 
+#include <signal.h>
 #include <sys/stat.h>
+
+#include <utility>
 
 namespace mtt {
 
@@ -73,12 +76,78 @@ Env::~Env() {
         mdb_env_close(env_);
 }
 
-void Env::sync() { check(mdb_env_sync(env_, 1), "mdb_env_sync"); }
+void Env::sync() const { check(mdb_env_sync(env_, 1), "mdb_env_sync"); }
 
 int Env::clear_stale_readers() {
     int dead = 0;
     check(mdb_reader_check(env_, &dead), "mdb_reader_check");
     return dead;
+}
+
+// ---------------------------------------------------------------- Flusher
+
+Flusher::Flusher(const Env &env) : env_(env) {
+    // Signals stay with the thread that handles them (nginx's event loop).
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    try {
+        thread_ = std::thread([this] { run(); });
+    } catch (...) {
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        throw;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+Flusher::~Flusher() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+}
+
+void Flusher::flush() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++asked_;
+    }
+    wake_.notify_one();
+}
+
+void Flusher::wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    uint64_t target = asked_;
+    done_.wait(lock, [&] { return finished_ >= target; });
+}
+
+std::string Flusher::take_error() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return std::exchange(error_, std::string());
+}
+
+void Flusher::run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [&] { return stop_ || finished_ < asked_; });
+        if (finished_ >= asked_ && stop_)
+            return;
+        uint64_t target = asked_; // one fdatasync() covers every request so far
+        lock.unlock();
+        std::string failure;
+        try {
+            env_.sync();
+        } catch (const std::exception &e) {
+            failure = e.what();
+        }
+        lock.lock();
+        if (!failure.empty())
+            error_ = std::move(failure);
+        finished_ = target;
+        done_.notify_all();
+    }
 }
 
 // ---------------------------------------------------------------- Txn

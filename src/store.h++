@@ -7,11 +7,14 @@
 
 #include <lmdb.h>
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace mtt {
 
@@ -63,8 +66,8 @@ class Env {
 
     MDB_env *get() const { return env_; }
     const Tables &tables() const { return tables_; }
-    // Flushes to disk (relaxed durability calls this once a second).
-    void sync();
+    // Flushes to disk (fdatasync); safe from any thread (see Flusher).
+    void sync() const;
     // Clears reader slots left by processes that died; returns how many.
     int clear_stale_readers();
 
@@ -73,6 +76,36 @@ class Env {
   private:
     MDB_env *env_ = nullptr;
     Tables tables_;
+};
+
+// Flushes a `relaxed` environment from a thread of its own: flush() asks for
+// an fdatasync() and returns at once, so that writing a second's worth of
+// pages to disk (easily 100 ms) never stalls the caller's event loop. A
+// failure is kept for the caller to report (take_error()). The thread starts
+// with every signal blocked; the destructor waits for a flush in progress.
+class Flusher {
+  public:
+    explicit Flusher(const Env &env);
+    ~Flusher();
+    Flusher(const Flusher &) = delete;
+    Flusher &operator=(const Flusher &) = delete;
+
+    // Asks for a flush; a flush already asked for and not started yet counts.
+    void flush();
+    // Waits until every flush asked for so far has run (tests, shutdown).
+    void wait();
+    // The message of the last failed flush, and clears it; empty: none.
+    std::string take_error();
+
+  private:
+    void run();
+    const Env &env_;
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    uint64_t asked_ = 0, finished_ = 0;
+    bool stop_ = false;
+    std::string error_;
+    std::thread thread_;
 };
 
 class Txn {

@@ -4,7 +4,10 @@
 #include "syncs.h++"
 #include "text.h++"
 
+#include <pthread.h>
 #include <sodium.h>
+
+#include <cstring>
 
 namespace mtt {
 
@@ -109,9 +112,39 @@ bool decode_user(std::string_view record, User &u) {
     return read_attributes(r, u.attributes) && read_list(r, u.roles) && r.done();
 }
 
+namespace {
+
+// Random bytes for ids, drawn from libsodium (getrandom) 512 at a time
+// rather than one system call per id. A child process forgets what its
+// parent drew, so two workers never hand out the same bytes. One thread.
+struct RandomPool {
+    unsigned char bytes[512];
+    size_t used = sizeof bytes;
+};
+RandomPool random_pool;
+
+void forget_random_pool() { random_pool.used = sizeof random_pool.bytes; }
+
+void random_bytes(char *out, size_t n) {
+    static bool registered = pthread_atfork(nullptr, nullptr, forget_random_pool) == 0;
+    if (!registered) { // without the fork hook, draw every time
+        randombytes_buf(out, n);
+        return;
+    }
+    if (sizeof random_pool.bytes - random_pool.used < n) {
+        randombytes_buf(random_pool.bytes, sizeof random_pool.bytes);
+        random_pool.used = 0;
+    }
+    std::memcpy(out, random_pool.bytes + random_pool.used, n);
+    sodium_memzero(random_pool.bytes + random_pool.used, n);
+    random_pool.used += n;
+}
+
+} // namespace
+
 std::string new_user_id() {
     std::string id(16, '\0');
-    randombytes_buf(id.data(), id.size());
+    random_bytes(id.data(), id.size());
     id[6] = static_cast<char>((id[6] & 0x0F) | 0x40); // version 4
     id[8] = static_cast<char>((id[8] & 0x3F) | 0x80); // RFC 4122 variant
     return id;

@@ -5,6 +5,10 @@
 #include "users.h++"
 
 #include <sodium.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
 
 using namespace mtt;
 
@@ -120,6 +124,27 @@ START_TEST(map_full_is_reported) {
 }
 END_TEST
 
+START_TEST(flusher_flushes_off_the_caller) {
+    TempDir dir;
+    EnvOptions o = options(dir);
+    o.relaxed = true;
+    Env env(o);
+    {
+        Txn txn(env, Txn::Write);
+        ensure_user(txn, "alice");
+        txn.commit();
+    }
+    {
+        Flusher flusher(env);
+        flusher.flush();
+        flusher.flush(); // asked twice before it ran: still one wait
+        flusher.wait();
+        ck_assert_string_eq(flusher.take_error(), "");
+        flusher.flush(); // the destructor lets this one finish
+    }
+}
+END_TEST
+
 START_TEST(user_record_round_trip) {
     User u;
     u.id = new_user_id();
@@ -159,6 +184,29 @@ START_TEST(guids) {
     ck_assert(!parse_guid("3464e9da+f1b7-49aa-87db-7e1eebfd17a5"));
     ck_assert(!parse_guid("3464e9da-f1b7-49aa-87db-7e1eebfd17ag"));
     ck_assert(new_user_id() != id);
+}
+END_TEST
+
+START_TEST(guids_unique_across_fork) {
+    std::set<std::string> seen;
+    for (int i = 0; i < 100; ++i) // several refills of the pool of random bytes
+        ck_assert(seen.insert(new_user_id()).second);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        std::string id = new_user_id();
+        _exit(write(fds[1], id.data(), id.size()) == 16 ? 0 : 1);
+    }
+    std::string mine = new_user_id(), theirs(16, '\0');
+    ck_assert_int_eq(read(fds[0], theirs.data(), theirs.size()), 16);
+    int status = 0;
+    waitpid(child, &status, 0);
+    close(fds[0]);
+    close(fds[1]);
+    ck_assert(mine != theirs); // the child did not reuse the parent's pool
+    ck_assert(!seen.count(theirs));
 }
 END_TEST
 
@@ -321,7 +369,9 @@ int main() {
     tcase_add_test(tc, refuses_newer_schema);
     tcase_add_test(tc, map_full_is_reported);
     tcase_add_test(tc, user_record_round_trip);
+    tcase_add_test(tc, flusher_flushes_off_the_caller);
     tcase_add_test(tc, guids);
+    tcase_add_test(tc, guids_unique_across_fork);
     tcase_add_test(tc, username_rules);
     tcase_add_test(tc, rename_moves_the_index);
     tcase_add_test(tc, sync_ids_and_updates);
