@@ -16,6 +16,7 @@ extern "C" {
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <memory>
 #include <new>
 #include <string>
@@ -165,6 +166,11 @@ struct Worker {
     std::vector<Pending> pending;
     ngx_event_t commit_event; // posted while writes are queued
     mtt::Cache cache;
+    // Where streamed answers are produced, a piece at a time, before the
+    // piece is copied into a buffer of the request's pool. Its capacity is
+    // kept from one answer to the next: a fresh string for every long answer
+    // made malloc grow and trim the heap (brk, page faults) on each of them.
+    std::string scratch;
 };
 
 Worker *worker = nullptr;
@@ -601,7 +607,6 @@ const char *reason(int status) {
 // whatever the length of the list.
 struct Stream {
     std::unique_ptr<mtt::BodyStream> body;
-    std::string piece;
     ngx_chain_t *free = nullptr, *busy = nullptr;
     bool finished = false; // the last buffer was handed to nginx
 };
@@ -614,6 +619,34 @@ void destroy_stream(void *data) { delete static_cast<Stream *>(data); }
 // Output the socket did not take yet (not merely the headers nginx holds
 // back until the first body buffer).
 bool output_pending(ngx_http_request_t *r) { return r->connection->buffered != 0; }
+
+// Copies one piece into a buffer (reused once sent) and hands it to nginx.
+ngx_int_t output_piece(ngx_http_request_t *r, Stream *st, std::string_view piece, bool more) {
+    ngx_chain_t *cl = ngx_chain_get_free_buf(r->pool, &st->free);
+    if (!cl)
+        return NGX_ERROR;
+    ngx_buf_t *b = cl->buf;
+    size_t size = piece.size();
+    if (!b->start || static_cast<size_t>(b->end - b->start) < size) {
+        // a piece ends after the entry that crosses stream_piece
+        size_t capacity = std::max(size, stream_piece + stream_piece / 4);
+        b->start = static_cast<u_char *>(ngx_palloc(r->pool, capacity));
+        if (!b->start)
+            return NGX_ERROR;
+        b->end = b->start + capacity;
+    }
+    b->pos = b->start;
+    b->last = ngx_cpymem(b->start, piece.data(), size);
+    b->memory = 1;
+    b->flush = 1;
+    b->tag = stream_tag;
+    b->last_buf = (!more && r == r->main) ? 1 : 0;
+    b->last_in_chain = more ? 0 : 1;
+    st->finished = !more;
+    ngx_int_t rc = ngx_http_output_filter(r, cl);
+    ngx_chain_update_chains(r->pool, &st->free, &st->busy, &cl, stream_tag);
+    return rc == NGX_ERROR ? NGX_ERROR : NGX_OK;
+}
 
 // Writes pieces until the body is complete (NGX_OK), the client cannot take
 // more now (NGX_AGAIN) or the connection fails (NGX_ERROR).
@@ -630,31 +663,10 @@ ngx_int_t stream_more(ngx_http_request_t *r, Stream *st) {
         }
         if (st->finished)
             return NGX_OK;
-        bool more = st->body->next(st->piece, stream_piece);
-        ngx_chain_t *cl = ngx_chain_get_free_buf(r->pool, &st->free);
-        if (!cl)
-            return NGX_ERROR;
-        ngx_buf_t *b = cl->buf;
-        size_t size = st->piece.size();
-        if (!b->start || static_cast<size_t>(b->end - b->start) < size) {
-            size_t capacity = size > stream_piece * 2 ? size : stream_piece * 2;
-            b->start = static_cast<u_char *>(ngx_palloc(r->pool, capacity));
-            if (!b->start)
-                return NGX_ERROR;
-            b->end = b->start + capacity;
-        }
-        b->pos = b->start;
-        b->last = ngx_cpymem(b->start, st->piece.data(), size);
-        b->memory = 1;
-        b->flush = 1;
-        b->tag = stream_tag;
-        b->last_buf = (!more && r == r->main) ? 1 : 0;
-        b->last_in_chain = more ? 0 : 1;
-        st->piece.clear();
-        st->finished = !more;
-        ngx_int_t rc = ngx_http_output_filter(r, cl);
-        ngx_chain_update_chains(r->pool, &st->free, &st->busy, &cl, stream_tag);
-        if (rc == NGX_ERROR)
+        std::string &piece = worker->scratch;
+        piece.clear();
+        bool more = st->body->next(piece, stream_piece);
+        if (output_piece(r, st, piece, more) == NGX_ERROR)
             return NGX_ERROR;
     }
 }
@@ -689,10 +701,11 @@ void stream_write(ngx_http_request_t *r) {
     ngx_http_finalize_request(r, rc);
 }
 
-// Sends the headers and as much of a streamed body as the client takes now;
-// the rest goes from stream_write() as the socket drains. The read
-// transaction inside the producer lives until the request's pool is freed.
-ngx_int_t send_stream(ngx_http_request_t *r, mtt::Response &resp) {
+// Sends the headers, the first piece and as much more of a streamed body as
+// the client takes now; the rest goes from stream_write() as the socket
+// drains. The read transaction inside the producer lives until the request's
+// pool is freed.
+ngx_int_t send_stream(ngx_http_request_t *r, mtt::Response &resp, std::string_view first) {
     ngx_pool_cleanup_t *cln = ngx_pool_cleanup_add(r->pool, 0);
     if (!cln)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -700,12 +713,13 @@ ngx_int_t send_stream(ngx_http_request_t *r, mtt::Response &resp) {
     cln->handler = destroy_stream;
     cln->data = st;
     st->body = std::move(resp.stream);
-    st->piece = std::move(resp.body);
     ngx_http_set_ctx(r, st, ngx_http_mytimetable_module);
     r->headers_out.content_length_n = -1;
     ngx_int_t rc = ngx_http_send_header(r);
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only)
         return rc;
+    if (output_piece(r, st, first, true) == NGX_ERROR)
+        return NGX_ERROR;
     rc = stream_more(r, st);
     if (rc != NGX_AGAIN)
         return rc;
@@ -733,19 +747,24 @@ ngx_int_t send(ngx_http_request_t *r, mtt::Response &resp) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         e->hash = 1;
     }
-    if (resp.stream && !resp.stream->next(resp.body, stream_piece))
+    std::string_view body = resp.body;
+    if (resp.stream) {
+        std::string &first = worker->scratch;
+        first.assign(resp.body);
+        if (resp.stream->next(first, stream_piece))
+            return send_stream(r, resp, first);
         resp.stream.reset(); // it all fit in the first piece: send it with a Content-Length
-    if (resp.stream)
-        return send_stream(r, resp);
-    r->headers_out.content_length_n = resp.body.size();
-    if (resp.body.empty()) {
+        body = first;
+    }
+    r->headers_out.content_length_n = body.size();
+    if (body.empty()) {
         r->header_only = 1;
         return ngx_http_send_header(r);
     }
-    ngx_buf_t *b = ngx_create_temp_buf(r->pool, resp.body.size());
+    ngx_buf_t *b = ngx_create_temp_buf(r->pool, body.size());
     if (!b)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    b->last = ngx_cpymem(b->last, resp.body.data(), resp.body.size());
+    b->last = ngx_cpymem(b->last, body.data(), body.size());
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
     ngx_chain_t out = {b, nullptr};

@@ -31,7 +31,26 @@ void append_json(std::string &out, const json_t *j) {
         throw std::bad_alloc();
 }
 
+namespace {
+
+// True when jansson would write `s` between the quotes unchanged: printable
+// ASCII without '"' or '\\' (with our flags it escapes nothing else).
+bool nothing_to_escape(std::string_view s) {
+    for (char c : s)
+        if (c < 0x20 || c > 0x7E || c == '"' || c == '\\')
+            return false;
+    return true;
+}
+
+} // namespace
+
 void append_json_string(std::string &out, std::string_view s) {
+    if (nothing_to_escape(s)) { // most usernames: skip building a json_t
+        out.push_back('"');
+        out.append(s);
+        out.push_back('"');
+        return;
+    }
     Json j(json_str(s));
     if (!j)
         throw std::invalid_argument("a stored string is not UTF-8");

@@ -19,8 +19,9 @@ std::string dump(const json_t *j);
 
 inline json_t *json_str(std::string_view s) { return json_stringn(s.data(), s.size()); }
 
-// Appends `s` as a JSON string literal (jansson does the escaping). `s` must
-// be UTF-8, as everything the store holds is.
+// Appends `s` as a JSON string literal (jansson does the escaping; a string
+// with nothing to escape is copied between quotes). `s` must be UTF-8, as
+// everything the store holds is.
 void append_json_string(std::string &out, std::string_view s);
 
 // Appends the compact serialisation of `j`.
