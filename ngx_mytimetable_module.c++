@@ -155,9 +155,8 @@ struct Pending {
 // The store and settings of this worker, built in init_process.
 //
 // Group commit: the writes that reach this worker in one event-loop turn are
-// queued and run at its end, each in a nested transaction of one batch
-// transaction, with one commit for all (see commit_batch). A write that fails
-// aborts only its own nested transaction.
+// queued and run at its end in one batch transaction, with one commit for all
+// (see run_batch); a write that fails never takes the others with it.
 struct Worker {
     std::unique_ptr<mtt::Env> env;
     std::unique_ptr<mtt::Flusher> flusher; // relaxed: flushes off the event loop
@@ -832,36 +831,27 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
     return NGX_HTTP_INTERNAL_SERVER_ERROR;
 }
 
-// Runs one queued write in its nested transaction of `batch`.
-mtt::Response run_write(const Pending &p, MDB_txn *batch) {
-    ngx_log_t *log = p.r->connection->log;
-    try {
-        mtt::Context ctx{*worker->env, worker->settings, {}, batch, nullptr};
-        mtt::Response resp = mtt::handle(ctx, request_view(p));
-        if (!ctx.log.empty())
-            ngx_log_error(NGX_LOG_ERR, log, 0, "mytimetable: %s", ctx.log.c_str());
-        return resp;
-    } catch (const std::exception &e) {
-        ngx_log_error(NGX_LOG_ERR, log, 0, "mytimetable: %s", e.what());
-    }
-    return mtt::error(500, "internal error; see the error log");
-}
-
 // End of the event-loop turn: the writes that arrived in it run in one batch
-// transaction, each nested, and one commit (synced under `full` durability)
-// makes them durable; only then are their answers sent. The writer lock is
-// held only for this, never while the worker waits for its clients. If the
-// commit fails, the writes it carried answer an error instead of success.
+// transaction (see run_batch), and one commit (synced under `full`
+// durability) makes them durable; only then are their answers sent. The
+// writer lock is held only for this, never while the worker waits for its
+// clients. If the commit fails, the writes it carried answer an error instead
+// of success.
 void commit_batch(ngx_event_t *ev) {
     std::vector<Pending> pending;
     pending.swap(worker->pending);
-    std::vector<mtt::Response> answers(pending.size());
-    MDB_txn *batch = nullptr;
-    int rc = mdb_txn_begin(worker->env->get(), nullptr, 0, &batch);
-    if (rc == MDB_SUCCESS) {
-        for (size_t i = 0; i < pending.size(); i++)
-            answers[i] = run_write(pending[i], batch);
-        rc = mdb_txn_commit(batch);
+    std::vector<mtt::Answer> answers;
+    int rc;
+    try {
+        std::vector<mtt::Request> writes;
+        writes.reserve(pending.size());
+        for (const Pending &p : pending)
+            writes.push_back(request_view(p));
+        rc = mtt::run_batch(*worker->env, worker->settings, writes, answers);
+    } catch (const std::exception &e) {
+        ngx_log_error(NGX_LOG_ERR, ev->log, 0, "mytimetable: %s", e.what());
+        answers.clear();
+        rc = ENOMEM;
     }
     if (rc != MDB_SUCCESS)
         ngx_log_error(NGX_LOG_ERR, ev->log, 0, "mytimetable: store: %s", mdb_strerror(rc));
@@ -872,12 +862,18 @@ void commit_batch(ngx_event_t *ev) {
         ngx_connection_t *c = r->connection;
         ngx_int_t sent;
         try {
-            if (rc != MDB_SUCCESS && answers[i].status < 300)
-                answers[i] = mtt::error(rc == MDB_MAP_FULL ? 507 : 500,
-                                        rc == MDB_MAP_FULL
-                                            ? "the store is full; raise mytimetable_store_size"
-                                            : "the store failed; see the error log");
-            sent = send(r, answers[i]);
+            if (i < answers.size() && !answers[i].log.empty())
+                ngx_log_error(NGX_LOG_ERR, c->log, 0, "mytimetable: %s", answers[i].log.c_str());
+            // a failed begin or commit wrote nothing: no answer may say success
+            bool lost = i >= answers.size() ||
+                        (rc != MDB_SUCCESS && answers[i].response.status < 300);
+            mtt::Response failed;
+            if (lost)
+                failed = mtt::error(rc == MDB_MAP_FULL ? 507 : 500,
+                                    rc == MDB_MAP_FULL
+                                        ? "the store is full; raise mytimetable_store_size"
+                                        : "the store failed; see the error log");
+            sent = send(r, lost ? failed : answers[i].response);
         } catch (const std::exception &e) {
             ngx_log_error(NGX_LOG_ERR, c->log, 0, "mytimetable: %s", e.what());
             sent = NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -6,6 +6,7 @@
 #include "users.h++"
 
 #include <new>
+#include <utility>
 
 namespace mtt {
 
@@ -109,6 +110,61 @@ Response handle(Context &ctx, const Request &req) {
         ctx.log = "out of memory";
         return error(500, "out of memory");
     }
+}
+
+// ---------------------------------------------------------------- group commit
+
+namespace {
+
+Answer run_write(Env &env, const Settings &settings, const Request &req, Batch &batch,
+                 Runner run) {
+    Answer a;
+    Context ctx{env, settings, {}, &batch, nullptr};
+    try {
+        a.response = run(ctx, req);
+        a.log = std::move(ctx.log);
+    } catch (const std::exception &e) {
+        if (!batch.nested)
+            batch.spoiled = true; // it may have changed the batch before it failed
+        a.response = error(500, "internal error; see the error log");
+        a.log = e.what();
+    }
+    return a;
+}
+
+// Aborts the batch transaction unless it was handed to LMDB's commit.
+struct BatchTxn {
+    MDB_txn *txn = nullptr;
+    ~BatchTxn() {
+        if (txn)
+            mdb_txn_abort(txn);
+    }
+    int commit() { return mdb_txn_commit(std::exchange(txn, nullptr)); }
+};
+
+} // namespace
+
+int run_batch(Env &env, const Settings &settings, const std::vector<Request> &writes,
+              std::vector<Answer> &answers, Runner run) {
+    answers.clear();
+    answers.resize(writes.size());
+    for (bool nested : {false, true}) {
+        BatchTxn txn;
+        if (int rc = mdb_txn_begin(env.get(), nullptr, 0, &txn.txn))
+            return rc;
+        Batch batch;
+        batch.txn = txn.txn;
+        batch.nested = nested;
+        for (size_t i = 0; i < writes.size(); i++)
+            answers[i] = run_write(env, settings, writes[i], batch, run);
+        if (!nested && batch.spoiled) {
+            if (writes.size() > 1)
+                continue; // abort, and again, nested
+            return MDB_SUCCESS; // a lone write that failed: abort it
+        }
+        return txn.commit();
+    }
+    return MDB_SUCCESS; // not reached: the nested run always commits
 }
 
 // ---------------------------------------------------------------- cache

@@ -41,15 +41,34 @@ struct Context {
     Env &env;
     const Settings &settings;
     std::string log;          // non-empty: the caller logs it at error level
-    MDB_txn *batch = nullptr; // when set, write transactions nest in it (group commit)
+    Batch *batch = nullptr;   // when set, write transactions run in it (group commit)
     Cache *cache = nullptr;   // optional
 };
 
 // True for the methods whose handlers write.
 bool writes(std::string_view method);
 
-// Answers one request. Never throws: a store error becomes 507 (map full) or
-// 500, with ctx.log set.
+// Answers one request. A store error becomes 507 (map full) or 500, with
+// ctx.log set.
 Response handle(Context &ctx, const Request &req);
+
+// What one write of a batch answered, and the line it asks to log.
+struct Answer {
+    Response response;
+    std::string log;
+};
+
+// Group commit: runs `writes` in one write transaction and commits it, so
+// that they share one (synced) commit. They first run directly in the batch;
+// if one spoiled it (failed after changing something, see Batch), the batch
+// is aborted and they run again, each nested, so that only the failed one is
+// undone. A lone write needs no second run: aborting undoes it, and its
+// answer says it failed. Returns MDB_SUCCESS, or the LMDB code of the begin
+// or commit that failed, in which case nothing was written and a write whose
+// answer says success did not happen. `run` answers one write (tests pass
+// their own).
+using Runner = Response (*)(Context &, const Request &);
+int run_batch(Env &env, const Settings &settings, const std::vector<Request> &writes,
+              std::vector<Answer> &answers, Runner run = handle);
 
 } // namespace mtt

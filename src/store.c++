@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <exception>
 #include <utility>
 
 namespace mtt {
@@ -152,21 +153,42 @@ void Flusher::run() {
 
 // ---------------------------------------------------------------- Txn
 
-Txn::Txn(const Env &env, Mode mode, MDB_txn *parent) : tables_(env.tables()) {
-    check(mdb_txn_begin(env.get(), mode == Read ? nullptr : parent, mode == Read ? MDB_RDONLY : 0,
-                        &txn_),
-          "mdb_txn_begin");
+Txn::Txn(const Env &env, Mode mode, Batch *batch) : tables_(env.tables()) {
+    if (mode == Write && batch && !batch->nested) {
+        txn_ = batch->txn;
+        shared_ = batch;
+        exceptions_ = std::uncaught_exceptions();
+        return;
+    }
+    MDB_txn *parent = mode == Write && batch ? batch->txn : nullptr;
+    check(mdb_txn_begin(env.get(), parent, mode == Read ? MDB_RDONLY : 0, &txn_), "mdb_txn_begin");
 }
 
-Txn::~Txn() { abort(); }
+Txn::~Txn() {
+    if (shared_ && std::uncaught_exceptions() > exceptions_)
+        shared_->spoiled = true; // a store error may have left the batch unusable
+    abort();
+}
 
 void Txn::commit() {
+    if (shared_) { // the batch's commit makes it durable
+        shared_ = nullptr;
+        txn_ = nullptr;
+        return;
+    }
     MDB_txn *t = txn_;
     txn_ = nullptr; // mdb_txn_commit frees the txn even when it fails
     check(mdb_txn_commit(t), "mdb_txn_commit");
 }
 
 void Txn::abort() {
+    if (shared_) { // what it changed cannot be undone alone
+        if (writes_ > 0)
+            shared_->spoiled = true;
+        shared_ = nullptr;
+        txn_ = nullptr;
+        return;
+    }
     if (txn_) {
         mdb_txn_abort(txn_);
         txn_ = nullptr;
@@ -190,11 +212,13 @@ std::optional<std::string_view> Txn::get(MDB_dbi dbi, std::string_view key) cons
 
 void Txn::put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags) {
     MDB_val k = to_val(key), v = to_val(value);
+    ++writes_;
     check(mdb_put(txn_, dbi, &k, &v, flags), "mdb_put");
 }
 
 bool Txn::del(MDB_dbi dbi, std::string_view key) {
     MDB_val k = to_val(key);
+    ++writes_;
     int rc = mdb_del(txn_, dbi, &k, nullptr);
     if (rc == MDB_NOTFOUND)
         return false;
@@ -204,7 +228,7 @@ bool Txn::del(MDB_dbi dbi, std::string_view key) {
 
 // ---------------------------------------------------------------- Cursor
 
-Cursor::Cursor(const Txn &txn, MDB_dbi dbi) {
+Cursor::Cursor(const Txn &txn, MDB_dbi dbi) : txn_(txn) {
     check(mdb_cursor_open(txn.get(), dbi, &cursor_), "mdb_cursor_open");
 }
 
@@ -230,6 +254,9 @@ bool Cursor::seek(std::string_view key) {
 bool Cursor::first() { return step(MDB_FIRST); }
 bool Cursor::next() { return step(MDB_NEXT); }
 
-void Cursor::del() { check(mdb_cursor_del(cursor_, 0), "mdb_cursor_del"); }
+void Cursor::del() {
+    ++txn_.writes_;
+    check(mdb_cursor_del(cursor_, 0), "mdb_cursor_del");
+}
 
 } // namespace mtt

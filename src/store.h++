@@ -108,12 +108,26 @@ class Flusher {
     std::thread thread_;
 };
 
+// The write transaction that the queued writes of one event-loop turn share
+// (group commit). When `nested`, each write runs in a nested transaction of
+// its own, which its failure aborts alone. Otherwise writes run in `txn`
+// itself, which is cheaper (no nested begin, no copies of the pages the batch
+// already changed); a write that fails after changing something (an error
+// answer without commit, an exception) marks the batch `spoiled`, and the
+// caller aborts it and runs the same writes again, nested.
+struct Batch {
+    MDB_txn *txn = nullptr;
+    bool nested = true;
+    bool spoiled = false;
+};
+
 class Txn {
   public:
     enum Mode { Read, Write };
-    // A Write txn with a `parent` is nested in it: its commit merges into the
-    // parent, its abort leaves the parent as it was.
-    Txn(const Env &env, Mode mode, MDB_txn *parent = nullptr);
+    // A Write txn with a `batch` runs inside it (see Batch): its commit
+    // leaves the changes to the batch's commit, its abort undoes them (nested)
+    // or spoils the batch (direct).
+    Txn(const Env &env, Mode mode, Batch *batch = nullptr);
     ~Txn();
     Txn(const Txn &) = delete;
     Txn &operator=(const Txn &) = delete;
@@ -133,8 +147,12 @@ class Txn {
     bool del(MDB_dbi dbi, std::string_view key);
 
   private:
+    friend class Cursor;
     MDB_txn *txn_ = nullptr;
     const Tables &tables_;
+    Batch *shared_ = nullptr; // a direct write in this batch: txn_ is the batch's
+    mutable unsigned writes_ = 0; // puts and deletes so far (cursors count theirs)
+    int exceptions_ = 0;      // std::uncaught_exceptions() at construction
 };
 
 // A cursor over one table; iterate keys that start with a prefix with
@@ -163,6 +181,7 @@ class Cursor {
 
   private:
     bool step(MDB_cursor_op op, MDB_val *k = nullptr);
+    const Txn &txn_;
     MDB_cursor *cursor_ = nullptr;
     MDB_val key_{0, nullptr}, value_{0, nullptr};
 };

@@ -1,0 +1,226 @@
+// Group commit (run_batch) and the batch modes of Txn.
+#include "api.h++"
+#include "store.h++"
+#include "unit.h++"
+#include "users.h++"
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace mtt;
+
+namespace {
+
+EnvOptions options(const TempDir &dir) {
+    EnvOptions o;
+    o.path = dir.path();
+    o.map_size = 1 << 20;
+    return o;
+}
+
+bool has_user(const Env &env, const std::string &name) {
+    Txn txn(env, Txn::Read);
+    return find_user_by_name(txn, name).has_value();
+}
+
+Request put(const char *path) {
+    Request r;
+    r.method = "PUT";
+    r.path = path;
+    r.base_url = "http://localhost/api/";
+    return r;
+}
+
+// A stand-in for the API that writes a user named after the path; "fail"
+// answers 400 before writing, "spoil" writes and then answers 400 without
+// committing, "throw" writes and then throws. Counts the runs of each path.
+std::map<std::string, int> runs;
+
+Response fake(Context &ctx, const Request &req) {
+    std::string path(req.path);
+    ++runs[path];
+    if (path == "fail")
+        return error(400, "bad");
+    Txn txn(ctx.env, Txn::Write, ctx.batch);
+    ensure_user(txn, path);
+    if (path == "spoil")
+        return error(400, "changed something, then failed");
+    if (path == "throw")
+        throw std::runtime_error("failed half-way");
+    txn.commit();
+    return no_content();
+}
+
+} // namespace
+
+START_TEST(direct_writes_share_the_batch) {
+    TempDir dir;
+    Env env(options(dir));
+    Txn outer(env, Txn::Write);
+    Batch batch{outer.get(), false};
+    {
+        Txn a(env, Txn::Write, &batch);
+        ensure_user(a, "alice");
+        a.commit();
+    }
+    {
+        Txn b(env, Txn::Write, &batch);
+        ck_assert(find_user_by_name(b, "alice").has_value()); // sees the batch
+        ensure_user(b, "bob");
+        b.commit();
+    }
+    {
+        Txn c(env, Txn::Write, &batch); // opened and left without a change
+    }
+    ck_assert(!batch.spoiled);
+    outer.commit();
+    ck_assert(has_user(env, "alice") && has_user(env, "bob"));
+}
+END_TEST
+
+START_TEST(a_direct_write_left_uncommitted_spoils) {
+    TempDir dir;
+    Env env(options(dir));
+    Txn outer(env, Txn::Write);
+    Batch batch{outer.get(), false};
+    {
+        Txn a(env, Txn::Write, &batch);
+        ensure_user(a, "alice");
+    }
+    ck_assert(batch.spoiled);
+
+    Batch second{outer.get(), false};
+    try {
+        Txn b(env, Txn::Write, &second);
+        throw std::runtime_error("before any change");
+    } catch (const std::runtime_error &) {
+    }
+    ck_assert(second.spoiled); // an exception may follow a failed store call
+}
+END_TEST
+
+START_TEST(a_cursor_delete_is_a_change) {
+    TempDir dir;
+    Env env(options(dir));
+    {
+        Txn txn(env, Txn::Write);
+        ensure_user(txn, "alice");
+        txn.commit();
+    }
+    Txn outer(env, Txn::Write);
+    Batch batch{outer.get(), false};
+    {
+        Txn a(env, Txn::Write, &batch);
+        Cursor c(a, a.tables().users_by_name);
+        ck_assert(c.first());
+        c.del();
+    }
+    ck_assert(batch.spoiled);
+}
+END_TEST
+
+START_TEST(a_nested_write_aborts_alone) {
+    TempDir dir;
+    Env env(options(dir));
+    Txn outer(env, Txn::Write);
+    Batch batch{outer.get(), true};
+    {
+        Txn a(env, Txn::Write, &batch);
+        ensure_user(a, "alice");
+        a.commit();
+    }
+    {
+        Txn b(env, Txn::Write, &batch);
+        ensure_user(b, "bob");
+    }
+    ck_assert(!batch.spoiled);
+    outer.commit();
+    ck_assert(has_user(env, "alice"));
+    ck_assert(!has_user(env, "bob"));
+}
+END_TEST
+
+START_TEST(batch_runs_once_when_nothing_spoils) {
+    TempDir dir;
+    Env env(options(dir));
+    Settings settings;
+    runs.clear();
+    std::vector<Answer> answers;
+    int rc = run_batch(env, settings, {put("alice"), put("fail"), put("bob")}, answers, fake);
+    ck_assert_int_eq(rc, MDB_SUCCESS);
+    ck_assert_uint_eq(answers.size(), 3);
+    ck_assert_int_eq(answers[0].response.status, 204);
+    ck_assert_int_eq(answers[1].response.status, 400);
+    ck_assert_int_eq(answers[2].response.status, 204);
+    ck_assert_int_eq(runs["alice"], 1);
+    ck_assert_int_eq(runs["fail"], 1);
+    ck_assert(has_user(env, "alice") && has_user(env, "bob"));
+}
+END_TEST
+
+START_TEST(a_spoiled_batch_runs_again_nested) {
+    TempDir dir;
+    Env env(options(dir));
+    Settings settings;
+    for (const char *bad : {"spoil", "throw"}) {
+        runs.clear();
+        std::vector<Answer> answers;
+        int rc = run_batch(env, settings, {put("alice"), put(bad), put("bob")}, answers, fake);
+        ck_assert_int_eq(rc, MDB_SUCCESS);
+        ck_assert_int_eq(runs["alice"], 2); // once directly, once nested
+        ck_assert_int_eq(runs[bad], 2);
+        ck_assert_int_eq(answers[0].response.status, 204);
+        ck_assert_int_eq(answers[1].response.status, std::string(bad) == "spoil" ? 400 : 500);
+        ck_assert_int_eq(answers[2].response.status, 204);
+        if (std::string(bad) == "throw")
+            ck_assert_string_eq(answers[1].log, "failed half-way");
+        ck_assert(has_user(env, "alice") && has_user(env, "bob"));
+        ck_assert(!has_user(env, bad)); // its change was undone
+    }
+}
+END_TEST
+
+START_TEST(a_lone_spoiled_write_is_aborted) {
+    TempDir dir;
+    Env env(options(dir));
+    Settings settings;
+    runs.clear();
+    std::vector<Answer> answers;
+    ck_assert_int_eq(run_batch(env, settings, {put("spoil")}, answers, fake), MDB_SUCCESS);
+    ck_assert_int_eq(runs["spoil"], 1);
+    ck_assert_int_eq(answers[0].response.status, 400);
+    ck_assert(!has_user(env, "spoil"));
+}
+END_TEST
+
+START_TEST(the_real_api_in_a_batch) {
+    TempDir dir;
+    Env env(options(dir));
+    Settings settings;
+    std::vector<Answer> answers;
+    int rc = run_batch(env, settings,
+                       {put("v0/users/alice"), put("v0/users/%00"), put("v0/users/bob")}, answers);
+    ck_assert_int_eq(rc, MDB_SUCCESS);
+    ck_assert_int_eq(answers[0].response.status, 204);
+    ck_assert_int_eq(answers[1].response.status, 400);
+    ck_assert_int_eq(answers[2].response.status, 204);
+    ck_assert(has_user(env, "alice") && has_user(env, "bob"));
+}
+END_TEST
+
+int main() {
+    Suite *s = suite_create("batch");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, direct_writes_share_the_batch);
+    tcase_add_test(tc, a_direct_write_left_uncommitted_spoils);
+    tcase_add_test(tc, a_cursor_delete_is_a_change);
+    tcase_add_test(tc, a_nested_write_aborts_alone);
+    tcase_add_test(tc, batch_runs_once_when_nothing_spoils);
+    tcase_add_test(tc, a_spoiled_batch_runs_again_nested);
+    tcase_add_test(tc, a_lone_spoiled_write_is_aborted);
+    tcase_add_test(tc, the_real_api_in_a_batch);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
