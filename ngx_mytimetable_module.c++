@@ -143,13 +143,12 @@ bool pool_str(ngx_pool_t *pool, std::string_view s, ngx_str_t &out) {
 
 // ---------------------------------------------------------------- per-process state
 
-// A write waiting for the end of the event-loop turn, with its own copy of
-// what the API needs of the request.
+// A write waiting for the end of the event-loop turn. Its view of the request
+// points into the request's own buffers and pool, which live as long as the
+// request (whose count the wait holds).
 struct Pending {
     ngx_http_request_t *r = nullptr;
-    std::string method, path, query, content_type, body, base_url;
-    bool has_body = false;
-    int64_t now = 0;
+    mtt::Request req;
 };
 
 // The store and settings of this worker, built in init_process.
@@ -539,44 +538,71 @@ std::string host(ngx_http_request_t *r) {
            std::to_string(ngx_inet_get_port(r->connection->local_sockaddr));
 }
 
-std::string base_url(ngx_http_request_t *r) {
+// The absolute URL of the API's location, ending in '/', in the request's
+// pool (or the configured mytimetable_base_url); false when out of memory.
+bool base_url(ngx_http_request_t *r, std::string_view &url) {
     auto *lcf = static_cast<LocConf *>(ngx_http_get_module_loc_conf(r, ngx_http_mytimetable_module));
-    if (lcf->base_url.len)
-        return std::string(view(lcf->base_url));
+    if (lcf->base_url.len) {
+        url = view(lcf->base_url);
+        return true;
+    }
     auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
         ngx_http_get_module_loc_conf(r, ngx_http_core_module));
-    std::string url;
 #if (NGX_HTTP_SSL)
-    url = r->connection->ssl ? "https://" : "http://";
+    std::string_view scheme = r->connection->ssl ? "https://" : "http://";
 #else
-    url = "http://";
+    std::string_view scheme = "http://";
 #endif
-    url += host(r);
-    url += view(clcf->name);
-    if (url.back() != '/')
-        url.push_back('/');
-    return url;
+    std::string authority = host(r);
+    std::string_view location = view(clcf->name);
+    bool slash = location.empty() || location.back() != '/';
+    size_t size = scheme.size() + authority.size() + location.size() + (slash ? 1 : 0);
+    auto *p = static_cast<u_char *>(ngx_pnalloc(r->pool, size));
+    if (!p)
+        return false;
+    u_char *end = ngx_cpymem(p, scheme.data(), scheme.size());
+    end = ngx_cpymem(end, authority.data(), authority.size());
+    end = ngx_cpymem(end, location.data(), location.size());
+    if (slash)
+        *end++ = '/';
+    url = std::string_view(reinterpret_cast<const char *>(p), end - p);
+    return true;
 }
 
-// The request body as one contiguous string (from memory buffers or the
-// temp file nginx spilled it to).
-bool read_body(ngx_http_request_t *r, std::string &body) {
-    if (!r->request_body)
+// The request body as one contiguous run of bytes: the buffer itself when
+// nginx holds it in one, else a copy in the request's pool (from memory
+// buffers or the temp file nginx spilled it to).
+bool read_body(ngx_http_request_t *r, std::string_view &body) {
+    body = std::string_view("", 0);
+    if (!r->request_body || !r->request_body->bufs)
         return true;
-    for (ngx_chain_t *cl = r->request_body->bufs; cl; cl = cl->next) {
+    ngx_chain_t *bufs = r->request_body->bufs;
+    if (!bufs->next && ngx_buf_in_memory(bufs->buf)) {
+        body = std::string_view(reinterpret_cast<const char *>(bufs->buf->pos),
+                                bufs->buf->last - bufs->buf->pos);
+        return true;
+    }
+    size_t size = 0;
+    for (ngx_chain_t *cl = bufs; cl; cl = cl->next)
+        size += ngx_buf_in_memory(cl->buf) ? cl->buf->last - cl->buf->pos
+                : cl->buf->in_file         ? cl->buf->file_last - cl->buf->file_pos
+                                           : 0;
+    auto *p = static_cast<u_char *>(ngx_pnalloc(r->pool, size ? size : 1));
+    if (!p)
+        return false;
+    u_char *end = p;
+    for (ngx_chain_t *cl = bufs; cl; cl = cl->next) {
         ngx_buf_t *b = cl->buf;
         if (ngx_buf_in_memory(b)) {
-            body.append(reinterpret_cast<const char *>(b->pos), b->last - b->pos);
+            end = ngx_cpymem(end, b->pos, b->last - b->pos);
         } else if (b->in_file) {
             size_t n = b->file_last - b->file_pos;
-            size_t at = body.size();
-            body.resize(at + n);
-            ssize_t got = ngx_read_file(b->file, reinterpret_cast<u_char *>(&body[at]), n,
-                                        b->file_pos);
-            if (got != static_cast<ssize_t>(n))
+            if (ngx_read_file(b->file, end, n, b->file_pos) != static_cast<ssize_t>(n))
                 return false;
+            end += n;
         }
     }
+    body = std::string_view(reinterpret_cast<const char *>(p), end - p);
     return true;
 }
 
@@ -778,21 +804,6 @@ ngx_int_t send_error(ngx_http_request_t *r, int status, std::string_view message
     return send(r, resp);
 }
 
-// The request as the API sees it; `Pending` owns the bytes a queued write's
-// view points at.
-mtt::Request request_view(const Pending &p) {
-    mtt::Request req;
-    req.method = p.method;
-    req.path = p.path;
-    req.query = p.query;
-    req.content_type = p.content_type;
-    req.body = p.body;
-    req.has_body = p.has_body;
-    req.base_url = p.base_url;
-    req.now = p.now;
-    return req;
-}
-
 // Answers the request. A write is `deferred`: it waits in worker->pending
 // for commit_batch() at the end of the event-loop turn.
 ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
@@ -800,26 +811,27 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
     try {
         if (!worker || !worker->env)
             return send_error(r, 503, "the store is not open; see the error log");
-        Pending p;
-        p.r = r;
-        if (!read_body(r, p.body))
+        // the API's view of the request: its buffers, and the pool for the rest
+        mtt::Request req;
+        if (!read_body(r, req.body))
             return send_error(r, 500, "the request body could not be read");
-        p.method = std::string(view(r->method_name));
-        p.path = std::string(relative_path(r));
-        p.query = std::string(view(r->args));
+        if (!base_url(r, req.base_url))
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        req.method = view(r->method_name);
+        req.path = relative_path(r);
+        req.query = view(r->args);
         if (r->headers_in.content_type)
-            p.content_type = std::string(view(r->headers_in.content_type->value));
-        p.has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
-        p.base_url = base_url(r);
-        p.now = ngx_time();
-        if (mtt::writes(p.method)) {
-            worker->pending.push_back(std::move(p));
+            req.content_type = view(r->headers_in.content_type->value);
+        req.has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
+        req.now = ngx_time();
+        if (mtt::writes(req.method)) {
+            worker->pending.push_back({r, req});
             ngx_post_event(&worker->commit_event, &ngx_posted_events); // once: it checks posted
             deferred = true;
             return NGX_DONE;
         }
         mtt::Context ctx{*worker->env, worker->settings, {}, nullptr, &worker->cache};
-        mtt::Response resp = mtt::handle(ctx, request_view(p));
+        mtt::Response resp = mtt::handle(ctx, req);
         if (!ctx.log.empty())
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", ctx.log.c_str());
         return send(r, resp);
@@ -846,7 +858,7 @@ void commit_batch(ngx_event_t *ev) {
         std::vector<mtt::Request> writes;
         writes.reserve(pending.size());
         for (const Pending &p : pending)
-            writes.push_back(request_view(p));
+            writes.push_back(p.req);
         rc = mtt::run_batch(*worker->env, worker->settings, writes, answers);
     } catch (const std::exception &e) {
         ngx_log_error(NGX_LOG_ERR, ev->log, 0, "mytimetable: %s", e.what());

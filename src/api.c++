@@ -51,7 +51,8 @@ const std::vector<Route<Handler>> routes = {
 Response cached_get(Context &ctx, const Request &req, const Route<Handler> &route,
                     const Params &params) {
     uint64_t snapshot = Txn(ctx.env, Txn::Read).snapshot();
-    std::string key = std::string(req.path) + '?' + std::string(req.query) + ' ' + req.base_url;
+    std::string key = std::string(req.path) + '?' + std::string(req.query) + ' ' +
+                      std::string(req.base_url);
     if (const Response *hit = ctx.cache->find(snapshot, key)) {
         Response r;
         r.status = hit->status;

@@ -78,12 +78,12 @@ json_t *link(const std::string &href, const char *rel, const char *title = nullp
     return l;
 }
 
-std::string self_url(const std::string &base_url, const User &u) {
-    return base_url + "user/" + format_guid(u.id);
+std::string self_url(std::string_view base_url, const User &u) {
+    return std::string(base_url) + "user/" + format_guid(u.id);
 }
 
 // A user as the seed shows it: exactly these fields, in this order.
-json_t *user_json(const std::string &base_url, const User &u) {
+json_t *user_json(std::string_view base_url, const User &u) {
     std::string self = self_url(base_url, u);
     json_t *o = json_object();
     json_object_set_new(o, "Id", json_str(format_guid(u.id)));
@@ -136,7 +136,9 @@ bool body_object(const Request &req, Json &out, Response &bad) {
         return false;
     }
     json_error_t err;
-    out.reset(json_loadb(req.body.data(), req.body.size(), JSON_REJECT_DUPLICATES, &err));
+    // jansson refuses a null buffer, which an empty view may carry
+    const char *text = req.body.empty() ? "" : req.body.data();
+    out.reset(json_loadb(text, req.body.size(), JSON_REJECT_DUPLICATES, &err));
     if (!out) {
         std::string why = err.text;
         if (json_error_code(&err) == json_error_null_character)
@@ -395,7 +397,8 @@ Response dir_list_users(Context &ctx, const Request &req, const Params &) {
         return error(400, e->message);
     odata::Query &q = std::get<odata::Query>(parsed);
     if (q.orderby.empty() && !served_from_index(q)) {
-        auto stream = std::make_unique<UserListStream>(ctx.env, std::move(q), req.base_url);
+        auto stream = std::make_unique<UserListStream>(ctx.env, std::move(q),
+                                                       std::string(req.base_url));
         const odata::Query &sq = stream->query();
         Response r;
         r.content_type = json_type;

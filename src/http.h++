@@ -16,7 +16,7 @@ struct Request {
     std::string_view content_type; // the Content-Type header, empty when absent
     std::string_view body;
     bool has_body = false;         // the request carried a body (even an empty chunked one)
-    std::string base_url;          // absolute URL of the location, ending in '/'
+    std::string_view base_url;     // absolute URL of the location, ending in '/'
     int64_t now = 0;               // seconds since the epoch
 };
 

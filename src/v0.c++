@@ -433,7 +433,8 @@ Response v0_put_user(Context &ctx, const Request &req, const Params &p) {
     txn.commit();
     Response r = profile_response(old ? 200 : 201, u);
     if (!old)
-        r.headers.push_back({"Location", req.base_url + "v0/users/" + percent_encode(name)});
+        r.headers.push_back(
+            {"Location", std::string(req.base_url) + "v0/users/" + percent_encode(name)});
     return r;
 }
 
@@ -468,7 +469,8 @@ Response v0_create_user(Context &ctx, const Request &req, const Params &) {
     put_user(txn, u, nullptr);
     txn.commit();
     Response r = profile_response(201, u);
-    r.headers.push_back({"Location", req.base_url + "v0/users/" + percent_encode(*name)});
+    r.headers.push_back(
+        {"Location", std::string(req.base_url) + "v0/users/" + percent_encode(*name)});
     return r;
 }
 

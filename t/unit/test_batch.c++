@@ -210,6 +210,25 @@ START_TEST(the_real_api_in_a_batch) {
 }
 END_TEST
 
+// The module hands the API views of the request's buffers; an absent body
+// is an empty view with no data at all.
+START_TEST(an_empty_body_view_reads_as_empty) {
+    TempDir dir;
+    Env env(options(dir));
+    Settings settings;
+    Request req = put("users");
+    req.method = "POST";
+    req.content_type = "application/json";
+    req.body = std::string_view();
+    std::vector<Answer> answers;
+    ck_assert_int_eq(run_batch(env, settings, {req}, answers), MDB_SUCCESS);
+    ck_assert_int_eq(answers[0].response.status, 400);
+    ck_assert_string_eq(answers[0].response.body,
+                        "{\"error\":\"bad_request\",\"message\":\"the body is not valid JSON: "
+                        "'[' or '{' expected near end of file (line 1, column 0)\"}");
+}
+END_TEST
+
 int main() {
     Suite *s = suite_create("batch");
     TCase *tc = tcase_create("core");
@@ -221,6 +240,7 @@ int main() {
     tcase_add_test(tc, a_spoiled_batch_runs_again_nested);
     tcase_add_test(tc, a_lone_spoiled_write_is_aborted);
     tcase_add_test(tc, the_real_api_in_a_batch);
+    tcase_add_test(tc, an_empty_body_view_reads_as_empty);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
