@@ -815,6 +815,8 @@ worker.
 
 $details
 MD
+# what profiling found and what changed: kept by hand in bench/profile.md
+$md .= "\n" . (slurp("$cwd/bench/profile.md") // '');
 $md =~ s/\n{3,}/\n\n/g;
 spew($opt{out}, $md);
 
