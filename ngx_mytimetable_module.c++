@@ -9,6 +9,9 @@ extern "C" {
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+#if (NGX_THREADS)
+#include <ngx_thread_pool.h>
+#endif
 }
 
 #include "api.h++"
@@ -17,6 +20,7 @@ extern "C" {
 #include <sodium.h>
 
 #include <algorithm>
+#include <deque>
 #include <memory>
 #include <new>
 #include <string>
@@ -46,6 +50,9 @@ struct MainConf {
     ngx_str_t instance_id;
     ngx_array_t *sync_types; // of SyncTypeConf; NULL: the defaults
     ngx_flag_t used;         // some location carries `mytimetable;`
+#if (NGX_THREADS)
+    ngx_thread_pool_t *hash_pool; // nginx's "default" thread pool: Argon2id off the event loop
+#endif
 };
 
 struct LocConf {
@@ -164,6 +171,16 @@ struct Worker {
     std::vector<Pending> pending;
     ngx_event_t commit_event; // posted while writes are queued
     mtt::Cache cache;
+#if (NGX_THREADS)
+    // Passwords are hashed in nginx's thread pool before their write is
+    // queued, at most hash_jobs at a time (each takes 19 MiB while it runs).
+    ngx_thread_pool_t *hash_pool = nullptr;
+    unsigned hashing = 0;
+    std::deque<ngx_thread_task_t *> hash_waiting;
+    // A timer that is not cancelable keeps a worker that is shutting down
+    // from exiting while a password is being hashed (its request has none).
+    ngx_event_t hash_guard;
+#endif
     // Where streamed answers are produced, a piece at a time, before the
     // piece is copied into a buffer of the request's pool. Its capacity is
     // kept from one answer to the next: a fresh string for every long answer
@@ -182,6 +199,13 @@ char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *, void *) {
     auto *mcf = static_cast<MainConf *>(
         ngx_http_conf_get_module_main_conf(cf, ngx_http_mytimetable_module));
     mcf->used = 1;
+#if (NGX_THREADS)
+    if (!mcf->hash_pool) { // as `aio threads` does: the pool `thread_pool default` configures
+        mcf->hash_pool = ngx_thread_pool_add(cf, nullptr);
+        if (!mcf->hash_pool)
+            return static_cast<char *>(NGX_CONF_ERROR);
+    }
+#endif
     return NGX_CONF_OK;
 }
 
@@ -433,6 +457,9 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
         }
         worker = new Worker();
         worker->settings = settings_from(mcf);
+#if (NGX_THREADS)
+        worker->hash_pool = mcf->hash_pool;
+#endif
         mtt::EnvOptions opts;
         opts.path = std::string(view(mcf->store));
         opts.map_size = static_cast<size_t>(mcf->store_size);
@@ -477,6 +504,10 @@ void exit_process(ngx_cycle_t *cycle) {
     }
     if (worker->sync_timer.timer_set)
         ngx_del_timer(&worker->sync_timer);
+#if (NGX_THREADS)
+    if (worker->hash_guard.timer_set)
+        ngx_del_timer(&worker->hash_guard);
+#endif
     delete worker;
     worker = nullptr;
 }
@@ -804,6 +835,121 @@ ngx_int_t send_error(ngx_http_request_t *r, int status, std::string_view message
     return send(r, resp);
 }
 
+// Queues a write for commit_batch() at the end of the event-loop turn.
+void queue_write(ngx_http_request_t *r, const mtt::Request &req) {
+    worker->pending.push_back({r, req});
+    ngx_post_event(&worker->commit_event, &ngx_posted_events); // once: it checks posted
+}
+
+#if (NGX_THREADS)
+
+// ---------------------------------------------------------------- passwords
+
+constexpr unsigned hash_jobs = 2; // per worker
+
+// A write whose body sets a password, while the password is hashed in a
+// thread of nginx's pool. Lives in the request's pool; trivially destructible.
+struct HashJob {
+    ngx_http_request_t *r;
+    mtt::Request req;
+    u_char *password;
+    size_t length;
+    char hash[crypto_pwhash_STRBYTES];
+    bool hashed;
+};
+
+// In a pool thread: no exception may leave it.
+void hash_in_thread(void *data, ngx_log_t *) {
+    auto *job = static_cast<HashJob *>(data);
+    job->hashed = false;
+    try {
+        std::string h = mtt::hash_password_text(
+            std::string_view(reinterpret_cast<const char *>(job->password), job->length));
+        if (h.size() < sizeof job->hash) {
+            ngx_memcpy(job->hash, h.data(), h.size() + 1);
+            job->hashed = true;
+        }
+    } catch (...) {
+    }
+}
+
+// The request's copy of the password is wiped when the request ends.
+void wipe_password(void *data) {
+    auto *job = static_cast<HashJob *>(data);
+    sodium_memzero(job->password, job->length);
+}
+
+void guard_hashing(ngx_event_t *ev) {
+    if (worker->hashing || !worker->hash_waiting.empty())
+        ngx_add_timer(ev, 1000);
+}
+
+void start_hash(ngx_thread_task_t *task) {
+    auto *job = static_cast<HashJob *>(task->ctx);
+    if (!worker->hash_guard.timer_set) {
+        worker->hash_guard.handler = guard_hashing;
+        worker->hash_guard.log = job->r->connection->log;
+        worker->hash_guard.data = worker;
+        ngx_add_timer(&worker->hash_guard, 1000);
+    }
+    if (worker->hashing < hash_jobs && ngx_thread_task_post(worker->hash_pool, task) == NGX_OK) {
+        worker->hashing++;
+        return;
+    }
+    if (worker->hashing < hash_jobs) { // the pool refused it: the write hashes as it runs
+        ngx_log_error(NGX_LOG_WARN, job->r->connection->log, 0,
+                      "mytimetable: the thread pool refused a password; hashing it in the write");
+        queue_write(job->r, job->req);
+        return;
+    }
+    worker->hash_waiting.push_back(task);
+}
+
+// Back on the event loop: the write goes to the next batch with its hash.
+void hash_done(ngx_event_t *ev) {
+    auto *task = static_cast<ngx_thread_task_t *>(ev->data);
+    auto *job = static_cast<HashJob *>(task->ctx);
+    worker->hashing--;
+    if (job->hashed)
+        job->req.prehashed = {
+            std::string_view(reinterpret_cast<const char *>(job->password), job->length),
+            std::string_view(job->hash)};
+    queue_write(job->r, job->req); // without a hash, the write makes its own
+    while (!worker->hash_waiting.empty() && worker->hashing < hash_jobs) {
+        ngx_thread_task_t *next = worker->hash_waiting.front();
+        worker->hash_waiting.pop_front();
+        start_hash(next);
+    }
+}
+
+// A write that sets a valid password has it hashed in the thread pool first;
+// false for any other write (and when the pool is unavailable).
+bool hash_first(ngx_http_request_t *r, const mtt::Request &req) {
+    std::string password;
+    if (!worker->hash_pool || !mtt::password_to_hash(req, password))
+        return false;
+    ngx_thread_task_t *task = ngx_thread_task_alloc(r->pool, sizeof(HashJob));
+    ngx_pool_cleanup_t *cln = ngx_pool_cleanup_add(r->pool, 0);
+    auto *copy = static_cast<u_char *>(ngx_pnalloc(r->pool, password.size() + 1));
+    if (!task || !cln || !copy) {
+        sodium_memzero(password.data(), password.size());
+        return false;
+    }
+    auto *job = new (task->ctx) HashJob{r, req, copy, password.size(), {}, false};
+    ngx_memcpy(copy, password.data(), password.size());
+    sodium_memzero(password.data(), password.size());
+    cln->handler = wipe_password;
+    cln->data = job;
+    task->handler = hash_in_thread;
+    task->event.handler = hash_done;
+    task->event.data = task;
+    task->event.log = r->connection->log;
+    start_hash(task);
+    return true;
+}
+
+#endif
+
 // Answers the request. A write is `deferred`: it waits in worker->pending
 // for commit_batch() at the end of the event-loop turn.
 ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
@@ -825,9 +971,12 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
         req.has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
         req.now = ngx_time();
         if (mtt::writes(req.method)) {
-            worker->pending.push_back({r, req});
-            ngx_post_event(&worker->commit_event, &ngx_posted_events); // once: it checks posted
             deferred = true;
+#if (NGX_THREADS)
+            if (hash_first(r, req))
+                return NGX_DONE;
+#endif
+            queue_write(r, req);
             return NGX_DONE;
         }
         mtt::Context ctx{*worker->env, worker->settings, {}, nullptr, &worker->cache};

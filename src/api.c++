@@ -113,6 +113,18 @@ Response handle(Context &ctx, const Request &req) {
     }
 }
 
+bool password_to_hash(const Request &req, std::string &password) {
+    if (req.method != "POST" && req.method != "PUT")
+        return false;
+    auto m = route(routes, req.method, req.path);
+    if (m.kind != Match<Handler>::Found)
+        return false;
+    Handler h = m.route->handler;
+    if (h != dir_create_user && h != dir_update_user && h != dir_set_password)
+        return false;
+    return body_password(req, password);
+}
+
 // ---------------------------------------------------------------- group commit
 
 namespace {

@@ -52,6 +52,15 @@ bool writes(std::string_view method);
 // ctx.log set.
 Response handle(Context &ctx, const Request &req);
 
+// Argon2id is slow (about 25 ms and 19 MiB a password): the caller can hash
+// the password a write sets before the write runs, off its event loop and
+// outside the batch's writer lock. True, with the password, for a directory
+// write (POST users, PUT user/{id}, PUT user/{id}/password) whose body sets a
+// valid one; the caller then passes hash_password_text(password) back in
+// Request::prehashed. Hashing is safe in any thread.
+bool password_to_hash(const Request &req, std::string &password);
+std::string hash_password_text(std::string_view password);
+
 // What one write of a batch answered, and the line it asks to log.
 struct Answer {
     Response response;

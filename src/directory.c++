@@ -155,21 +155,28 @@ bool body_object(const Request &req, Json &out, Response &bad) {
     return true;
 }
 
-bool hash_password(const std::string &password, std::string &hash, Response &bad) {
-    if (password.size() > max_password_bytes) {
-        bad = error(400, "invalid Password: longer than " + std::to_string(max_password_bytes) +
-                             " bytes");
+std::optional<std::string> password_problem(const std::string &password) {
+    if (password.size() > max_password_bytes)
+        return "invalid Password: longer than " + std::to_string(max_password_bytes) + " bytes";
+    if (utf8_length(password) < min_password_chars || password.find('\0') != std::string::npos)
+        return "invalid Password: use at least " + std::to_string(min_password_chars) +
+               " characters and no NUL byte";
+    return std::nullopt;
+}
+
+// Validates `password` and sets `hash` to its Argon2id hash: the one the
+// caller made beforehand for this very password, or a new one.
+bool hash_password(const std::string &password, const Prehashed &pre, std::string &hash,
+                   Response &bad) {
+    if (auto problem = password_problem(password)) {
+        bad = error(400, *problem);
         return false;
     }
-    if (utf8_length(password) < min_password_chars || password.find('\0') != std::string::npos) {
-        bad = error(400, "invalid Password: use at least " + std::to_string(min_password_chars) +
-                             " characters and no NUL byte");
-        return false;
+    if (!pre.hash.empty() && pre.password == password) {
+        hash = std::string(pre.hash);
+        return true;
     }
-    char out[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str(out, password.data(), password.size(), pwhash_ops, pwhash_mem) != 0)
-        throw std::bad_alloc();
-    hash = out;
+    hash = hash_password_text(password);
     return true;
 }
 
@@ -209,7 +216,8 @@ bool bool_field(const char *key, const json_t *v, bool &out, Response &bad) {
 // LastLogIn, Self, Links) are ignored, so a GET's answer can be sent back;
 // any other field is refused. When `creating`, UserName and Email must be
 // there.
-bool apply_fields(const json_t *body, User &u, bool creating, Response &bad) {
+bool apply_fields(const json_t *body, const Prehashed &pre, User &u, bool creating,
+                  Response &bad) {
     const char *key;
     const json_t *v;
     std::optional<std::string> password;
@@ -260,7 +268,7 @@ bool apply_fields(const json_t *body, User &u, bool creating, Response &bad) {
         bad = error(400, "missing field Email");
         return false;
     }
-    return !password || hash_password(*password, u.password_hash, bad);
+    return !password || hash_password(*password, pre, u.password_hash, bad);
 }
 
 Response username_taken(std::string_view name) {
@@ -426,7 +434,7 @@ Response dir_create_user(Context &ctx, const Request &req, const Params &) {
     if (!body_object(req, body, bad))
         return bad;
     User u;
-    if (!apply_fields(body.get(), u, true, bad))
+    if (!apply_fields(body.get(), req.prehashed, u, true, bad))
         return bad;
     Txn txn(ctx.env, Txn::Write, ctx.batch);
     if (find_user_by_name(txn, u.username))
@@ -460,7 +468,7 @@ Response dir_update_user(Context &ctx, const Request &req, const Params &p) {
     if (!old)
         return bad;
     User u = *old;
-    if (!apply_fields(body.get(), u, false, bad))
+    if (!apply_fields(body.get(), req.prehashed, u, false, bad))
         return bad;
     if (u.username != old->username && find_user_by_name(txn, u.username))
         return username_taken(u.username);
@@ -494,7 +502,7 @@ Response dir_set_password(Context &ctx, const Request &req, const Params &p) {
         return error(400, "the body must hold only the field Password");
     std::string hash;
     if (!hash_password(std::string(json_string_value(password), json_string_length(password)),
-                       hash, bad))
+                       req.prehashed, hash, bad))
         return bad;
     Txn txn(ctx.env, Txn::Write, ctx.batch);
     auto u = user_param(txn, p[0], bad);
@@ -531,6 +539,27 @@ Response dir_empty_list(Context &ctx, const Request &, const Params &p) {
         return bad;
     Json empty(json_array());
     return json_response(200, empty.get());
+}
+
+// ---------------------------------------------------------------- passwords
+
+std::string hash_password_text(std::string_view password) {
+    char out[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(out, password.data(), password.size(), pwhash_ops, pwhash_mem) != 0)
+        throw std::bad_alloc(); // libsodium fails only for memory
+    return out;
+}
+
+bool body_password(const Request &req, std::string &password) {
+    Json body;
+    Response bad;
+    if (!body_object(req, body, bad))
+        return false;
+    const json_t *v = json_object_get(body.get(), "Password");
+    if (!json_is_string(v))
+        return false;
+    password.assign(json_string_value(v), json_string_length(v));
+    return !password_problem(password);
 }
 
 } // namespace mtt

@@ -43,6 +43,10 @@ Response dir_empty_list(Context &, const Request &, const Params &);
 
 // ---------------------------------------------------------------- helpers
 
+// The password a directory write's JSON body sets, when it is a valid one
+// (directory.c++).
+bool body_password(const Request &req, std::string &password);
+
 Response json_response(int status, const json_t *body);
 
 // Decodes and validates a {username} path segment; on failure `bad` holds

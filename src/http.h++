@@ -9,6 +9,12 @@
 
 namespace mtt {
 
+// A password the caller hashed before the request ran (see
+// password_to_hash): the handler uses `hash` when the body sets `password`.
+struct Prehashed {
+    std::string_view password, hash;
+};
+
 struct Request {
     std::string_view method;       // "GET", "PUT", ...
     std::string_view path;         // below the location, still percent-encoded: "v0/users/alice"
@@ -18,6 +24,7 @@ struct Request {
     bool has_body = false;         // the request carried a body (even an empty chunked one)
     std::string_view base_url;     // absolute URL of the location, ending in '/'
     int64_t now = 0;               // seconds since the epoch
+    Prehashed prehashed;           // empty: the handler hashes what it needs
 };
 
 struct Header {

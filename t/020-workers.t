@@ -1,13 +1,15 @@
 # Several workers on one store: persistence across restarts and reloads,
 # concurrent writers, unique synchronization ids, relaxed durability, the
 # store directory and its owner, a store that cannot be opened, and the
-# configuration checks of `nginx -t`.
+# configuration checks of `nginx -t`, and passwords hashed in nginx's thread
+# pool.
 use strict;
 use warnings;
 
 use Test::More;
 use File::Temp qw(tempdir);
 use HTTP::Tiny;
+use IO::Socket::INET;
 use Time::HiRes qw(time);
 
 use MyTimetable::Server;
@@ -517,6 +519,59 @@ for my $durability (qw(full relaxed)) {
     }
     ok(!-e "$prefix/unused-store", 'no store is created at the configured path');
     ok(!-e "$prefix/mytimetable", 'nor at the default path');
+}
+
+# ---------------------------------------------------------------- (h) passwords in the thread pool
+
+# Sends a request on a fresh connection without waiting for the answer.
+sub send_raw {
+    my ($srv, $method, $path, $body) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $srv->port) or die $!;
+    my $req = "$method /api/$path HTTP/1.0\r\nHost: localhost\r\n";
+    $req .= "Content-Type: application/json\r\nContent-Length: " . length($body) . "\r\n" if defined $body;
+    print $s $req, "\r\n", $body // '';
+    return $s;
+}
+
+# The status line's code of the answer on $s (waits for it).
+sub status_of {
+    my $s = shift;
+    my $line = <$s> // '';
+    return $line =~ m{^HTTP/1\.\d (\d+)} ? $1 : "no answer: $line";
+}
+
+{
+    my $srv = MyTimetable::Server->new(workers => 1, http_config => 'mytimetable_durability full;');
+    $srv->start;
+    # Six passwords of 25 ms each, two at a time: the worker's event loop stays free meanwhile.
+    my @posts = map {
+        send_raw($srv, POST => 'users', qq({"UserName":"pw$_","Email":"pw$_\@example.org","Password":"Password$_$_"}))
+    } 1 .. 6;
+    select undef, undef, undef, 0.01;
+    my $t0 = time;
+    my $get = send_raw($srv, GET => 'v0/users/nobody');
+    is(status_of($get), 404, 'a read while passwords are hashed is answered');
+    my $read = time - $t0;
+    my @st = map { status_of($_) } @posts;
+    my $all = time - $t0;
+    is("@st", '201 201 201 201 201 201', 'every user with a password is created');
+    cmp_ok($read, '<', $all / 2, sprintf('the read (%.0f ms) did not wait for the hashing (%.0f ms)',
+                                         $read * 1000, $all * 1000));
+
+    # A graceful stop while passwords are being hashed waits for their writes.
+    @posts = map {
+        send_raw($srv, POST => 'users', qq({"UserName":"st$_","Email":"st$_\@example.org","Password":"Password$_$_"}))
+    } 1 .. 4;
+    select undef, undef, undef, 0.02; # read, and hashing (25 ms each, two at a time)
+    kill 'QUIT', $srv->master_pid;
+    @st = map { status_of($_) } @posts;
+    is("@st", '201 201 201 201', 'passwords in the pool when nginx is told to stop: all answered');
+    $srv->stop;
+    $srv->start;
+    my %user = map { $_ => 1 } @{ usernames($srv) // [] };
+    is(join(' ', grep { !$user{$_} } map { ("pw$_", "st$_") } 1 .. 4), '', 'and all written');
+    $srv->stop_now;
+    is(store_errors($srv->error_log), '', 'no store error in the log');
 }
 
 note sprintf 'ran in %.1f s', time - $started;
