@@ -888,7 +888,7 @@ void start_hash(ngx_thread_task_t *task) {
     auto *job = static_cast<HashJob *>(task->ctx);
     if (!worker->hash_guard.timer_set) {
         worker->hash_guard.handler = guard_hashing;
-        worker->hash_guard.log = job->r->connection->log;
+        worker->hash_guard.log = ngx_cycle->log;
         worker->hash_guard.data = worker;
         ngx_add_timer(&worker->hash_guard, 1000);
     }
@@ -905,6 +905,14 @@ void start_hash(ngx_thread_task_t *task) {
     worker->hash_waiting.push_back(task);
 }
 
+// A write that could not go on answers 500 (no exception may reach nginx).
+void fail_write(ngx_http_request_t *r, const char *why) {
+    ngx_connection_t *c = r->connection;
+    ngx_log_error(NGX_LOG_ERR, c->log, 0, "mytimetable: %s", why);
+    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    ngx_http_run_posted_requests(c);
+}
+
 // Back on the event loop: the write goes to the next batch with its hash.
 void hash_done(ngx_event_t *ev) {
     auto *task = static_cast<ngx_thread_task_t *>(ev->data);
@@ -914,11 +922,19 @@ void hash_done(ngx_event_t *ev) {
         job->req.prehashed = {
             std::string_view(reinterpret_cast<const char *>(job->password), job->length),
             std::string_view(job->hash)};
-    queue_write(job->r, job->req); // without a hash, the write makes its own
+    try {
+        queue_write(job->r, job->req); // without a hash, the write makes its own
+    } catch (const std::exception &e) {
+        fail_write(job->r, e.what());
+    }
     while (!worker->hash_waiting.empty() && worker->hashing < hash_jobs) {
         ngx_thread_task_t *next = worker->hash_waiting.front();
         worker->hash_waiting.pop_front();
-        start_hash(next);
+        try {
+            start_hash(next);
+        } catch (const std::exception &e) {
+            fail_write(static_cast<HashJob *>(next->ctx)->r, e.what());
+        }
     }
 }
 
@@ -971,12 +987,14 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
         req.has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
         req.now = ngx_time();
         if (mtt::writes(req.method)) {
-            deferred = true;
 #if (NGX_THREADS)
-            if (hash_first(r, req))
+            if (hash_first(r, req)) {
+                deferred = true;
                 return NGX_DONE;
+            }
 #endif
             queue_write(r, req);
+            deferred = true;
             return NGX_DONE;
         }
         mtt::Context ctx{*worker->env, worker->settings, {}, nullptr, &worker->cache};
