@@ -2,6 +2,7 @@
 #
 #   make bench                       all rows, table on stdout and in bench/results.md
 #   make bench BENCH_SECONDS=10      longer measured runs (default 5 s, warm-up BENCH_WARMUP=2 s)
+#   make bench BENCH_REPEAT=3        measured runs per side, the best counts (default 2)
 #   make bench BENCH_ONLY='^v0-'     only the rows whose id matches (and what their ratios need)
 #   make bench-tools                 only build the loader and commit_rate into build/bench/
 #
@@ -15,6 +16,7 @@ BENCH_WARMUP      ?= 2
 BENCH_THREADS     ?= 2
 BENCH_CONNECTIONS ?= 32
 BENCH_LIST_CONNECTIONS ?= 1
+BENCH_REPEAT      ?= 2
 BENCH_ONLY        ?=
 BENCH_OUT         ?= bench/results.md
 
@@ -42,4 +44,5 @@ bench: bench-deps
 	perl bench/run.pl --nginx $(NGINX) --module $(MODULE) --bin $(BENCH_BIN) \
 		--work $(BENCH_BIN)/run --out $(BENCH_OUT) --seconds $(BENCH_SECONDS) \
 		--warmup $(BENCH_WARMUP) --threads $(BENCH_THREADS) --connections $(BENCH_CONNECTIONS) \
-		--list-connections $(BENCH_LIST_CONNECTIONS) --only '$(value BENCH_ONLY)'
+		--list-connections $(BENCH_LIST_CONNECTIONS) --repeat $(BENCH_REPEAT) \
+		--only '$(value BENCH_ONLY)'

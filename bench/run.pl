@@ -31,6 +31,7 @@ my %opt = (
     threads          => 2,
     connections      => 32,
     list_connections => 1,
+    repeat           => 2,
     only             => '',
     capture_timeout  => 30,
     out              => 'bench/results.md',
@@ -48,11 +49,12 @@ GetOptions(
     'threads=i'          => \$opt{threads},
     'connections=i'      => \$opt{connections},
     'list-connections=i' => \$opt{list_connections},
+    'repeat=i'           => \$opt{repeat},
     'only=s'             => \$opt{only},
     'capture-timeout=f'  => \$opt{capture_timeout},
 ) or die "usage: run.pl --module SO --bin DIR --work DIR [--nginx BINARY] [--out FILE]\n"
   . "       [--seconds S] [--warmup S] [--threads T] [--connections C] [--list-connections C]\n"
-  . "       [--only REGEX] [--capture-timeout S]\n";
+  . "       [--repeat N] [--only REGEX] [--capture-timeout S]\n";
 for (qw(module bin work)) { die "run.pl: --$_ is required\n" unless $opt{$_} }
 die "run.pl: no module at $opt{module} (make module)\n" unless -f $opt{module};
 for (qw(load commit_rate)) { die "run.pl: no $opt{bin}/$_ (make bench builds it)\n" unless -x "$opt{bin}/$_" }
@@ -61,6 +63,7 @@ $opt{wrk_script} = File::Spec->rel2abs($opt{wrk_script});
 $opt{work} = File::Spec->rel2abs($opt{work});
 $opt{module} = File::Spec->rel2abs($opt{module});
 $opt{threads} = 1 if $opt{threads} < 1;
+$opt{repeat} = 1 if $opt{repeat} < 1;
 $opt{connections} = $opt{threads} if $opt{connections} < $opt{threads};
 
 my $cwd       = File::Spec->rel2abs('.');
@@ -346,8 +349,11 @@ sub run_wrk {
     return \%r;
 }
 
-# Warm-up then measured run against one started instance; returns the
-# measured run with the workers' CPU time and memory growth.
+# Warm-up then --repeat measured runs against one started instance; returns
+# the best of them (the highest rate, or for one connection the lowest median
+# time: whatever else runs on the host can only slow a run down), with the
+# workers' CPU time, their memory growth over all the runs, and the others in
+# `runs`. PUT runs get distinct user-name prefixes (`args` put PREFIX).
 sub measure {
     my ($srv, %a) = @_;
     my @w = workers($srv->{master});
@@ -358,14 +364,26 @@ sub measure {
         url => "http://127.0.0.1:$srv->{port}$a{path}");
     run_wrk(%common, seconds => $a{warmup} // $opt{warmup}, args => $a{warm_args},
         log => "$a{log}.warmup");
-    wait_idle($MAX_RUN, @w);
-    my $cpu0 = 0;
-    $cpu0 += cpu($_) for @w;
-    my $r = run_wrk(%common, seconds => $a{seconds} // $opt{seconds}, args => $a{args},
-        log => $a{log});
-    my $cpu1 = 0;
-    $cpu1 += cpu($_) for @w;
-    die "no request completed in the $r->{seconds} s measured run\n" unless $r->{requests};
+    my @runs;
+    for my $i (1 .. $opt{repeat}) {
+        wait_idle($MAX_RUN, @w);
+        my @args = @{ $a{args} || [] };
+        $args[1] .= $i if @args > 1 && $args[0] eq 'put';
+        my $cpu0 = 0;
+        $cpu0 += cpu($_) for @w;
+        my $run = run_wrk(%common, seconds => $a{seconds} // $opt{seconds}, args => \@args,
+            log => $i == 1 ? $a{log} : "$a{log}.$i");
+        my $cpu1 = 0;
+        $cpu1 += cpu($_) for @w;
+        die "no request completed in the $run->{seconds} s measured run\n" unless $run->{requests};
+        $run->{cpu_us} = ($cpu1 - $cpu0) * 1e6 / $run->{requests};
+        push @runs, $run;
+    }
+    my $one = $a{connections} == 1;
+    my ($r) = sort { $one ? $a->{p50_us} <=> $b->{p50_us} : $b->{rps} <=> $a->{rps} } @runs;
+    $r->{runs} = \@runs;
+    $r->{errors_all} = 0;
+    $r->{errors_all} += $_->{errors} for @runs;
     my ($hwm, $anon, $rss0, $map) = (0, 0, 0, 0);
     for my $w (@w) {
         my $after = mem($w);
@@ -379,7 +397,6 @@ sub measure {
     $r->{anon_growth} = $anon;
     $r->{map_growth}  = $map;
     $r->{rss_before}  = $rss0;
-    $r->{cpu_us}      = $r->{requests} ? ($cpu1 - $cpu0) * 1e6 / $r->{requests} : 0;
     $r->{threads}     = $a{threads};
     $r->{connections} = $a{connections};
     return $r;
@@ -503,14 +520,16 @@ sub run_put_row {
     };
     my $err = $@;
     # every 2xx answer created one user (and so may each request still in
-    # flight when a run ended: up to one per connection and run)
+    # flight when a run ended: up to one per connection and run, warm-up
+    # included)
     if (!$err) {
         my $res = $http->get("http://127.0.0.1:$srv->{port}/api/v0/users");
         my $list = eval { JSON::PP->new->utf8->decode($res->{content})->{users} };
         $m->{users_after} = ref $list eq 'ARRAY' ? scalar @$list : -1;
         my $warm = (slurp("$dir/module.wrk.warmup") // '') =~ /requests=(\d+).*?status=(\d+)/ ? $1 - $2 : 0;
-        $m->{users_expected} = $r->{n} + $warm + $m->{requests} - $m->{status};
-        $m->{users_slack} = 2 * $m->{connections};
+        $m->{users_expected} = $r->{n} + $warm;
+        $m->{users_expected} += $_->{requests} - $_->{status} for @{ $m->{runs} };
+        $m->{users_slack} = ($opt{repeat} + 1) * $m->{connections};
     }
     stop_nginx($srv);
     die $err if $err;
@@ -585,7 +604,8 @@ sub row_lines {
         my $n = fmt_n($r->{n});
         my ($m, $c) = @{$res}{qw(module ceiling)};
         my $note = error_note($m);
-        my $bad = $m->{errors} > 0 || $m->{requests} == 0;
+        my $bad = ($m->{errors_all} // $m->{errors}) > 0 || $m->{requests} == 0;
+        $note ||= 'errors in another run' if $bad && $m->{requests};
         if ($r->{kind} eq 'rate') {
             my $ratio = $c->{rps} ? $m->{rps} / $c->{rps} : undef;
             push @out, [ $r->{what}, $n, fmt_rps($m->{rps}),
@@ -679,12 +699,20 @@ sub details_table {
         next if $res->{error};
         for my $side (qw(module ceiling)) {
             my $m = $res->{$side} or next;
-            push @out, [ $r->{id}, $side, "$m->{threads}/$m->{connections}",
-                commify($m->{requests}), fmt_rps($m->{rps}), fmt_time($m->{mean_us}),
-                fmt_time($m->{p50_us}), fmt_time($m->{p99_us}),
-                sprintf('%.0f µs', $m->{cpu_us}), sprintf('%.1f MiB', $m->{rss_before} / $MiB),
-                fmt_mib($m->{rss_growth}), fmt_mib($m->{map_growth}), fmt_mib($m->{anon_growth}),
-                $m->{errors} ];
+            my @runs = @{ $m->{runs} || [$m] };
+            for my $i (0 .. $#runs) {
+                my $run = $runs[$i];
+                my $best = $run == $m;
+                push @out, [ $r->{id}, $side . (@runs > 1 ? ' ' . ($i + 1) . ($best ? ' (best)' : '') : ''),
+                    "$m->{threads}/$m->{connections}",
+                    commify($run->{requests}), fmt_rps($run->{rps}), fmt_time($run->{mean_us}),
+                    fmt_time($run->{p50_us}), fmt_time($run->{p99_us}),
+                    sprintf('%.0f µs', $run->{cpu_us}),
+                    $best ? (sprintf('%.1f MiB', $m->{rss_before} / $MiB), fmt_mib($m->{rss_growth}),
+                        fmt_mib($m->{map_growth}), fmt_mib($m->{anon_growth}))
+                          : ('', '', '', ''),
+                    $run->{errors} ];
+            }
         }
     }
     return @out;
@@ -798,7 +826,8 @@ read it.
 - date: $date
 - machine: $machine->{nproc} cores, $machine->{cpu}, $machine->{memory}, kernel $machine->{kernel}
 - nginx $machine->{nginx} (2 workers), wrk $machine->{wrk}, module at $machine->{commit}
-- runs: $opt{warmup} s warm-up then $opt{seconds} s measured, each side in a fresh nginx;
+- runs: $opt{warmup} s warm-up then $opt{repeat} measured runs of $opt{seconds} s, each side in a fresh nginx;
+  the best run counts (highest rate, lowest median time), as the host can only slow a run down;
   rate rows and PUT rows `wrk -t$opt{threads} -c$opt{connections}`, list and scan rows `wrk -t1 -c$opt{list_connections}`
   (one request at a time: the time per request is the median latency)
 - raw commit rate: $commit_line
@@ -809,9 +838,9 @@ $table
 $summary
 ## Runs
 
-Each measured wrk run (the warm-ups are not shown). Worker CPU/req is the user + system time of
-both nginx workers over the run divided by the requests; RSS figures are those of the busiest
-worker.
+Each measured wrk run (the warm-ups are not shown); the best of a side's runs is the one the
+table above uses. Worker CPU/req is the user + system time of both nginx workers over the run
+divided by the requests; RSS figures are those of the busiest worker over all the side's runs.
 
 $details
 MD
