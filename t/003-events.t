@@ -1,14 +1,9 @@
 # The event ledger and unlinkMode (contract section 2, "unlinkMode and the event ledger").
 use Test::Nginx::Socket 'no_plan';
 
-# Each block gets a fresh store under the html directory, which Test::Nginx
-# empties before every block.
-$ENV{TEST_NGINX_HTML_DIR} ||= html_dir();
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value("http_config",
-        "mytimetable_store \$TEST_NGINX_HTML_DIR/store;\n" . ($block->http_config // ""));
-});
+use MyTimetable::Blocks;
+
+store_per_block(); # a fresh store for every block
 
 # One event as the API lists it.
 sub ev {

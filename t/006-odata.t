@@ -2,48 +2,11 @@
 # (contract section 3, "Query options").
 use Test::Nginx::Socket 'no_plan';
 
-# Each block gets a fresh store under the html directory, which Test::Nginx
-# empties before every block.
-$ENV{TEST_NGINX_HTML_DIR} ||= html_dir();
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value("http_config",
-        "mytimetable_store \$TEST_NGINX_HTML_DIR/store;\n" . ($block->http_config // ""));
-});
+use MyTimetable::Blocks;
 
-# A random GUID v4 in lower case.
-our $guid = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
+store_per_block(); # a fresh store for every block
 
-# A regex for one user object: exactly the seed's fields in the seed's order,
-# the Id captured once and repeated in Self and the six Links.
-sub user {
-    my %u = (Enabled => 'true', IsExternal => 'false', base => 'http://localhost/api/', @_);
-    my $s = sub { defined $_[0] ? '"' . quotemeta($_[0]) . '"' : 'null' };
-    my $self = quotemeta("$u{base}user/") . '\g{-1}';
-    my $link = sub {
-        my ($path, $rel, $title) = @_;
-        return '\{' . ($title ? '"Title":"' . quotemeta($title) . '",' : '')
-             . '"Href":"' . $self . quotemeta("/$path") . '","Rel":"' . $rel . '"\}';
-    };
-    return '\{"Id":"(' . $guid . ')"'
-         . ',"UserName":' . $s->($u{UserName})
-         . ',"Email":' . $s->($u{Email})
-         . ',"FirstName":' . $s->($u{FirstName})
-         . ',"LastName":' . $s->($u{LastName})
-         . ',"Phone":' . $s->($u{Phone})
-         . ',"LastLogIn":null'
-         . ',"Enabled":' . $u{Enabled}
-         . ',"IsExternal":' . $u{IsExternal}
-         . ',"Self":"' . $self . '"'
-         . ',"Links":\['
-         . join(',', $link->('password', 'ChangePassword'),
-                     $link->('permissions/global', 'GlobalPermissions'),
-                     $link->('groups', 'Groups', 'Group Memberships'),
-                     $link->('notifications', 'Notifications'),
-                     $link->('permissions/projects', 'ProjectPermissions'),
-                     $link->('mailmessages', 'MailMessages'))
-         . '\]\}';
-}
+# $guid and user(): see MyTimetable::Blocks.
 
 # The six users every query block starts from. UserName byte order is
 # Zed < alice < bob < carol < dave < émile ('Z' < 'a', and 'é' is C3 A9).

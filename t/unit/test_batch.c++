@@ -13,13 +13,6 @@ using namespace mtt;
 
 namespace {
 
-EnvOptions options(const TempDir &dir) {
-    EnvOptions o;
-    o.path = dir.path();
-    o.map_size = 1 << 20;
-    return o;
-}
-
 bool has_user(const Env &env, const std::string &name) {
     Txn txn(env, Txn::Read);
     return find_user_by_name(txn, name).has_value();
@@ -57,7 +50,7 @@ Response fake(Context &ctx, const Request &req) {
 
 START_TEST(direct_writes_share_the_batch) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Txn outer(env, Txn::Write);
     Batch batch{outer.get(), false};
     {
@@ -82,7 +75,7 @@ END_TEST
 
 START_TEST(a_direct_write_left_uncommitted_spoils) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Txn outer(env, Txn::Write);
     Batch batch{outer.get(), false};
     {
@@ -103,7 +96,7 @@ END_TEST
 
 START_TEST(a_cursor_delete_is_a_change) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     {
         Txn txn(env, Txn::Write);
         ensure_user(txn, "alice");
@@ -123,7 +116,7 @@ END_TEST
 
 START_TEST(a_nested_write_aborts_alone) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Txn outer(env, Txn::Write);
     Batch batch{outer.get(), true};
     {
@@ -144,7 +137,7 @@ END_TEST
 
 START_TEST(batch_runs_once_when_nothing_spoils) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Settings settings;
     runs.clear();
     std::vector<Answer> answers;
@@ -162,7 +155,7 @@ END_TEST
 
 START_TEST(a_spoiled_batch_runs_again_nested) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Settings settings;
     for (const char *bad : {"spoil", "throw"}) {
         runs.clear();
@@ -184,7 +177,7 @@ END_TEST
 
 START_TEST(a_lone_spoiled_write_is_aborted) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Settings settings;
     runs.clear();
     std::vector<Answer> answers;
@@ -197,7 +190,7 @@ END_TEST
 
 START_TEST(the_real_api_in_a_batch) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Settings settings;
     std::vector<Answer> answers;
     int rc = run_batch(env, settings,
@@ -214,7 +207,7 @@ END_TEST
 // is an empty view with no data at all.
 START_TEST(an_empty_body_view_reads_as_empty) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Settings settings;
     Request req = put("users");
     req.method = "POST";

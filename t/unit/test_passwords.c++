@@ -13,13 +13,6 @@ using namespace mtt;
 
 namespace {
 
-EnvOptions options(const TempDir &dir) {
-    EnvOptions o;
-    o.path = dir.path();
-    o.map_size = 1 << 20;
-    return o;
-}
-
 Request json_request(const char *method, const char *path, const char *body) {
     Request r;
     r.method = method;
@@ -76,7 +69,7 @@ END_TEST
 
 START_TEST(a_prehashed_password_is_used) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Request req = json_request("POST", "users", create_ann);
     req.prehashed = {"correct horse", "$argon2id$made-beforehand"};
     ck_assert_int_eq(run(env, req).status, 201);
@@ -86,7 +79,7 @@ END_TEST
 
 START_TEST(a_hash_of_another_password_is_not) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Request req = json_request("POST", "users", create_ann);
     req.prehashed = {"something else", "$argon2id$made-beforehand"};
     ck_assert_int_eq(run(env, req).status, 201);

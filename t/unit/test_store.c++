@@ -14,13 +14,6 @@ using namespace mtt;
 
 namespace {
 
-EnvOptions options(const TempDir &dir) {
-    EnvOptions o;
-    o.path = dir.path();
-    o.map_size = 1 << 20;
-    return o;
-}
-
 std::vector<std::string> usernames(const Env &env) {
     Txn txn(env, Txn::Read);
     std::vector<std::string> out;
@@ -53,7 +46,7 @@ std::string event_ids(const std::vector<Event> &events) {
 
 START_TEST(aborted_txn_leaves_nothing) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     {
         Txn txn(env, Txn::Write);
         ensure_user(txn, "alice");
@@ -72,13 +65,13 @@ END_TEST
 START_TEST(data_survives_reopen) {
     TempDir dir;
     {
-        Env env(options(dir));
+        Env env(store_options(dir));
         Txn txn(env, Txn::Write);
         ensure_user(txn, "bob");
         ensure_user(txn, "alice");
         txn.commit();
     }
-    Env env(options(dir));
+    Env env(store_options(dir));
     auto names = usernames(env);
     ck_assert_uint_eq(names.size(), 2);
     ck_assert_string_eq(names[0], "alice");
@@ -89,13 +82,13 @@ END_TEST
 START_TEST(refuses_newer_schema) {
     TempDir dir;
     {
-        Env env(options(dir));
+        Env env(store_options(dir));
         Txn txn(env, Txn::Write);
         txn.put(env.tables().meta, "schema", be64(Env::schema_version + 1));
         txn.commit();
     }
     try {
-        Env env(options(dir));
+        Env env(store_options(dir));
         ck_abort_msg("a store of a newer schema was opened");
     } catch (const StoreError &e) {
         ck_assert_string_eq(e.what(),
@@ -106,7 +99,7 @@ END_TEST
 
 START_TEST(map_full_is_reported) {
     TempDir dir;
-    EnvOptions o = options(dir);
+    EnvOptions o = store_options(dir);
     o.map_size = 64 * 1024;
     Env env(o);
     bool full = false;
@@ -126,7 +119,7 @@ END_TEST
 
 START_TEST(flusher_flushes_off_the_caller) {
     TempDir dir;
-    EnvOptions o = options(dir);
+    EnvOptions o = store_options(dir);
     o.relaxed = true;
     Env env(o);
     {
@@ -225,7 +218,7 @@ END_TEST
 
 START_TEST(rename_moves_the_index) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Txn txn(env, Txn::Write);
     ensure_user(txn, "alice");
     User old = *find_user_by_name(txn, "alice");
@@ -240,7 +233,7 @@ END_TEST
 
 START_TEST(sync_ids_and_updates) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Txn txn(env, Txn::Write);
     ensure_user(txn, "alice");
     ensure_user(txn, "bob");
@@ -267,7 +260,7 @@ START_TEST(unlink_modes) {
     for (auto mode : {UnlinkMode::UnlinkOnly, UnlinkMode::DeleteFutureEvents,
                       UnlinkMode::DeleteAllEvents, UnlinkMode::Cleanup}) {
         TempDir dir;
-        Env env(options(dir));
+        Env env(store_options(dir));
         Txn txn(env, Txn::Write);
         ensure_user(txn, "alice");
         std::string a = find_user_by_name(txn, "alice")->id;
@@ -302,7 +295,7 @@ END_TEST
 
 START_TEST(replacing_an_event_moves_its_index_entry) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Txn txn(env, Txn::Write);
     ensure_user(txn, "alice");
     std::string a = find_user_by_name(txn, "alice")->id;
@@ -319,7 +312,7 @@ END_TEST
 
 START_TEST(deleting_a_user_cascades) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Txn txn(env, Txn::Write);
     ensure_user(txn, "alice");
     ensure_user(txn, "bob");
@@ -341,7 +334,7 @@ END_TEST
 
 START_TEST(cursor_delete_while_iterating) {
     TempDir dir;
-    Env env(options(dir));
+    Env env(store_options(dir));
     Txn txn(env, Txn::Write);
     for (const char *k : {"a1", "b1", "b2", "b3", "c1"})
         txn.put(env.tables().meta, k, "v");

@@ -43,3 +43,13 @@ class TempDir {
   private:
     std::string path_;
 };
+
+#include "store.h++"
+
+// The options of a small store (1 MiB map) in `dir`.
+inline mtt::EnvOptions store_options(const TempDir &dir) {
+    mtt::EnvOptions o;
+    o.path = dir.path();
+    o.map_size = 1 << 20;
+    return o;
+}
