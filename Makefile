@@ -1,11 +1,4 @@
-# ngx_mytimetable: build, run and test the nginx module.
-#
-#   make            build build/ngx_http_mytimetable_module.so
-#   make deps       install the Debian packages the build, the run and the tests need
-#   make run        deps + build + nginx in the foreground on 127.0.0.1:8080
-#   make test       deps + build + unit tests + Test::Nginx suite
-#   make unit       the Check unit tests only
-#   make SANITIZE=1 ...   the same with ASan + UBSan
+# ngx_mytimetable: build, run and test the nginx module. `make help` lists the targets.
 
 SHELL     := /bin/bash
 NGX_SRC   ?= /usr/share/nginx/src
@@ -30,27 +23,58 @@ OBJS      := $(patsubst src/%.c++,$(BUILD)/obj/%.o,$(SRCS))
 UNIT_SRCS := $(wildcard t/unit/test_*.c++)
 UNIT_BINS := $(patsubst t/unit/%.c++,$(BUILD)/unit/%,$(UNIT_SRCS))
 
-DEB_PACKAGES := nginx nginx-dev build-essential pkg-config libjansson-dev liblmdb-dev lmdb-utils \
-	libsodium-dev check curl libtest-base-perl libtest-longstring-perl libtext-diff-perl \
-	liblist-moreutils-perl libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl \
-	clang libclang-rt-14-dev lmdb-utils wrk
+# What building and running the module needs (make deps-run, make run) ...
+RUN_PACKAGES := nginx nginx-dev build-essential pkg-config libjansson-dev liblmdb-dev \
+	libsodium-dev
+# ... and what the tests and benchmarks call besides (make deps, make test):
+# Check, Test::Base and the Perl modules of the Test::Nginx runner, libFuzzer
+# (clang), curl, pgrep (procps), mdb_stat (lmdb-utils), wrk.
+TEST_PACKAGES := check curl procps lmdb-utils wrk clang libclang-rt-14-dev \
+	libtest-base-perl libtest-longstring-perl libtext-diff-perl liblist-moreutils-perl \
+	libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl
 
-.PHONY: all module deps run test unit t torture clean
+.PHONY: all help module deps deps-run run test unit t torture clean
 
 all: module
 
+help:
+	@echo 'make              build $(MODULE)'
+	@echo 'make deps-run     install (apt, as root) what building and running need'
+	@echo 'make deps         install (apt, as root) what building, running and every test need'
+	@echo 'make run          deps-run + build + nginx in the foreground on 127.0.0.1:8080'
+	@echo 'make test         deps + build + unit tests + fuzz smoke runs + Test::Nginx suites'
+	@echo 'make unit         the Check unit tests only'
+	@echo 'make t            the Test::Nginx suites only (t/*.t)'
+	@echo 'make torture      the crash test with 20 rounds'
+	@echo 'make fuzz         each libFuzzer target for FUZZ_SECONDS (default 60)'
+	@echo 'make bench        the benchmarks (bench/README.md)'
+	@echo 'make clean        remove build/ and t/servroot/'
+	@echo 'SANITIZE=1        with any target: build and test with ASan + UBSan (in build/san/)'
+
 # ---------------------------------------------------------------- packages
-deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
+# apt-get runs only for packages that are missing, so a machine that has them
+# all needs no root.
+define install_missing
+	@missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	done); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" != 0 ]; then \
+		echo "missing Debian packages:" $$missing; echo "install them as root: sudo make $@"; exit 1; \
+	fi; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+endef
+
+deps-run:
+	$(call install_missing,$(RUN_PACKAGES))
 	@v=$$(dpkg-query -W -f='$${Version}' nginx); d=$$(dpkg-query -W -f='$${Version}' nginx-dev); \
 	if [ "$$v" != "$$d" ]; then echo "nginx ($$v) and nginx-dev ($$d) differ: install the same version"; exit 1; fi
+
+deps: deps-run
+	$(call install_missing,$(TEST_PACKAGES))
 
 # ---------------------------------------------------------------- the module
 # Debian's own recipe for out-of-tree modules: configure the packaged source
@@ -117,7 +141,7 @@ torture: deps module
 include t/fuzz/fuzz.mk
 include bench/bench.mk
 
-run: deps module
+run: deps-run module
 	@mkdir -p $(BUILD)/run/logs
 	$(NGINX) -p $(CURDIR)/$(BUILD)/run -c $(CURDIR)/examples/nginx.conf \
 		-g 'daemon off; load_module $(CURDIR)/$(MODULE);'
