@@ -192,6 +192,10 @@ struct Worker {
     // Streamed answers in progress, and how many this worker takes at once.
     unsigned streams = 0;
     unsigned max_streams = 256;
+    // The event-loop turn (its ngx_current_msec) and the time its streams
+    // have spent producing pieces so far (see stream_turn_budget_us).
+    ngx_msec_t turn = 0;
+    int64_t turn_spent_us = 0;
 };
 
 Worker *worker = nullptr;
@@ -693,6 +697,25 @@ const ngx_buf_tag_t stream_tag = (ngx_buf_tag_t)&ngx_http_mytimetable_module;
 // goes on in the next turn (ngx_posted_next_events), after every other
 // connection ready now has had its turn.
 constexpr unsigned stream_pieces_per_turn = 2;
+// And all the streams of a worker together produce for at most this long per
+// turn: the rest wait for the next turn, so that a point request never waits
+// behind more than this much streaming, however many streams run.
+constexpr int64_t stream_turn_budget_us = 5000;
+
+int64_t monotonic_us() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+// True when this turn's streaming budget is spent.
+bool turn_spent() {
+    if (worker->turn != ngx_current_msec) {
+        worker->turn = ngx_current_msec;
+        worker->turn_spent_us = 0;
+    }
+    return worker->turn_spent_us >= stream_turn_budget_us;
+}
 
 void destroy_stream(void *data) {
     delete static_cast<Stream *>(data);
@@ -749,13 +772,15 @@ ngx_int_t stream_more(ngx_http_request_t *r, Stream *st, bool &yield) {
         }
         if (st->finished)
             return NGX_OK;
-        if (pieces >= stream_pieces_per_turn) {
+        if (pieces >= stream_pieces_per_turn || turn_spent()) {
             yield = true;
             return NGX_AGAIN;
         }
         std::string &piece = worker->scratch;
         piece.clear();
+        int64_t begun = monotonic_us();
         bool more = st->body->next(piece, stream_piece);
+        worker->turn_spent_us += monotonic_us() - begun;
         if (piece.empty() && more)
             continue; // a piece of rows the filter left out
         if (output_piece(r, st, piece, more) == NGX_ERROR)
