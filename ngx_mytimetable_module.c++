@@ -50,6 +50,7 @@ struct MainConf {
     ngx_str_t instance_id;
     ngx_array_t *sync_types; // of SyncTypeConf; NULL: the defaults
     ngx_flag_t used;         // some location carries `mytimetable;`
+    ngx_uint_t max_streams;  // streamed answers in progress at once, per worker
 #if (NGX_THREADS)
     ngx_thread_pool_t *hash_pool; // nginx's "default" thread pool: Argon2id off the event loop
 #endif
@@ -91,6 +92,8 @@ ngx_command_t commands[] = {
     {ngx_string("mytimetable_instance_id"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_str_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, instance_id),
      &instance_id_post},
+    {ngx_string("mytimetable_max_streams"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_num_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, max_streams), nullptr},
     {ngx_string("mytimetable_sync_type"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE12, set_sync_type,
      NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
     {ngx_string("mytimetable_base_url"),
@@ -186,6 +189,13 @@ struct Worker {
     // kept from one answer to the next: a fresh string for every long answer
     // made malloc grow and trim the heap (brk, page faults) on each of them.
     std::string scratch;
+    // Streamed answers in progress, and how many this worker takes at once.
+    unsigned streams = 0;
+    unsigned max_streams = 256;
+    // The event-loop turn (its ngx_current_msec) and the time its streams
+    // have spent producing pieces so far (see stream_turn_budget_us).
+    ngx_msec_t turn = 0;
+    int64_t turn_spent_us = 0;
 };
 
 Worker *worker = nullptr;
@@ -320,6 +330,7 @@ void *create_main_conf(ngx_conf_t *cf) {
     // ngx_pcalloc left store, instance_id and sync_types empty
     mcf->store_size = NGX_CONF_UNSET;
     mcf->durability = NGX_CONF_UNSET_UINT;
+    mcf->max_streams = NGX_CONF_UNSET_UINT;
     return mcf;
 }
 
@@ -327,6 +338,11 @@ char *init_main_conf(ngx_conf_t *cf, void *conf) {
     auto *mcf = static_cast<MainConf *>(conf);
     ngx_conf_init_value(mcf->store_size, 1024 * 1024 * 1024);
     ngx_conf_init_uint_value(mcf->durability, durability_full);
+    ngx_conf_init_uint_value(mcf->max_streams, 256);
+    if (mcf->max_streams == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"mytimetable_max_streams\" must be at least 1");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
     if (mcf->instance_id.data == nullptr) {
         ngx_str_set(&mcf->instance_id, "default");
     }
@@ -457,6 +473,7 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
         }
         worker = new Worker();
         worker->settings = settings_from(mcf);
+        worker->max_streams = static_cast<unsigned>(mcf->max_streams);
 #if (NGX_THREADS)
         worker->hash_pool = mcf->hash_pool;
 #endif
@@ -508,6 +525,12 @@ void exit_process(ngx_cycle_t *cycle) {
     if (worker->hash_guard.timer_set)
         ngx_del_timer(&worker->hash_guard);
 #endif
+    if (worker->env) {
+        const mtt::ReadStats &rs = worker->env->read_stats();
+        ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
+                      "mytimetable: %uL read transactions, the longest held %uL us",
+                      rs.transactions, rs.max_held_us);
+    }
     delete worker;
     worker = nullptr;
 }
@@ -670,7 +693,35 @@ struct Stream {
 constexpr size_t stream_piece = 32 * 1024;
 const ngx_buf_tag_t stream_tag = (ngx_buf_tag_t)&ngx_http_mytimetable_module;
 
-void destroy_stream(void *data) { delete static_cast<Stream *>(data); }
+// Pieces one connection may produce per event-loop turn: beyond, its stream
+// goes on in the next turn (ngx_posted_next_events), after every other
+// connection ready now has had its turn.
+constexpr unsigned stream_pieces_per_turn = 2;
+// And all the streams of a worker together produce for at most this long per
+// turn: the rest wait for the next turn, so that a point request never waits
+// behind more than this much streaming, however many streams run.
+constexpr int64_t stream_turn_budget_us = 5000;
+
+int64_t monotonic_us() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+// True when this turn's streaming budget is spent.
+bool turn_spent() {
+    if (worker->turn != ngx_current_msec) {
+        worker->turn = ngx_current_msec;
+        worker->turn_spent_us = 0;
+    }
+    return worker->turn_spent_us >= stream_turn_budget_us;
+}
+
+void destroy_stream(void *data) {
+    delete static_cast<Stream *>(data);
+    if (worker && worker->streams)
+        worker->streams--;
+}
 
 // Output the socket did not take yet (not merely the headers nginx holds
 // back until the first body buffer).
@@ -705,9 +756,11 @@ ngx_int_t output_piece(ngx_http_request_t *r, Stream *st, std::string_view piece
 }
 
 // Writes pieces until the body is complete (NGX_OK), the client cannot take
-// more now (NGX_AGAIN) or the connection fails (NGX_ERROR).
-ngx_int_t stream_more(ngx_http_request_t *r, Stream *st) {
-    for (;;) {
+// more now (NGX_AGAIN), this turn's share is spent (NGX_AGAIN with `yield`)
+// or the connection fails (NGX_ERROR).
+ngx_int_t stream_more(ngx_http_request_t *r, Stream *st, bool &yield) {
+    yield = false;
+    for (unsigned pieces = 0;; pieces++) {
         if (output_pending(r)) {
             ngx_int_t rc = ngx_http_output_filter(r, nullptr);
             ngx_chain_t *none = nullptr;
@@ -719,9 +772,17 @@ ngx_int_t stream_more(ngx_http_request_t *r, Stream *st) {
         }
         if (st->finished)
             return NGX_OK;
+        if (pieces >= stream_pieces_per_turn || turn_spent()) {
+            yield = true;
+            return NGX_AGAIN;
+        }
         std::string &piece = worker->scratch;
         piece.clear();
+        int64_t begun = monotonic_us();
         bool more = st->body->next(piece, stream_piece);
+        worker->turn_spent_us += monotonic_us() - begun;
+        if (piece.empty() && more)
+            continue; // a piece of rows the filter left out
         if (output_piece(r, st, piece, more) == NGX_ERROR)
             return NGX_ERROR;
     }
@@ -737,11 +798,16 @@ void stream_write(ngx_http_request_t *r) {
     }
     auto *st = static_cast<Stream *>(ngx_http_get_module_ctx(r, ngx_http_mytimetable_module));
     ngx_int_t rc;
+    bool yield = false;
     try {
-        rc = stream_more(r, st);
+        rc = stream_more(r, st, yield);
     } catch (const std::exception &e) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", e.what());
         rc = NGX_ERROR;
+    }
+    if (rc == NGX_AGAIN && yield) {
+        ngx_post_event(wev, &ngx_posted_next_events);
+        return;
     }
     if (rc == NGX_AGAIN) {
         auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
@@ -766,6 +832,7 @@ ngx_int_t send_stream(ngx_http_request_t *r, mtt::Response &resp, std::string_vi
     if (!cln)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     auto *st = new Stream();
+    worker->streams++;
     cln->handler = destroy_stream;
     cln->data = st;
     st->body = std::move(resp.stream);
@@ -776,12 +843,14 @@ ngx_int_t send_stream(ngx_http_request_t *r, mtt::Response &resp, std::string_vi
         return rc;
     if (output_piece(r, st, first, true) == NGX_ERROR)
         return NGX_ERROR;
-    rc = stream_more(r, st);
-    if (rc != NGX_AGAIN)
-        return rc;
     r->main->count++; // released by stream_write's finalize
     r->write_event_handler = stream_write;
-    stream_write(r);
+    if (output_pending(r)) {
+        stream_write(r);
+        return NGX_DONE;
+    }
+    // the next pieces in a later turn: this one has produced its share
+    ngx_post_event(r->connection->write, &ngx_posted_next_events);
     return NGX_DONE;
 }
 
@@ -807,8 +876,17 @@ ngx_int_t send(ngx_http_request_t *r, mtt::Response &resp) {
     if (resp.stream) {
         std::string &first = worker->scratch;
         first.assign(resp.body);
-        if (resp.stream->next(first, stream_piece))
+        if (resp.stream->next(first, stream_piece)) {
+            if (worker->streams >= worker->max_streams) {
+                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                              "mytimetable: %ui streams in progress (mytimetable_max_streams): "
+                              "answered 503",
+                              static_cast<ngx_uint_t>(worker->streams));
+                resp = mtt::too_many_streams(worker->max_streams);
+                return send(r, resp);
+            }
             return send_stream(r, resp, first);
+        }
         resp.stream.reset(); // it all fit in the first piece: send it with a Content-Length
         body = first;
     }
@@ -1002,6 +1080,14 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
         if (!ctx.log.empty())
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", ctx.log.c_str());
         return send(r, resp);
+    } catch (const mtt::StoreError &e) { // a streamed answer's first piece
+        try {
+            std::string line;
+            mtt::Response failed = mtt::store_failure(e, line);
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", line.c_str());
+            return send(r, failed);
+        } catch (...) {
+        }
     } catch (const std::exception &e) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", e.what());
     } catch (...) {

@@ -99,14 +99,31 @@ bool writes(std::string_view method) {
     return method == "PUT" || method == "POST" || method == "DELETE" || method == "PATCH";
 }
 
+Response store_failure(const StoreError &e, std::string &log) {
+    log = std::string("store: ") + e.what();
+    if (e.map_full())
+        return error(507, "the store is full; raise mytimetable_store_size");
+    if (e.readers_full()) {
+        log += " (every read transaction slot is taken at this instant; answered 503)";
+        Response r = error(503, "the store is busy: every read slot is taken; retry in a second");
+        r.headers.push_back({"Retry-After", "1"});
+        return r;
+    }
+    return error(500, "the store failed; see the error log");
+}
+
+Response too_many_streams(unsigned max) {
+    Response r = error(503, "this worker is streaming " + std::to_string(max) +
+                                " answers already (mytimetable_max_streams); retry in a second");
+    r.headers.push_back({"Retry-After", "1"});
+    return r;
+}
+
 Response handle(Context &ctx, const Request &req) {
     try {
         return dispatch(ctx, req);
     } catch (const StoreError &e) {
-        ctx.log = std::string("store: ") + e.what();
-        if (e.map_full())
-            return error(507, "the store is full; raise mytimetable_store_size");
-        return error(500, "the store failed; see the error log");
+        return store_failure(e, ctx.log);
     } catch (const std::bad_alloc &) {
         ctx.log = "out of memory";
         return error(500, "out of memory");

@@ -48,9 +48,19 @@ struct Context {
 // True for the methods whose handlers write.
 bool writes(std::string_view method);
 
-// Answers one request. A store error becomes 507 (map full) or 500, with
-// ctx.log set.
+// Answers one request. A store error becomes the answer of store_failure(),
+// with ctx.log set.
 Response handle(Context &ctx, const Request &req);
+
+// What a store error answers, with the line to log in `log`: 507 when the map
+// is full; 503 with `Retry-After: 1` when LMDB's reader table is full (every
+// slot taken by read transactions open at this instant: the next second has
+// free ones); 500 for anything else.
+Response store_failure(const StoreError &e, std::string &log);
+
+// The answer to a streamed request beyond the `max` streams a worker carries
+// at once: 503 with `Retry-After: 1`.
+Response too_many_streams(unsigned max);
 
 // Argon2id is slow (about 25 ms and 19 MiB a password): the caller can hash
 // the password a write sets before the write runs, off its event loop and

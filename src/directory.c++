@@ -321,66 +321,73 @@ uint64_t query_users(const Txn &txn, const odata::Query &q, const Request &req,
 
 // The users of a query without $orderby, in UserName order straight from
 // the username index: filtered, skipped and cut to $top a piece at a time,
-// so neither the list nor the answer is ever whole in memory.
+// so neither the list nor the answer is ever whole in memory. Each piece runs
+// in a read transaction of its own (see ResumableScan): a slow client holds
+// no snapshot and no reader slot.
 class UserListStream : public BodyStream {
   public:
     UserListStream(const Env &env, odata::Query q, std::string base_url)
-        : txn_(env, Txn::Read), cursor_(txn_, txn_.tables().users_by_name), query_(std::move(q)),
-          base_url_(std::move(base_url)) {
-        more_ = cursor_.first();
-    }
+        : env_(env), scan_(env, env.tables().users_by_name), query_(std::move(q)),
+          base_url_(std::move(base_url)) {}
 
     const odata::Query &query() const { return query_; }
 
     // The number of users the filter matches (for $inlinecount), counted in
-    // the same snapshot the stream reads.
+    // pieces of count_piece users, each in a read transaction of its own.
     uint64_t count() {
         uint64_t n = 0;
-        Cursor c(txn_, txn_.tables().users_by_name);
-        for (bool ok = c.first(); ok; ok = c.next())
-            n += !query_.filter || query_.filter->matches(UserRow(load(c.value())));
+        ResumableScan all(env_, env_.tables().users_by_name);
+        size_t seen = 0;
+        while (all.piece([&](const Txn &txn, const Cursor &c) {
+            n += !query_.filter || query_.filter->matches(UserRow(load(txn, c.value())));
+            return ++seen % count_piece != 0;
+        })) {
+        }
         return n;
     }
 
     bool next(std::string &out, size_t hint) override {
         size_t start = out.size();
-        while (more_ && out.size() - start < hint) {
-            if (query_.top && emitted_ >= *query_.top) {
-                more_ = false;
-                break;
-            }
-            User u = load(cursor_.value());
-            more_ = cursor_.next();
-            if (query_.filter && !query_.filter->matches(UserRow(u)))
-                continue;
-            if (skipped_ < query_.skip) {
-                ++skipped_;
-                continue;
-            }
-            if (emitted_++)
-                out.push_back(',');
-            Json j(user_json(base_url_, u));
-            append_json(out, j.get());
-        }
-        if (more_)
+        size_t seen = 0;
+        bool more = !(query_.top && emitted_ >= *query_.top) &&
+                    scan_.piece([&](const Txn &txn, const Cursor &c) {
+                        ++seen;
+                        User u = load(txn, c.value());
+                        if (query_.filter && !query_.filter->matches(UserRow(u)))
+                            return seen < count_piece;
+                        if (skipped_ < query_.skip) {
+                            ++skipped_;
+                            return seen < count_piece;
+                        }
+                        if (emitted_++)
+                            out.push_back(',');
+                        Json j(user_json(base_url_, u));
+                        append_json(out, j.get());
+                        return out.size() - start < hint && seen < count_piece &&
+                               !(query_.top && emitted_ >= *query_.top);
+                    });
+        if (more && !(query_.top && emitted_ >= *query_.top))
             return true;
         out += query_.inline_count ? "]}" : "]";
         return false;
     }
 
   private:
-    User load(std::string_view id) const {
-        auto u = find_user(txn_, id);
+    // Users looked at in one read transaction at most (a filter that skips
+    // most rows must not hold one for a whole scan).
+    static constexpr size_t count_piece = 1024;
+
+    static User load(const Txn &txn, std::string_view id) {
+        auto u = find_user(txn, id);
         if (!u)
             throw StoreError("the username index names a missing user", MDB_CORRUPTED);
         return std::move(*u);
     }
 
-    Txn txn_;
-    Cursor cursor_;
+    const Env &env_;
+    ResumableScan scan_;
     odata::Query query_;
     std::string base_url_;
-    bool more_ = false;
     uint64_t skipped_ = 0, emitted_ = 0;
 };
 

@@ -3,10 +3,21 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <exception>
 #include <utility>
 
 namespace mtt {
+
+namespace {
+
+uint64_t now_us() {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+}
+
+} // namespace
 
 void check(int rc, const char *what) {
     if (rc != MDB_SUCCESS)
@@ -33,7 +44,7 @@ Env::Env(const EnvOptions &opts) {
     check(mdb_env_create(&env_), "mdb_env_create");
     try {
         check(mdb_env_set_maxdbs(env_, 16), "mdb_env_set_maxdbs");
-        check(mdb_env_set_maxreaders(env_, 1022), "mdb_env_set_maxreaders");
+        check(mdb_env_set_maxreaders(env_, opts.max_readers), "mdb_env_set_maxreaders");
         check(mdb_env_set_mapsize(env_, opts.map_size), "mdb_env_set_mapsize");
         // NOTLS: a read transaction may span several event-loop turns of one
         // worker thread (streamed answers) while other requests open theirs.
@@ -162,6 +173,10 @@ Txn::Txn(const Env &env, Mode mode, Batch *batch) : tables_(env.tables()) {
     }
     MDB_txn *parent = mode == Write && batch ? batch->txn : nullptr;
     check(mdb_txn_begin(env.get(), parent, mode == Read ? MDB_RDONLY : 0, &txn_), "mdb_txn_begin");
+    if (mode == Read) {
+        stats_ = &env.stats_;
+        begun_us_ = now_us();
+    }
 }
 
 Txn::~Txn() {
@@ -192,6 +207,13 @@ void Txn::abort() {
     if (txn_) {
         mdb_txn_abort(txn_);
         txn_ = nullptr;
+        if (stats_) {
+            uint64_t held = now_us() - begun_us_;
+            stats_->transactions++;
+            stats_->total_held_us += held;
+            if (held > stats_->max_held_us)
+                stats_->max_held_us = held;
+        }
     }
 }
 

@@ -23,6 +23,8 @@ class StoreError : public std::runtime_error {
     StoreError(std::string what, int code) : std::runtime_error(std::move(what)), code_(code) {}
     int code() const { return code_; }
     bool map_full() const { return code_ == MDB_MAP_FULL; }
+    // Every slot of LMDB's reader table is taken: a moment later one may be free.
+    bool readers_full() const { return code_ == MDB_READERS_FULL; }
 
   private:
     int code_;
@@ -49,10 +51,26 @@ struct Tables {
     MDB_dbi events_by_user = 0; // user id + instance + NUL + sync id + event id -> ""
 };
 
+// LMDB's reader table: one slot per read transaction open at once, in all
+// the processes on the store. With MDB_NOTLS a slot belongs to a transaction,
+// and no transaction waits for a client (see ResumableScan), so the workers
+// need only a few at a time.
+constexpr unsigned default_max_readers = 1022;
+
 struct EnvOptions {
     std::string path;
     size_t map_size = size_t(1) << 30;
     bool relaxed = false; // MDB_NOSYNC: the caller syncs periodically
+    unsigned max_readers = default_max_readers;
+};
+
+// How long this process held its read transactions, for metrics: LMDB cannot
+// reuse a page freed after the oldest open read transaction began, so a read
+// transaction held long makes the store grow with every write meanwhile.
+struct ReadStats {
+    uint64_t transactions = 0; // read transactions ended
+    uint64_t max_held_us = 0;  // the longest one, in microseconds
+    uint64_t total_held_us = 0;
 };
 
 class Env {
@@ -70,12 +88,17 @@ class Env {
     void sync() const;
     // Clears reader slots left by processes that died; returns how many.
     int clear_stale_readers();
+    // This process's read transactions so far (not thread-safe: the event
+    // loop's thread only).
+    const ReadStats &read_stats() const { return stats_; }
 
     static constexpr uint32_t schema_version = 1;
 
   private:
+    friend class Txn;
     MDB_env *env_ = nullptr;
     Tables tables_;
+    mutable ReadStats stats_;
 };
 
 // Flushes a `relaxed` environment from a thread of its own: flush() asks for
@@ -153,6 +176,8 @@ class Txn {
     Batch *shared_ = nullptr; // a direct write in this batch: txn_ is the batch's
     mutable unsigned writes_ = 0; // puts and deletes so far (cursors count theirs)
     int exceptions_ = 0;      // std::uncaught_exceptions() at construction
+    ReadStats *stats_ = nullptr; // a read txn: where its time held is counted
+    uint64_t begun_us_ = 0;
 };
 
 // A cursor over one table; iterate keys that start with a prefix with
@@ -184,6 +209,51 @@ class Cursor {
     const Txn &txn_;
     MDB_cursor *cursor_ = nullptr;
     MDB_val key_{0, nullptr}, value_{0, nullptr};
+};
+
+// A walk over a table in key order that holds no read transaction between its
+// pieces: each piece() opens a fresh one, starts after the last key the
+// walk visited, and closes it before it returns. A slow consumer (a client
+// reading a streamed answer) thus never pins a snapshot, whose pages LMDB
+// could not reuse, nor a reader slot.
+//
+// Each key is visited at most once and in order. The walk is not one
+// snapshot: an entry written after the walk went past its key is not seen, an
+// entry written (or changed) ahead of the walk is seen as it is when the walk
+// gets there, one deleted ahead of it is not seen.
+class ResumableScan {
+  public:
+    ResumableScan(const Env &env, MDB_dbi dbi) : env_(env), dbi_(dbi) {}
+
+    // Calls visit(txn, cursor) for each entry after the last one visited,
+    // while it returns true, in one read transaction. Returns false once the
+    // walk has reached the end of the table.
+    template <class Visit> bool piece(Visit &&visit) {
+        if (done_)
+            return false;
+        Txn txn(env_, Txn::Read);
+        Cursor c(txn, dbi_);
+        bool ok = started_ ? c.seek(last_) : c.first();
+        if (ok && started_ && c.key() == last_)
+            ok = c.next();
+        started_ = true;
+        for (; ok; ok = c.next()) {
+            last_.assign(c.key());
+            if (!visit(static_cast<const Txn &>(txn), static_cast<const Cursor &>(c)))
+                return true;
+        }
+        done_ = true;
+        return false;
+    }
+    bool done() const { return done_; }
+    // The last key visited.
+    const std::string &last_key() const { return last_; }
+
+  private:
+    const Env &env_;
+    MDB_dbi dbi_;
+    std::string last_;
+    bool started_ = false, done_ = false;
 };
 
 // Big-endian fixed-width integers: keys that sort numerically.

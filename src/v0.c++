@@ -349,33 +349,30 @@ Response unlink_user_syncs(Context &ctx, const Request &req, std::string_view ra
 
 // ---------------------------------------------------------------- users
 
-// {"users":[...]} straight from the username index, a piece at a time.
+// {"users":[...]} straight from the username index, a piece at a time, each
+// piece in a read transaction of its own (see ResumableScan): a client that
+// reads slowly holds no snapshot and no reader slot.
 class UsernameStream : public BodyStream {
   public:
-    explicit UsernameStream(const Env &env)
-        : txn_(env, Txn::Read), cursor_(txn_, txn_.tables().users_by_name) {
-        more_ = cursor_.first();
-    }
-    const Txn &txn() const { return txn_; }
+    explicit UsernameStream(const Env &env) : scan_(env, env.tables().users_by_name) {}
     bool next(std::string &out, size_t hint) override {
         size_t start = out.size();
-        while (more_ && out.size() - start < hint) {
+        bool more = scan_.piece([&](const Txn &, const Cursor &c) {
             if (!first_)
                 out.push_back(',');
             first_ = false;
-            append_json_string(out, cursor_.key());
-            more_ = cursor_.next();
-        }
-        if (more_)
+            append_json_string(out, c.key());
+            return out.size() - start < hint;
+        });
+        if (more)
             return true;
         out += "]}";
         return false;
     }
 
   private:
-    Txn txn_;
-    Cursor cursor_;
-    bool more_ = false, first_ = true;
+    ResumableScan scan_;
+    bool first_ = true;
 };
 
 // Up to this many users, the list is rendered whole (and so may be cached);
@@ -383,12 +380,16 @@ class UsernameStream : public BodyStream {
 constexpr size_t whole_list_users = 1000;
 
 Response v0_list_users(Context &ctx, const Request &, const Params &) {
+    size_t users;
+    {
+        Txn txn(ctx.env, Txn::Read);
+        users = txn.entries(txn.tables().users_by_name);
+    }
     auto stream = std::make_unique<UsernameStream>(ctx.env);
     Response r;
     r.content_type = json_type;
     r.body = "{\"users\":[";
-    const Txn &txn = stream->txn();
-    if (txn.entries(txn.tables().users_by_name) > whole_list_users) {
+    if (users > whole_list_users) {
         r.stream = std::move(stream);
         return r;
     }
