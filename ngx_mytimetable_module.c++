@@ -15,6 +15,7 @@ extern "C" {
 }
 
 #include "api.h++"
+#include "router.h++"
 #include "store.h++"
 
 #include <sodium.h>
@@ -1058,6 +1059,9 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
         if (!base_url(r, req.base_url))
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         req.method = view(r->method_name);
+        std::string_view raw = view(r->unparsed_uri);
+        if (auto problem = mtt::raw_path_problem(raw.substr(0, raw.find('?'))))
+            return send_error(r, 400, *problem);
         req.path = relative_path(r);
         req.query = view(r->args);
         if (r->headers_in.content_type)

@@ -2,6 +2,7 @@
 // "{name}" captures one raw (still percent-encoded) segment.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,13 @@
 namespace mtt {
 
 using Params = std::vector<std::string_view>;
+
+// Why a raw request path (as the client sent it, before the query) must be
+// refused, or nothing. nginx chooses the location, and so its access rules,
+// from the normalised path, while routes are taken from the raw one: a '.'
+// or '..' segment (also percent-encoded) or an empty one ("//") would let the
+// two disagree, so such a path is never served.
+std::optional<std::string> raw_path_problem(std::string_view raw);
 
 // True when `path` matches `pattern`, filling `params` with the captures.
 bool match_pattern(std::string_view pattern, std::string_view path, Params &params);

@@ -203,6 +203,8 @@ std::optional<std::string> username_problem(std::string_view name) {
         return "the username contains a control character";
     if (name.find('/') != std::string_view::npos)
         return "the username contains a '/'";
+    if (name == "." || name == "..")
+        return "the username is '.' or '..', which no URL can carry";
     return std::nullopt;
 }
 

@@ -15,6 +15,27 @@ const std::vector<Route<Handler>> routes = {
 
 } // namespace
 
+START_TEST(raw_paths_with_dot_or_empty_segments) {
+    const char *dots = "the path has a '.' or '..' segment; send the path without dot segments";
+    const char *empty = "the path has an empty segment ('//'); send the path without it";
+    for (const char *p : {"/api/v0/users/..", "/api/v0/users/.", "/api/./v0/users",
+                          "/api/v0/users/%2e%2e", "/api/v0/users/%2E.", "/api/v0/users/%2e",
+                          "/x/../api/v0/users/alice", "/api/v0/users/../users/x"}) {
+        auto e = raw_path_problem(p);
+        ck_assert_msg(e && *e == dots, "%s", p);
+    }
+    for (const char *p : {"/api//v0/users", "//api/v0/users", "/api/v0/users//x"}) {
+        auto e = raw_path_problem(p);
+        ck_assert_msg(e && *e == empty, "%s", p);
+    }
+    for (const char *p : {"/api/v0/users", "/api/", "/api/v0/users/...", "/api/v0/users/a.b",
+                          "/api/v0/users/.alice", "/api/v0/users/%2e%2e%2e", "/api/v0/users/%2ex",
+                          "/api/v0/users/%2", "/", "*", "http://h/a/../b"}) {
+        ck_assert_msg(!raw_path_problem(p), "%s", p);
+    }
+}
+END_TEST
+
 START_TEST(matches_literal_and_captures) {
     Params p;
     ck_assert(match_pattern("v0/users", "v0/users", p));
@@ -71,6 +92,7 @@ END_TEST
 int main() {
     Suite *s = suite_create("router");
     TCase *tc = tcase_create("core");
+    tcase_add_test(tc, raw_paths_with_dot_or_empty_segments);
     tcase_add_test(tc, matches_literal_and_captures);
     tcase_add_test(tc, rejects_near_misses);
     tcase_add_test(tc, routes_by_method);

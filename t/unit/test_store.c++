@@ -213,6 +213,9 @@ START_TEST(username_rules) {
     ck_assert_string_eq(*username_problem("a\xFF"), "the username is not valid UTF-8");
     ck_assert_string_eq(*username_problem("a\tb"), "the username contains a control character");
     ck_assert_string_eq(*username_problem("a/b"), "the username contains a '/'");
+    ck_assert_string_eq(*username_problem(".."), "the username is '.' or '..', which no URL can carry");
+    ck_assert_string_eq(*username_problem("."), "the username is '.' or '..', which no URL can carry");
+    ck_assert(!username_problem("..."));
 }
 END_TEST
 
