@@ -33,7 +33,7 @@ TEST_PACKAGES := check curl procps lmdb-utils wrk clang libclang-rt-14-dev \
 	libtest-base-perl libtest-longstring-perl libtext-diff-perl liblist-moreutils-perl \
 	libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl
 
-.PHONY: all help module deps deps-run run test unit t torture clean
+.PHONY: FORCE all help module deps deps-run run test unit t torture clean
 
 all: module
 
@@ -80,7 +80,13 @@ deps: deps-run
 # Debian's own recipe for out-of-tree modules: configure the packaged source
 # with Debian's flags into a private build directory, then build only the
 # modules. See `config` for how the C++ sources enter nginx's build.
-$(BUILD)/nginx/Makefile: config
+# nginx's build lists the sources when it is configured: a source added or
+# removed configures it again (the list is rewritten only when it changes).
+$(BUILD)/sources.list: FORCE
+	@mkdir -p $(@D)
+	@echo $(SRCS) > $@.tmp; cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+$(BUILD)/nginx/Makefile: config $(BUILD)/sources.list
 	@mkdir -p $(BUILD)/nginx
 	cd $(NGX_SRC) && . ./conf_flags && ./configure "$${NGX_CONF_FLAGS[@]}" \
 		--with-cc-opt="-g -O2 -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2 $(SAN_FLAGS)" --with-ld-opt="$(SAN_FLAGS)" \

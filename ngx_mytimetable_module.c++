@@ -16,9 +16,14 @@ extern "C" {
 
 #include "api.h++"
 #include "router.h++"
+#include "storedir.h++"
 #include "store.h++"
 
 #include <sodium.h>
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <deque>
@@ -38,6 +43,8 @@ namespace {
 // ---------------------------------------------------------------- conf
 
 enum { durability_full = 0, durability_relaxed = 1 };
+
+constexpr off_t min_store_size = 64 * 1024;
 
 struct SyncTypeConf {
     ngx_str_t name;
@@ -68,6 +75,8 @@ char *set_sync_type(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *set_durability(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *check_instance_id(ngx_conf_t *cf, void *post, void *data);
 char *check_base_url(ngx_conf_t *cf, void *post, void *data);
+char *check_store(ngx_conf_t *cf, void *post, void *data);
+char *check_store_size(ngx_conf_t *cf, void *post, void *data);
 void *create_main_conf(ngx_conf_t *cf);
 char *init_main_conf(ngx_conf_t *cf, void *conf);
 void *create_loc_conf(ngx_conf_t *cf);
@@ -80,14 +89,17 @@ ngx_int_t content_handler(ngx_http_request_t *r);
 
 ngx_conf_post_t instance_id_post = {check_instance_id};
 ngx_conf_post_t base_url_post = {check_base_url};
+ngx_conf_post_t store_post = {check_store};
+ngx_conf_post_t store_size_post = {check_store_size};
 
 ngx_command_t commands[] = {
     {ngx_string("mytimetable"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, set_mytimetable, 0, 0,
      nullptr},
     {ngx_string("mytimetable_store"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, ngx_conf_set_str_slot,
-     NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, store), nullptr},
+     NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, store), &store_post},
     {ngx_string("mytimetable_store_size"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
-     ngx_conf_set_off_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, store_size), nullptr},
+     ngx_conf_set_off_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, store_size),
+     &store_size_post},
     {ngx_string("mytimetable_durability"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
      set_durability, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, durability), nullptr},
     {ngx_string("mytimetable_instance_id"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
@@ -206,6 +218,25 @@ Worker *worker = nullptr;
 char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *, void *) {
     auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
         ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module));
+    // routes are taken below a prefix: other location kinds could never serve
+    const char *kind = nullptr;
+#if (NGX_PCRE)
+    if (clcf->regex)
+        kind = "a regular expression location";
+#endif
+    if (clcf->exact_match)
+        kind = "an exact location (\"=\")";
+    if (clcf->named)
+        kind = "a named location";
+    if (kind) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"mytimetable\" cannot be used in %s: use a prefix location such "
+                           "as \"location /api/\"",
+                           kind);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    if (clcf->handler == content_handler)
+        return const_cast<char *>("is duplicate");
     clcf->handler = content_handler;
     auto *mcf = static_cast<MainConf *>(
         ngx_http_conf_get_module_main_conf(cf, ngx_http_mytimetable_module));
@@ -324,6 +355,85 @@ char *check_base_url(ngx_conf_t *cf, void *, void *data) {
     return NGX_CONF_OK;
 }
 
+char *check_store(ngx_conf_t *cf, void *, void *data) {
+    if (static_cast<ngx_str_t *>(data)->len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"mytimetable_store\" must name a directory, not \"\"");
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    return NGX_CONF_OK;
+}
+
+// Checked where the directive stands, so that nginx names its line. The map
+// is reserved (not used) to see that this machine can map that much at all.
+char *check_store_size(ngx_conf_t *cf, void *, void *data) {
+    off_t size = *static_cast<off_t *>(data);
+    if (size < min_store_size) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"mytimetable_store_size\" must be at least 64k, not %O", size);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    void *p = mmap(nullptr, static_cast<size_t>(size), PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"mytimetable_store_size\" %O is more than this machine can map",
+                           size);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    munmap(p, static_cast<size_t>(size));
+    return NGX_CONF_OK;
+}
+
+// The user the workers will run as, when the master runs as root: nginx's
+// `user` directive if it came before http, else nginx's default user.
+bool worker_user(ngx_conf_t *cf, std::string &name, uid_t &uid, gid_t &gid) {
+    if (geteuid() != 0)
+        return false;
+    auto *ccf = reinterpret_cast<ngx_core_conf_t *>(
+        ngx_get_conf(cf->cycle->conf_ctx, ngx_core_module));
+    const char *user = ccf && ccf->username ? ccf->username : NGX_USER;
+    struct passwd *pw = getpwnam(user);
+    if (!pw)
+        return false; // nginx itself refuses an unknown user
+    name = user;
+    uid = pw->pw_uid;
+    gid = ccf && ccf->user != (ngx_uid_t)NGX_CONF_UNSET_UINT ? ccf->group : pw->pw_gid;
+    return true;
+}
+
+// At `nginx -t`, start and reload: the store must be a directory that the
+// worker user can write, or not exist yet (the master makes it at start).
+char *check_store_dir(ngx_conf_t *cf, MainConf *mcf) {
+    std::string dir(view(mcf->store));
+    struct stat st;
+    if (stat(dir.c_str(), &st) == -1)
+        return NGX_CONF_OK;
+    if (!S_ISDIR(st.st_mode)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"mytimetable_store\": \"%V\" is not a directory",
+                           &mcf->store);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    std::string user;
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    bool as_user = worker_user(cf, user, uid, gid);
+    bool ok = as_user ? mtt::dir_writable_by(st.st_uid, st.st_gid, st.st_mode, uid,
+                                             mtt::groups_of(user, gid))
+                      : access(dir.c_str(), W_OK | X_OK) == 0;
+    if (!ok) {
+        if (!as_user)
+            user = "this user";
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"mytimetable_store\": the worker user \"%s\" cannot write the "
+                           "directory \"%V\" (give it to that user, e.g. install -d -o %s "
+                           "-m 700 %V)",
+                           user.c_str(), &mcf->store, user.c_str(), &mcf->store);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
+    return NGX_CONF_OK;
+}
+
 void *create_main_conf(ngx_conf_t *cf) {
     auto *mcf = static_cast<MainConf *>(ngx_pcalloc(cf->pool, sizeof(MainConf)));
     if (!mcf)
@@ -352,12 +462,8 @@ char *init_main_conf(ngx_conf_t *cf, void *conf) {
     }
     if (ngx_conf_full_name(cf->cycle, &mcf->store, 0) != NGX_OK)
         return static_cast<char *>(NGX_CONF_ERROR);
-    if (mcf->store_size < 64 * 1024) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"mytimetable_store_size\" must be at least 64k, not %O",
-                           mcf->store_size);
-        return static_cast<char *>(NGX_CONF_ERROR);
-    }
+    if (mcf->used)
+        return check_store_dir(cf, mcf);
     return NGX_CONF_OK;
 }
 
@@ -385,48 +491,52 @@ MainConf *main_conf(ngx_cycle_t *cycle) {
 }
 
 // mkdir -p: missing parents are made 0755 (the workers must pass through
-// them), the store directory itself 0700.
-bool make_directories(const std::string &dir) {
+// them), the store directory itself 0700. `made` tells whether this call
+// created the store directory itself.
+bool make_directories(const std::string &dir, bool &made) {
+    made = false;
     for (size_t slash = dir.find('/', 1); slash != std::string::npos;
          slash = dir.find('/', slash + 1)) {
         std::string parent = dir.substr(0, slash);
         if (mkdir(parent.c_str(), 0755) == -1 && ngx_errno != NGX_EEXIST)
             return false;
     }
-    return mkdir(dir.c_str(), 0700) == 0 || ngx_errno == NGX_EEXIST;
+    if (mkdir(dir.c_str(), 0700) == 0) {
+        made = true;
+        return true;
+    }
+    return ngx_errno == NGX_EEXIST;
 }
 
-// In the master, before the fork: create the store directory and hand it to
-// the worker user, as nginx does for its own temp paths. Nothing is made or
-// changed by `nginx -t`. A path that is not a directory is left alone: the
-// workers then fail to open it, log why, and the API answers 503.
+// In the master, before the fork: create a missing store directory and hand
+// that one directory to the worker user. Ownership of nothing else is ever
+// changed: the workers create the store's files themselves, and the master
+// (root) must not follow what the worker user could have put in a directory
+// it owns (a symbolic link named lock.mdb, say). The directory is opened
+// without following a link, and changed through its descriptor. Nothing is
+// made by `nginx -t`. A failure is logged, not fatal: nginx exits when a
+// module's init fails, which on a reload would take the running server
+// down; the workers then fail to open the store, log why, and answer 503.
 ngx_int_t init_module(ngx_cycle_t *cycle) {
     MainConf *mcf = main_conf(cycle);
     if (!mcf || !mcf->used || ngx_test_config)
         return NGX_OK;
     std::string dir(view(mcf->store));
-    if (!make_directories(dir)) {
+    bool made = false;
+    if (!make_directories(dir, made)) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno, "mytimetable: mkdir(\"%V\") failed",
-                      &mcf->store);
-        return NGX_ERROR;
-    }
-    struct stat st;
-    if (stat(dir.c_str(), &st) == -1 || !S_ISDIR(st.st_mode)) {
-        ngx_log_error(NGX_LOG_ERR, cycle->log, 0, "mytimetable: \"%V\" is not a directory",
                       &mcf->store);
         return NGX_OK;
     }
     auto *ccf = reinterpret_cast<ngx_core_conf_t *>(ngx_get_conf(cycle->conf_ctx, ngx_core_module));
-    if (geteuid() != 0 || ccf->user == (ngx_uid_t)NGX_CONF_UNSET_UINT)
+    if (!made || geteuid() != 0 || ccf->user == (ngx_uid_t)NGX_CONF_UNSET_UINT)
         return NGX_OK;
-    for (const char *name : {"", "/data.mdb", "/lock.mdb"}) {
-        std::string path = dir + name;
-        if (chown(path.c_str(), ccf->user, ccf->group) == -1 && ngx_errno != NGX_ENOENT) {
-            ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
-                          "mytimetable: chown(\"%s\") to the worker user failed", path.c_str());
-            return NGX_ERROR;
-        }
-    }
+    int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd == -1 || fchown(fd, ccf->user, ccf->group) == -1)
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                      "mytimetable: handing \"%V\" to the worker user failed", &mcf->store);
+    if (fd != -1)
+        close(fd);
     return NGX_OK;
 }
 

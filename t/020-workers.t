@@ -81,6 +81,20 @@ sub has_sets {
 
 # Runs $code with STDERR on /dev/null: for the starts expected to fail, whose
 # complaint nginx prints before the test reads it from error.log.
+# Runs $code with standard error in a file; returns its result and what was
+# written there (nginx reports a refused configuration on stderr at start).
+sub stderr_of {
+    my $code = shift;
+    my ($fh, $file) = File::Temp::tempfile(UNLINK => 1);
+    open my $saved, '>&', \*STDERR or die $!;
+    open STDERR, '>&', $fh or die $!;
+    my $r = eval { $code->() };
+    open STDERR, '>&', $saved or die $!;
+    local $/;
+    open my $in, '<', $file or die $!;
+    return ($r, scalar <$in>);
+}
+
 sub quietly {
     my $code = shift;
     open my $saved, '>&', \*STDERR or die $!;
@@ -357,7 +371,7 @@ for my $durability (qw(full relaxed)) {
     SKIP: {
         skip 'nginx runs as root only in a root test run', 3 unless $root && defined $nobody;
         for my $path ($srv->store, $srv->store . '/data.mdb', $srv->store . '/lock.mdb') {
-            is((stat $path)[4], $nobody, "$path belongs to the worker user nobody");
+            is((stat $path)[4], $nobody, "$path belongs to the worker user nobody (the workers made the files)");
         }
     }
     $srv->stop_now;
@@ -377,6 +391,52 @@ for my $durability (qw(full relaxed)) {
             is((stat $nested)[4], $nobody, 'and belongs to the worker user');
         }
     }
+    $srv->stop_now;
+}
+
+# The master runs as root and the worker user owns the store directory: what
+# that user puts there must not make the master change anything of root's.
+SKIP: {
+    my $nobody = getpwnam('nobody');
+    skip 'the symbolic link and ownership checks need a root test run', 9 unless $> == 0 && defined $nobody;
+    my $dir = tempdir('mtt-hostile-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    chmod 0755, $dir;
+    open my $f, '>', "$dir/root-secret" or die $!;
+    print $f "root's\n";
+    close $f;
+    chmod 0600, "$dir/root-secret";
+
+    my $srv = MyTimetable::Server->new(workers => 2, store => "$dir/store");
+    $srv->start;
+    is($srv->request(PUT => 'v0/users/alice')->{status}, 204, 'a store made by the master serves');
+    $srv->stop_now;
+    # as the worker user could: lock.mdb replaced by a link to a file of root's
+    unlink "$dir/store/lock.mdb";
+    symlink "$dir/root-secret", "$dir/store/lock.mdb" or die $!;
+    quietly(sub { eval { $srv->start; 1 } });
+    $srv->reload if $srv->master_pid;
+    $srv->stop_now;
+    my @st = stat "$dir/root-secret";
+    is($st[4], 0, 'a linked file of root\'s still belongs to root after a start and a reload');
+    is($st[2] & 07777, 0600, '... with its mode');
+    open $f, '<', "$dir/root-secret" or die $!;
+    is(scalar <$f>, "root's\n", '... and its content');
+    close $f;
+
+    # an existing directory of root's is not taken over: -t and start refuse it
+    mkdir "$dir/roots", 0755;
+    $srv = MyTimetable::Server->new(workers => 2, store => "$dir/roots");
+    my ($ok, $err) = stderr_of(sub { eval { $srv->start; 1 } });
+    ok(!$ok, 'a store directory the worker user cannot write: nginx refuses to start');
+    like($err,
+        qr/\[emerg\] .*"mytimetable_store": the worker user "nobody" cannot write the directory "\Q$dir\E\/roots" \(give it to that user, e\.g\. install -d -o nobody -m 700 \Q$dir\E\/roots\)/,
+        '... naming the directory and the user');
+    is((stat "$dir/roots")[4], 0, '... and the directory still belongs to root');
+    chown $nobody, -1, "$dir/roots";
+    chmod 0700, "$dir/roots";
+    $ok = quietly(sub { eval { $srv->start; 1 } });
+    ok($ok, 'once prepared as README says (owned by the worker user, 0700), it serves') or diag $srv->error_log;
+    is($ok && $srv->request(GET => 'v0/users')->{status}, 200, '... and the API answers');
     $srv->stop_now;
 }
 
@@ -408,8 +468,13 @@ for my $durability (qw(full relaxed)) {
     open my $f, '>', "$dir/plain-file" or die $!;
     print $f "not a store\n";
     close $f;
-    $check->(MyTimetable::Server->new(workers => 2, store => "$dir/plain-file", http_config => $other_server),
-        'mytimetable_store names a regular file');
+    {
+        my $srv = MyTimetable::Server->new(workers => 2, store => "$dir/plain-file", http_config => $other_server);
+        my ($ok, $err) = stderr_of(sub { eval { $srv->start; 1 } });
+        ok(!$ok, 'mytimetable_store naming a regular file: nginx refuses to start');
+        like($err, qr/\[emerg\] .*"mytimetable_store": "\Q$dir\E\/plain-file" is not a directory/,
+            '... and says why');
+    }
 
     mkdir "$dir/junk";
     open $f, '>', "$dir/junk/data.mdb" or die $!;
@@ -462,7 +527,10 @@ for my $durability (qw(full relaxed)) {
     my @cases = (
         # directive, message, directive line (else the end of http)
         ['mytimetable_durability sometimes;', '"mytimetable_durability" must be "full" or "relaxed", not "sometimes"', 6],
-        ['mytimetable_store_size 10k;', '"mytimetable_store_size" must be at least 64k, not 10240', 0],
+        ['mytimetable_store_size 10k;', '"mytimetable_store_size" must be at least 64k, not 10240', 6],
+        ['mytimetable_store_size 1000000g;',
+            '"mytimetable_store_size" 1073741824000000 is more than this machine can map (12: Cannot allocate memory)', 6],
+        ['mytimetable_store "";', '"mytimetable_store" must name a directory, not ""', 6],
         ['mytimetable_store_size abc;', '"mytimetable_store_size" directive invalid value', 6],
         ['mytimetable_sync_type "bad type";',
             q{"mytimetable_sync_type": invalid type "bad type": use 1 to 64 letters, digits, '-', '_' or '.'}, 6],
@@ -474,6 +542,23 @@ for my $durability (qw(full relaxed)) {
             '"mytimetable_base_url": invalid value "ftp://x": expected an absolute http:// or https:// URL without query or fragment', 6],
         ['mytimetable;', '"mytimetable" directive is not allowed here', 6],
     );
+    # location kinds that cannot carry the API, and a second mytimetable; (line 10)
+    my @location_cases = (
+        ['        location ~ ^/api/ { mytimetable; }',
+            '"mytimetable" cannot be used in a regular expression location: use a prefix location such as "location /api/"'],
+        ['        location = /api/v0/users { mytimetable; }',
+            '"mytimetable" cannot be used in an exact location ("="): use a prefix location such as "location /api/"'],
+        ['        location @api { mytimetable; }',
+            '"mytimetable" cannot be used in a named location: use a prefix location such as "location /api/"'],
+        ['        location /api/ { mytimetable; mytimetable; }', '"mytimetable" directive is duplicate'],
+    );
+    for my $case (@location_cases) {
+        my ($location, $message) = @$case;
+        $write->('', $location);
+        my ($rc, $out) = $nginx_t->();
+        is($rc, 1, "nginx -t refuses $location");
+        is((split /\n/, $out)[0], "nginx: [emerg] $message in $conf:10", "... with the message: $message");
+    }
     for my $case (@cases) {
         my ($directive, $message, $line) = @$case;
         my $end = $write->($directive);
