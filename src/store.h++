@@ -58,7 +58,8 @@ struct EnvOptions {
 class Env {
   public:
     // Opens (creating the directory's files if missing) and prepares the
-    // tables. Refuses a store written by a newer schema version.
+    // tables. Refuses a store written by a newer schema version; marks an
+    // older one as of this version (its records read as they are).
     explicit Env(const EnvOptions &opts);
     ~Env();
     Env(const Env &) = delete;
@@ -71,7 +72,9 @@ class Env {
     // Clears reader slots left by processes that died; returns how many.
     int clear_stale_readers();
 
-    static constexpr uint32_t schema_version = 1;
+    // 1: the first layout. 2: synchronization records of version 2
+    // (enabled, last_resync).
+    static constexpr uint32_t schema_version = 2;
 
   private:
     MDB_env *env_ = nullptr;
