@@ -35,6 +35,12 @@ DEB_PACKAGES := nginx nginx-dev build-essential pkg-config libjansson-dev liblmd
 	liblist-moreutils-perl libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl \
 	clang libclang-rt-14-dev lmdb-utils wrk
 
+# npm packages the tests call (t/ical/check-calendar.mjs), pinned here and
+# installed into build/npm without a lock file; node and npm come from Debian
+# (nodejs, npm) unless the machine has them already.
+NPM_PACKAGES := ical.js@2.2.1
+NPM_STAMP := build/npm/.installed-$(subst /,-,$(subst @,-,$(NPM_PACKAGES)))
+
 .PHONY: all module deps run test unit t torture clean
 
 all: module
@@ -51,6 +57,18 @@ deps:
 	fi
 	@v=$$(dpkg-query -W -f='$${Version}' nginx); d=$$(dpkg-query -W -f='$${Version}' nginx-dev); \
 	if [ "$$v" != "$$d" ]; then echo "nginx ($$v) and nginx-dev ($$d) differ: install the same version"; exit 1; fi
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+		echo "installing: nodejs npm"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
+	fi
+	@$(MAKE) -s $(NPM_STAMP)
+
+$(NPM_STAMP):
+	@rm -rf build/npm && mkdir -p build/npm
+	npm install --prefix build/npm --no-package-lock --no-save --no-audit --no-fund --loglevel=error \
+		$(NPM_PACKAGES)
+	@touch $@
 
 # ---------------------------------------------------------------- the module
 # Debian's own recipe for out-of-tree modules: configure the packaged source
@@ -98,7 +116,7 @@ export TEST_NGINX_SLEEP
 SAN_ENV = $(if $(SANITIZE),TEST_NGINX_LD_PRELOAD=$$($(CXX) -print-file-name=libasan.so):$$($(CXX) -print-file-name=libstdc++.so) \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/t/lsan.supp)
 
-t: $(MODULE)
+t: $(MODULE) $(NPM_STAMP)
 	TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) $(SAN_ENV) \
 		t/prove t/*.t
 
