@@ -28,10 +28,17 @@ RUN_PACKAGES := nginx nginx-dev build-essential pkg-config libjansson-dev liblmd
 	libsodium-dev
 # ... and what the tests and benchmarks call besides (make deps, make test):
 # Check, Test::Base and the Perl modules of the Test::Nginx runner, libFuzzer
-# (clang), curl, pgrep (procps), mdb_stat (lmdb-utils), wrk.
-TEST_PACKAGES := check curl procps lmdb-utils wrk clang libclang-rt-14-dev \
+# (clang), curl, pgrep (procps), mdb_stat (lmdb-utils), wrk, node and npm (the
+# npm reference libraries below).
+TEST_PACKAGES := check curl procps nodejs npm lmdb-utils wrk clang libclang-rt-14-dev \
 	libtest-base-perl libtest-longstring-perl libtext-diff-perl liblist-moreutils-perl \
 	libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl
+
+# npm packages the tests call (t/ical/check-calendar.mjs), pinned here and
+# installed into build/npm without a lock file; node and npm come from Debian
+# (nodejs, npm) unless the machine has them already.
+NPM_PACKAGES := ical.js@2.2.1
+NPM_STAMP := build/npm/.installed-$(subst /,-,$(subst @,-,$(NPM_PACKAGES)))
 
 .PHONY: FORCE all help module deps deps-run run test unit t torture clean
 
@@ -73,8 +80,15 @@ deps-run:
 	@v=$$(dpkg-query -W -f='$${Version}' nginx); d=$$(dpkg-query -W -f='$${Version}' nginx-dev); \
 	if [ "$$v" != "$$d" ]; then echo "nginx ($$v) and nginx-dev ($$d) differ: install the same version"; exit 1; fi
 
+$(NPM_STAMP):
+	@rm -rf build/npm && mkdir -p build/npm
+	npm install --prefix build/npm --no-package-lock --no-save --no-audit --no-fund --loglevel=error \
+		$(NPM_PACKAGES)
+	@touch $@
+
 deps: deps-run
 	$(call install_missing,$(TEST_PACKAGES))
+	@$(MAKE) -s $(NPM_STAMP)
 
 # ---------------------------------------------------------------- the module
 # Debian's own recipe for out-of-tree modules: configure the packaged source
@@ -128,7 +142,7 @@ export TEST_NGINX_SLEEP
 SAN_ENV = $(if $(SANITIZE),TEST_NGINX_LD_PRELOAD=$$($(CXX) -print-file-name=libasan.so):$$($(CXX) -print-file-name=libstdc++.so) \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/t/lsan.supp)
 
-t: $(MODULE)
+t: $(MODULE) $(NPM_STAMP)
 	TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) $(SAN_ENV) \
 		t/prove t/*.t
 

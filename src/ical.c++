@@ -110,14 +110,26 @@ void ical_event(std::string &out, const IcalEvent &event, int64_t dtstamp) {
     text_property(out, "UID", event.uid);
     property(out, "DTSTAMP", ical_datetime(dtstamp));
     property(out, "DTSTART", ical_datetime(event.start));
-    property(out, "DTEND", ical_datetime(event.end));
+    if (event.end != event.start)
+        property(out, "DTEND", ical_datetime(event.end));
     optional_text_property(out, "SUMMARY", event.summary);
     optional_text_property(out, "LOCATION", event.location);
     optional_text_property(out, "DESCRIPTION", event.description);
     property(out, "END", "VEVENT");
 }
 
-void ical_end(std::string &out) {
+void ical_end(std::string &out, size_t components) {
+    if (components == 0) {
+        property(out, "BEGIN", "VTIMEZONE");
+        property(out, "TZID", "UTC");
+        property(out, "BEGIN", "STANDARD");
+        property(out, "DTSTART", "19700101T000000");
+        property(out, "TZOFFSETFROM", "+0000");
+        property(out, "TZOFFSETTO", "+0000");
+        property(out, "TZNAME", "UTC");
+        property(out, "END", "STANDARD");
+        property(out, "END", "VTIMEZONE");
+    }
     property(out, "END", "VCALENDAR");
 }
 

@@ -4,6 +4,7 @@
 // whenever it likes in between (every call appends whole content lines).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -22,11 +23,16 @@ void ical_begin(std::string &out, std::string_view prodid);
 
 // BEGIN:VEVENT, UID, DTSTAMP, DTSTART, DTEND, then SUMMARY, LOCATION and
 // DESCRIPTION unless empty, END:VEVENT. Times are written as UTC DATE-TIME
-// ("20261125T100000Z"). The caller supplies a non-empty UID.
+// ("20261125T100000Z"). An event that ends when it starts has no DTEND:
+// RFC 5545 wants DTEND later than DTSTART, and an event with a DATE-TIME
+// DTSTART and neither DTEND nor DURATION ends when it starts (section
+// 3.6.1). The caller supplies a non-empty UID and end >= start.
 void ical_event(std::string &out, const IcalEvent &event, int64_t dtstamp);
 
-// END:VCALENDAR.
-void ical_end(std::string &out);
+// END:VCALENDAR. `components` is how many components (ical_event calls) the
+// caller wrote: RFC 5545 (section 3.6) wants at least one in a VCALENDAR, so
+// for none a VTIMEZONE for UTC (TZID:UTC, offset +0000) goes in first.
+void ical_end(std::string &out, size_t components);
 
 // The building blocks, public for tests.
 

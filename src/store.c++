@@ -66,8 +66,11 @@ Env::Env(const EnvOptions &opts) {
         open("events", tables_.events);
         open("events_by_user", tables_.events_by_user);
 
+        // An older schema is upgraded in place: its records still read (each
+        // record carries its own version), and from now on an older module
+        // refuses the store rather than meet records it cannot read.
         auto version = txn.get(tables_.meta, "schema");
-        if (!version) {
+        if (!version || from_be64(*version) < schema_version) {
             txn.put(tables_.meta, "schema", be64(schema_version));
         } else if (from_be64(*version) > schema_version) {
             throw StoreError("the store was written by a newer version (schema " +

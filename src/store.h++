@@ -76,7 +76,8 @@ struct ReadStats {
 class Env {
   public:
     // Opens (creating the directory's files if missing) and prepares the
-    // tables. Refuses a store written by a newer schema version.
+    // tables. Refuses a store written by a newer schema version; marks an
+    // older one as of this version (its records read as they are).
     explicit Env(const EnvOptions &opts);
     ~Env();
     Env(const Env &) = delete;
@@ -92,7 +93,9 @@ class Env {
     // loop's thread only).
     const ReadStats &read_stats() const { return stats_; }
 
-    static constexpr uint32_t schema_version = 1;
+    // 1: the first layout. 2: synchronization records of version 2
+    // (enabled, last_resync).
+    static constexpr uint32_t schema_version = 2;
 
   private:
     friend class Txn;

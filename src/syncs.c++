@@ -8,20 +8,14 @@ namespace mtt {
 
 namespace {
 
-constexpr uint8_t record_version = 1;
-
-std::string encode_sync(const Sync &s) {
-    Writer w;
-    w.u8(record_version);
-    w.str(s.user_id);
-    w.str(s.type);
-    w.opt_str(s.mailbox);
-    return w.data();
-}
+// Version 1: user id, type, mailbox. Version 2 (schema 2) adds enabled and
+// last_resync.
+constexpr uint8_t sync_record_version = 2;
+constexpr uint8_t event_record_version = 1;
 
 std::string encode_event(const Event &e) {
     Writer w;
-    w.u8(record_version);
+    w.u8(event_record_version);
     w.str(e.user_id);
     w.str(e.instance);
     w.i64(e.start);
@@ -35,7 +29,7 @@ Event decode_event(std::string_view key, std::string_view record) {
     Event e;
     Reader r(record);
     uint8_t version;
-    if (key.size() < 8 || !r.u8(version) || version != record_version || !r.str(e.user_id) ||
+    if (key.size() < 8 || !r.u8(version) || version != event_record_version || !r.str(e.user_id) ||
         !r.str(e.instance) || !r.i64(e.start) || !r.i64(e.end) || !r.str(e.summary) ||
         !r.str(e.location) || !r.done())
         throw StoreError("an event record in the store is malformed", MDB_CORRUPTED);
@@ -94,13 +88,28 @@ std::optional<UnlinkMode> parse_unlink_mode(std::string_view s) {
     return std::nullopt;
 }
 
+std::string encode_sync(const Sync &s) {
+    Writer w;
+    w.u8(sync_record_version);
+    w.str(s.user_id);
+    w.str(s.type);
+    w.opt_str(s.mailbox);
+    w.u8(s.enabled ? 1 : 0);
+    w.opt_i64(s.last_resync);
+    return w.data();
+}
+
 Sync decode_sync(std::string_view key, std::string_view record) {
     Sync s;
     Reader r(record);
-    uint8_t version;
-    if (key.size() != 8 || !r.u8(version) || version != record_version || !r.str(s.user_id) ||
-        !r.str(s.type) || !r.opt_str(s.mailbox) || !r.done())
+    uint8_t version = 0, enabled = 1;
+    bool ok = key.size() == 8 && r.u8(version) && (version == 1 || version == 2) &&
+              r.str(s.user_id) && r.str(s.type) && r.opt_str(s.mailbox);
+    if (ok && version >= 2)
+        ok = r.u8(enabled) && enabled <= 1 && r.opt_i64(s.last_resync);
+    if (!ok || !r.done())
         throw StoreError("a synchronization record in the store is malformed", MDB_CORRUPTED);
+    s.enabled = enabled == 1;
     s.id = from_be64(key);
     return s;
 }
@@ -124,18 +133,32 @@ std::vector<Sync> user_syncs(const Txn &txn, std::string_view user_id) {
 }
 
 uint64_t put_sync(Txn &txn, std::string_view user_id, std::string_view type,
-                  const std::optional<std::string> &mailbox) {
+                  const std::optional<std::string> &mailbox, std::optional<bool> enabled) {
     std::string by_user = std::string(user_id).append(type);
     Sync s;
     auto existing = txn.get(txn.tables().syncs_by_user, by_user);
-    s.id = existing ? from_be64(*existing) : next_sync_id(txn);
+    if (existing) {
+        uint64_t id = from_be64(*existing);
+        if (auto old = find_sync(txn, id))
+            s = std::move(*old);
+        s.id = id;
+    } else {
+        s.id = next_sync_id(txn);
+    }
     s.user_id = std::string(user_id);
     s.type = std::string(type);
     s.mailbox = mailbox;
+    if (enabled)
+        s.enabled = *enabled;
     txn.put(txn.tables().syncs, be64(s.id), encode_sync(s));
     if (!existing)
         txn.put(txn.tables().syncs_by_user, by_user, be64(s.id));
     return s.id;
+}
+
+void mark_resync(Txn &txn, Sync s, int64_t at_ms) {
+    s.last_resync = at_ms;
+    txn.put(txn.tables().syncs, be64(s.id), encode_sync(s));
 }
 
 void unlink_sync(Txn &txn, const Sync &s, UnlinkMode mode, std::string_view instance,

@@ -24,6 +24,10 @@ struct Sync {
     std::string user_id;
     std::string type;
     std::optional<std::string> mailbox;
+    bool enabled = true; // false once a PUT v0/synchronizations says enabled=false
+    // When the latest event was written for it, in milliseconds since the
+    // epoch; none before the first.
+    std::optional<int64_t> last_resync;
 };
 
 struct Event {
@@ -43,10 +47,16 @@ std::vector<Sync> user_syncs(const Txn &txn, std::string_view user_id);
 // Every synchronization, by id; `fn` returns false to stop.
 template <class Fn> void for_each_sync(const Txn &txn, Fn fn);
 // Creates the synchronization of this user and type, or updates its mailbox
-// in place. Returns its id; ids come from a counter in `meta` and are never
-// reused.
+// in place. `enabled` sets whether it takes events; when not given, a new
+// synchronization is enabled and an existing one keeps its state (and its
+// last_resync in any case). Returns its id; ids come from a counter in
+// `meta` and are never reused.
 uint64_t put_sync(Txn &txn, std::string_view user_id, std::string_view type,
-                  const std::optional<std::string> &mailbox);
+                  const std::optional<std::string> &mailbox,
+                  std::optional<bool> enabled = std::nullopt);
+// Records that an event was written for `s` at `at_ms` (milliseconds since
+// the epoch): its last_resync.
+void mark_resync(Txn &txn, Sync s, int64_t at_ms);
 // Deletes the synchronization and applies `mode` to the ledger, in `txn`.
 // `instance` is this installation's instance id, `now` the current time.
 void unlink_sync(Txn &txn, const Sync &s, UnlinkMode mode, std::string_view instance,
@@ -60,7 +70,13 @@ std::vector<Event> user_events(const Txn &txn, std::string_view user_id);
 void delete_user_synchronizations(Txn &txn, std::string_view user_id);
 void delete_user_events(Txn &txn, std::string_view user_id);
 
+// The record of a synchronization: a version byte, then user id, type and
+// mailbox (version 1); version 2 adds enabled and last_resync. Records of
+// version 1, from stores of schema 1, read as enabled and never resynced.
+// Throws StoreError (MDB_CORRUPTED) for a malformed record or an unknown
+// version.
 Sync decode_sync(std::string_view key, std::string_view record);
+std::string encode_sync(const Sync &s);
 
 template <class Fn> void for_each_sync(const Txn &txn, Fn fn) {
     Cursor c(txn, txn.tables().syncs);

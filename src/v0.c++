@@ -130,17 +130,16 @@ bool event_from_form(const Request &req, const Settings &settings, Event &e, Res
     }
     e.start = *s;
     e.end = *t;
+    // required, as MyTimetable always sends them; an empty value is one
     for (auto [name, field] : {std::pair{"summary", &e.summary}, {"location", &e.location}}) {
         const std::string *v;
-        if (!single(form, name, false, "form field", v, bad))
+        if (!single(form, name, true, "form field", v, bad))
             return false;
-        if (v) {
-            if (auto problem = text_problem(name, *v, max_text_bytes)) {
-                bad = error(400, "invalid " + std::string(name) + ": " + *problem);
-                return false;
-            }
-            *field = *v;
+        if (auto problem = text_problem(name, *v, max_text_bytes)) {
+            bad = error(400, "invalid " + std::string(name) + ": " + *problem);
+            return false;
         }
+        *field = *v;
     }
     e.instance = settings.instance_id;
     const std::string *instance;
@@ -231,7 +230,9 @@ bool locale_field(const Form &form, std::optional<std::string> &out, Response &b
     return true;
 }
 
-// attributes=name=value, repeated; values of one name are collected in order.
+// attributes=name=value, repeated: the name ends at the first '=' (so a URN
+// such as urn:oid:1.3.6.1.4.1.5923.1.1.1.1 is a name); values of one name are
+// collected in order.
 bool attributes_field(const Form &form, std::optional<std::vector<Attribute>> &out,
                       Response &bad) {
     auto entries = form.all("attributes");
@@ -250,8 +251,11 @@ bool attributes_field(const Form &form, std::optional<std::vector<Attribute>> &o
             return false;
         }
         std::string name = entry->substr(0, eq), value = entry->substr(eq + 1);
-        if (auto problem = token_problem("an attribute name", name, 64)) {
-            bad = error(400, "invalid attributes \"" + *entry + "\": " + *problem);
+        if (auto problem = attribute_name_problem(name)) {
+            // a name over the bound is not repeated in the message
+            bad = error(400, name.size() > max_attribute_name_bytes
+                                 ? "invalid attributes: " + *problem
+                                 : "invalid attributes \"" + name + "=...\": " + *problem);
             return false;
         }
         auto problem = text_problem("an attribute value", value, max_attribute_value_bytes);
@@ -297,15 +301,40 @@ bool profile_from_form(const Form &form, User &u, Response &bad) {
            attributes_field(form, u.attributes, bad) && roles_field(form, u.roles, bad);
 }
 
-// A synchronization as GET v0/synchronizations shows it.
+// A synchronization as later MyTimetable versions show it, in both lists.
 json_t *sync_json(const Sync &s, std::string_view username) {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(static_cast<json_int_t>(s.id)));
-    json_object_set_new(o, "username", json_str(username));
     json_object_set_new(o, "type", json_str(s.type));
-    if (s.mailbox)
-        json_object_set_new(o, "description", json_str(*s.mailbox));
+    json_object_set_new(o, "username", json_str(username));
+    json_object_set_new(o, "description", optional_str(s.mailbox));
+    json_object_set_new(o, "enabled", json_boolean(s.enabled));
+    json_object_set_new(o, "status", json_string(s.enabled ? "OK" : "DISABLED"));
+    json_object_set_new(o, "lastResync",
+                        s.last_resync ? json_integer(static_cast<json_int_t>(*s.last_resync))
+                                      : json_null());
     return o;
+}
+
+// The optional `enabled` field of PUT v0/synchronizations: true or false
+// (in any case); absent: nothing in `out`.
+bool enabled_field(const Form &form, std::optional<bool> &out, Response &bad) {
+    const std::string *v;
+    if (!single(form, "enabled", false, "form field", v, bad))
+        return false;
+    out.reset();
+    if (!v)
+        return true;
+    std::string folded = *v;
+    for (char &c : folded)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    if (folded == "true" || folded == "false") {
+        out = folded == "true";
+        return true;
+    }
+    bad = error(400, "invalid enabled \"" + *v + "\": use true or false");
+    return false;
 }
 
 Response syncs_response(const Json &list) {
@@ -331,14 +360,17 @@ Response unlink_user_syncs(Context &ctx, const Request &req, std::string_view ra
     auto mode = unlink_mode_param(req, bad);
     if (!mode)
         return bad;
-    if (type && !find_type(ctx.settings, *type))
-        return error(400, "unknown synchronization type \"" + *type +
-                              "\": use one of " + known_types(ctx.settings));
     Txn txn(ctx.env, Txn::Write, ctx.batch);
     auto u = find_user_by_name(txn, name);
     if (!u)
         return no_user(name);
-    for (const Sync &s : user_syncs(txn, u->id))
+    auto syncs = user_syncs(txn, u->id);
+    // a type no longer declared still names the synchronizations of it
+    if (type && !find_type(ctx.settings, *type) &&
+        std::none_of(syncs.begin(), syncs.end(), [&](const Sync &s) { return s.type == *type; }))
+        return error(400, "unknown synchronization type \"" + *type +
+                              "\": use one of " + known_types(ctx.settings));
+    for (const Sync &s : syncs)
         if (!type || s.type == *type)
             unlink_sync(txn, s, *mode, ctx.settings.instance_id, req.now);
     txn.commit();
@@ -544,7 +576,7 @@ Response v0_user_calendar(Context &ctx, const Request &req, const Params &p) {
         ie.location = e.location;
         ical_event(r.body, ie, req.now);
     }
-    ical_end(r.body);
+    ical_end(r.body, events.size());
     return r;
 }
 
@@ -598,11 +630,14 @@ Response v0_put_sync(Context &ctx, const Request &req, const Params &) {
         return error(400, "form field provisioning_smtpAddress does not apply to the type \"" +
                               *type + "\"");
     }
+    std::optional<bool> enabled;
+    if (!enabled_field(form, enabled, bad))
+        return bad;
     Txn txn(ctx.env, Txn::Write, ctx.batch);
     auto u = find_user_by_name(txn, *username);
     if (!u)
         return error(422, "no user \"" + *username + "\"");
-    put_sync(txn, u->id, *type, mailbox);
+    put_sync(txn, u->id, *type, mailbox, enabled);
     txn.commit();
     return no_content();
 }
@@ -643,9 +678,14 @@ Response v0_put_event(Context &ctx, const Request &req, const Params &p) {
     auto s = find_sync(txn, id);
     if (!s)
         return no_sync(id);
+    if (!s->enabled)
+        return error(422, "the synchronization with id " + std::to_string(id) +
+                              " is disabled: it takes no events until a PUT "
+                              "v0/synchronizations sets enabled=true");
     e.sync_id = id;
     e.user_id = s->user_id;
     put_event(txn, e);
+    mark_resync(txn, std::move(*s), req.now * 1000);
     txn.commit();
     return no_content();
 }

@@ -73,6 +73,19 @@ std::optional<std::string> text_problem(std::string_view what, std::string_view 
     return std::nullopt;
 }
 
+std::optional<std::string> attribute_name_problem(std::string_view name) {
+    if (name.empty())
+        return "the attribute name is empty";
+    if (name.size() > max_attribute_name_bytes)
+        return "the attribute name is longer than " + std::to_string(max_attribute_name_bytes) +
+               " bytes";
+    if (!valid_utf8(name))
+        return "the attribute name is not valid UTF-8";
+    if (has_control(name))
+        return "the attribute name contains a control character";
+    return std::nullopt;
+}
+
 std::optional<std::string> locale_problem(std::string_view tag) {
     const std::string why = "expected a BCP 47 language tag such as \"en\" or \"nl-NL\"";
     if (tag.empty() || tag.size() > 35)

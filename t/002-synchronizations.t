@@ -45,7 +45,7 @@ Content-Type: application/x-www-form-urlencoded
 [204, 204, 204, 204, 204, 200]
 --- response_body eval
 ["", "", "", "", "",
- '{"synchronizations":[{"id":1,"username":"alice","type":"o365","description":"alice@example.org"},{"id":2,"username":"bob","type":"googlecalendar"},{"id":3,"username":"alice","type":"ews","description":"alice@example.org"}]}']
+ '{"synchronizations":[{"id":1,"type":"o365","username":"alice","description":"alice@example.org","enabled":true,"status":"OK","lastResync":null},{"id":2,"type":"googlecalendar","username":"bob","description":null,"enabled":true,"status":"OK","lastResync":null},{"id":3,"type":"ews","username":"alice","description":"alice@example.org","enabled":true,"status":"OK","lastResync":null}]}']
 
 
 
@@ -67,7 +67,7 @@ Content-Type: application/x-www-form-urlencoded
 [204, 204, 204, 200]
 --- response_body eval
 ["", "", "",
- '{"synchronizations":[{"id":1,"username":"alice","type":"ews","description":"alice@new.example.org"}]}']
+ '{"synchronizations":[{"id":1,"type":"ews","username":"alice","description":"alice@new.example.org","enabled":true,"status":"OK","lastResync":null}]}']
 
 
 
@@ -89,7 +89,7 @@ Content-Type: application/x-www-form-urlencoded
 --- error_code eval
 [204, 204, 204, 204, 200]
 --- response_body eval
-["", "", "", "", '{"synchronizations":[{"id":2,"username":"alice","type":"googlecalendar"}]}']
+["", "", "", "", '{"synchronizations":[{"id":2,"type":"googlecalendar","username":"alice","description":null,"enabled":true,"status":"OK","lastResync":null}]}']
 
 
 
@@ -317,7 +317,7 @@ Content-Type: Application/X-WWW-Form-Urlencoded; charset=UTF-8
 --- error_code eval
 [204, 204, 200]
 --- response_body eval
-["", "", '{"synchronizations":[{"id":1,"username":"mary ann","type":"ews","description":"mary.ann@example.org"}]}']
+["", "", '{"synchronizations":[{"id":1,"type":"ews","username":"mary ann","description":"mary.ann@example.org","enabled":true,"status":"OK","lastResync":null}]}']
 
 
 
@@ -438,7 +438,7 @@ Content-Type: application/x-www-form-urlencoded
 --- error_code eval
 [204, 204, 204, 204, 204, 200]
 --- response_body eval
-["", "", "", "", "", '{"synchronizations":[{"id":2,"username":"bob","type":"googlecalendar"}]}']
+["", "", "", "", "", '{"synchronizations":[{"id":2,"type":"googlecalendar","username":"bob","description":null,"enabled":true,"status":"OK","lastResync":null}]}']
 
 
 
@@ -454,3 +454,74 @@ POST /api/v0/synchronizations
 Allow: GET, HEAD, PUT
 --- response_body chomp
 {"error":"method_not_allowed","message":"the method POST is not allowed here; allowed: GET, HEAD, PUT"}
+
+
+
+=== TEST 27: enabled=false disables a synchronization; it takes no events; enabled=TRUE enables it again
+--- config
+    location /api/ {
+        mytimetable;
+    }
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request eval
+[
+    "PUT /api/v0/users/alice",
+    "PUT /api/v0/synchronizations\nusername=alice&type=googlecalendar&enabled=false",
+    "GET /api/v0/synchronizations",
+    "PUT /api/v0/synchronizations/1/events/e1\nstart=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z&summary=Maths&location=Room+B",
+    "GET /api/v0/synchronizations/1/events",
+    "PUT /api/v0/synchronizations\nusername=alice&type=googlecalendar",
+    "GET /api/v0/synchronizations",
+    "PUT /api/v0/synchronizations\nusername=alice&type=googlecalendar&enabled=TRUE",
+    "GET /api/v0/synchronizations",
+]
+--- error_code eval
+[204, 204, 200, 422, 200, 204, 200, 204, 200]
+--- response_body eval
+["", "",
+ '{"synchronizations":[{"id":1,"type":"googlecalendar","username":"alice","description":null,"enabled":false,"status":"DISABLED","lastResync":null}]}',
+ '{"error":"unprocessable_entity","message":"the synchronization with id 1 is disabled: it takes no events until a PUT v0/synchronizations sets enabled=true"}',
+ '{"events":[]}',
+ "",
+ '{"synchronizations":[{"id":1,"type":"googlecalendar","username":"alice","description":null,"enabled":false,"status":"DISABLED","lastResync":null}]}',
+ "",
+ '{"synchronizations":[{"id":1,"type":"googlecalendar","username":"alice","description":null,"enabled":true,"status":"OK","lastResync":null}]}']
+
+
+
+=== TEST 28: an enabled that is not true or false answers 400
+--- config
+    location /api/ {
+        mytimetable;
+    }
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request
+PUT /api/v0/synchronizations
+username=alice&type=googlecalendar&enabled=bogus
+--- error_code: 400
+--- response_body chomp
+{"error":"bad_request","message":"invalid enabled \"bogus\": use true or false"}
+
+
+
+=== TEST 29: lastResync becomes the time in milliseconds of the latest event written
+--- config
+    location /api/ {
+        mytimetable;
+    }
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request eval
+[
+    "PUT /api/v0/users/alice",
+    "PUT /api/v0/synchronizations\nusername=alice&type=googlecalendar",
+    "PUT /api/v0/synchronizations/1/events/e1\nstart=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z&summary=Maths&location=Room+B",
+    "GET /api/v0/synchronizations",
+]
+--- error_code eval
+[204, 204, 204, 200]
+--- response_body_like eval
+["^\$", "^\$", "^\$",
+ qr/^\{"synchronizations":\[\{"id":1,"type":"googlecalendar","username":"alice","description":null,"enabled":true,"status":"OK","lastResync":(?:1[7-9]|[2-9]\d)\d{11}\}\]\}\z/]

@@ -2,6 +2,7 @@
 use Test::Nginx::Socket 'no_plan';
 
 use MyTimetable::Blocks;
+use MyTimetable::ICalJS;
 
 store_per_block(); # a fresh store for every block
 
@@ -22,14 +23,14 @@ our @setup = (
     "PUT /api/v0/users/alice",
     "PUT /api/v0/users/bob",
     "PUT /api/v0/synchronizations\nusername=alice&type=googlecalendar",
-    "PUT /api/v0/synchronizations/1/events/old\nstart=2010-05-01T08:00:00Z&end=2010-05-01T09:00:00Z&summary=Old",
+    "PUT /api/v0/synchronizations/1/events/old\nstart=2010-05-01T08:00:00Z&end=2010-05-01T09:00:00Z&summary=Old&location=",
     "DELETE /api/v0/synchronizations/1?unlinkMode=UNLINK_ONLY",
     "PUT /api/v0/synchronizations\nusername=alice&type=googlecalendar",
-    "PUT /api/v0/synchronizations/2/events/past\nstart=2000-01-01T10:00:00Z&end=2000-01-01T11:00:00Z&summary=Past",
-    "PUT /api/v0/synchronizations/2/events/future\nstart=2099-01-01T10:00:00Z&end=2099-01-01T11:00:00Z&summary=Future",
-    "PUT /api/v0/synchronizations/2/events/imported\nstart=2099-01-02T10:00:00Z&end=2099-01-02T11:00:00Z&summary=Imported&instance=legacy",
+    "PUT /api/v0/synchronizations/2/events/past\nstart=2000-01-01T10:00:00Z&end=2000-01-01T11:00:00Z&summary=Past&location=",
+    "PUT /api/v0/synchronizations/2/events/future\nstart=2099-01-01T10:00:00Z&end=2099-01-01T11:00:00Z&summary=Future&location=",
+    "PUT /api/v0/synchronizations/2/events/imported\nstart=2099-01-02T10:00:00Z&end=2099-01-02T11:00:00Z&summary=Imported&location=&instance=legacy",
     "PUT /api/v0/synchronizations\nusername=bob&type=googlecalendar",
-    "PUT /api/v0/synchronizations/3/events/bobs\nstart=2099-01-01T10:00:00Z&end=2099-01-01T11:00:00Z&summary=Bob",
+    "PUT /api/v0/synchronizations/3/events/bobs\nstart=2099-01-01T10:00:00Z&end=2099-01-01T11:00:00Z&summary=Bob&location=",
 );
 our @setup_codes = (204) x @setup;
 our @setup_bodies = ("") x @setup;
@@ -155,8 +156,8 @@ Content-Type: application/x-www-form-urlencoded
 [
     "PUT /api/v0/users/alice",
     "PUT /api/v0/synchronizations\nusername=alice&type=googlecalendar",
-    "PUT /api/v0/synchronizations/1/events/mine\nstart=2099-01-01T10:00:00Z&end=2099-01-01T11:00:00Z&summary=Mine",
-    "PUT /api/v0/synchronizations/1/events/theirs\nstart=2099-01-01T12:00:00Z&end=2099-01-01T13:00:00Z&summary=Theirs&instance=default",
+    "PUT /api/v0/synchronizations/1/events/mine\nstart=2099-01-01T10:00:00Z&end=2099-01-01T11:00:00Z&summary=Mine&location=",
+    "PUT /api/v0/synchronizations/1/events/theirs\nstart=2099-01-01T12:00:00Z&end=2099-01-01T13:00:00Z&summary=Theirs&location=&instance=default",
     "DELETE /api/v0/synchronizations/1?unlinkMode=CLEANUP",
     "GET /api/v0/users/alice/events",
 ]
@@ -179,7 +180,7 @@ Content-Type: application/x-www-form-urlencoded
 [
     "PUT /api/v0/users/alice",
     "PUT /api/v0/synchronizations\nusername=alice&type=googlecalendar",
-    "PUT /api/v0/synchronizations/1/events/e1\nstart=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z&summary=First",
+    "PUT /api/v0/synchronizations/1/events/e1\nstart=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z&summary=First&location=",
     "PUT /api/v0/synchronizations/1/events/e1\nstart=2030-01-02T10:00:00%2B02:00&end=2030-01-02T11:30:00.5Z&summary=Moved&location=Room+1.02",
     "GET /api/v0/synchronizations/1/events",
 ]
@@ -217,7 +218,7 @@ Content-Type: application/x-www-form-urlencoded
 Content-Type: application/x-www-form-urlencoded
 --- request
 PUT /api/v0/synchronizations/5/events/e1
-start=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z
+start=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z&summary=Maths&location=Room+B
 --- error_code: 422
 --- response_body chomp
 {"error":"unprocessable_entity","message":"no synchronization with id 5"}
@@ -233,7 +234,7 @@ start=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z
 Content-Type: application/x-www-form-urlencoded
 --- request
 PUT /api/v0/synchronizations/1/events/e1
-start=2030-01-01T10:00:00Z&end=2030-01-01T09:59:59Z
+start=2030-01-01T10:00:00Z&end=2030-01-01T09:59:59Z&summary=Maths&location=Room+B
 --- error_code: 400
 --- response_body chomp
 {"error":"bad_request","message":"end 2030-01-01T09:59:59Z is before start 2030-01-01T10:00:00Z"}
@@ -249,7 +250,7 @@ start=2030-01-01T10:00:00Z&end=2030-01-01T09:59:59Z
 Content-Type: application/x-www-form-urlencoded
 --- request
 PUT /api/v0/synchronizations/1/events/e1
-start=2030-02-30T10:00:00Z&end=2030-03-01T10:00:00Z
+start=2030-02-30T10:00:00Z&end=2030-03-01T10:00:00Z&summary=Maths&location=Room+B
 --- error_code: 400
 --- response_body chomp
 {"error":"bad_request","message":"invalid start \"2030-02-30T10:00:00Z\": day 30 is out of range: 2030-02 has 28 days"}
@@ -265,7 +266,7 @@ start=2030-02-30T10:00:00Z&end=2030-03-01T10:00:00Z
 Content-Type: application/x-www-form-urlencoded
 --- request
 PUT /api/v0/synchronizations/1/events/e1
-start=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00
+start=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00&summary=Maths&location=Room+B
 --- error_code: 400
 --- response_body chomp
 {"error":"bad_request","message":"invalid end \"2030-01-01T11:00:00\": missing time zone (use Z, +HH:MM or -HH:MM)"}
@@ -281,7 +282,7 @@ start=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00
 Content-Type: application/x-www-form-urlencoded
 --- request
 PUT /api/v0/synchronizations/1/events/e1
-end=2030-01-01T11:00:00Z
+end=2030-01-01T11:00:00Z&summary=Maths&location=Room+B
 --- error_code: 400
 --- response_body chomp
 {"error":"bad_request","message":"missing form field start"}
@@ -297,7 +298,7 @@ end=2030-01-01T11:00:00Z
 Content-Type: application/x-www-form-urlencoded
 --- request
 PUT /api/v0/synchronizations/1/events/e1
-start=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z&instance=old+site
+start=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z&instance=old+site&summary=Maths&location=Room+B
 --- error_code: 400
 --- response_body chomp
 {"error":"bad_request","message":"invalid instance: the instance may only hold letters, digits, '-', '_' and '.'"}
@@ -312,7 +313,7 @@ start=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z&instance=old+site
 --- more_headers
 Content-Type: application/x-www-form-urlencoded
 --- request eval
-"PUT /api/v0/synchronizations/1/events/e1\nstart=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z&summary=" . ("x" x 4097)
+"PUT /api/v0/synchronizations/1/events/e1\nstart=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z&summary=" . ("x" x 4097) . "&location=Room+B"
 --- error_code: 400
 --- response_body chomp
 {"error":"bad_request","message":"invalid summary: summary is longer than 4096 bytes"}
@@ -328,7 +329,7 @@ Content-Type: application/x-www-form-urlencoded
 Content-Type: application/x-www-form-urlencoded
 --- request
 PUT /api/v0/synchronizations/1/events/e%0A1
-start=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z
+start=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z&summary=Maths&location=Room+B
 --- error_code: 400
 --- response_body chomp
 {"error":"bad_request","message":"invalid event id: use 1 to 200 bytes without control characters"}
@@ -395,3 +396,111 @@ GET /api/v0/users/ghost/calendar.ics
 --- error_code: 404
 --- response_body chomp
 {"error":"not_found","message":"no user \"ghost\""}
+
+
+
+=== TEST 21: a missing summary answers 400
+--- config
+    location /api/ {
+        mytimetable;
+    }
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request
+PUT /api/v0/synchronizations/1/events/e1
+start=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z&location=Room+B
+--- error_code: 400
+--- response_body chomp
+{"error":"bad_request","message":"missing form field summary"}
+
+
+
+=== TEST 22: a missing location answers 400
+--- config
+    location /api/ {
+        mytimetable;
+    }
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request
+PUT /api/v0/synchronizations/1/events/e1
+start=2030-01-01T10:00:00Z&end=2030-01-01T11:00:00Z&summary=Maths
+--- error_code: 400
+--- response_body chomp
+{"error":"bad_request","message":"missing form field location"}
+
+
+
+=== TEST 23: an empty calendar holds a UTC VTIMEZONE, so that it has a component
+--- config
+    location /api/ {
+        mytimetable;
+    }
+--- request eval
+["PUT /api/v0/users/alice", "GET /api/v0/users/alice/calendar.ics"]
+--- error_code eval
+[204, 200]
+--- response_body eval
+["", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//ngx_mytimetable//provisioning API v0//EN\r\nCALSCALE:GREGORIAN\r\nBEGIN:VTIMEZONE\r\nTZID:UTC\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0000\r\nTZOFFSETTO:+0000\r\nTZNAME:UTC\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nEND:VCALENDAR\r\n"]
+
+
+
+=== TEST 24: ical.js reads the empty calendar as valid RFC 5545
+--- config
+    location /api/ {
+        mytimetable;
+    }
+--- request eval
+["PUT /api/v0/users/alice", "GET /api/v0/users/alice/calendar.ics"]
+--- error_code eval
+[204, 200]
+--- response_body_filters eval
+\&MyTimetable::ICalJS::ical_js
+--- response_body eval
+["", "calendar VERSION=2.0 components=vtimezone\n"]
+
+
+
+=== TEST 25: an event that ends at its start has no DTEND
+--- config
+    location /api/ {
+        mytimetable;
+    }
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request eval
+[
+    "PUT /api/v0/users/alice",
+    "PUT /api/v0/synchronizations\nusername=alice&type=googlecalendar",
+    "PUT /api/v0/synchronizations/1/events/e1\nstart=2030-01-01T10:00:00Z&end=2030-01-01T10:00:00Z&summary=Deadline&location=Office",
+    "GET /api/v0/users/alice/calendar.ics",
+]
+--- error_code eval
+[204, 204, 204, 200]
+--- response_body_like eval
+["", "", "",
+ qr{^BEGIN:VCALENDAR\r\nVERSION:2\.0\r\nPRODID:-//ngx_mytimetable//provisioning API v0//EN\r\nCALSCALE:GREGORIAN\r\nBEGIN:VEVENT\r\nUID:1-e1\@default\r\nDTSTAMP:\d{8}T\d{6}Z\r\nDTSTART:20300101T100000Z\r\nSUMMARY:Deadline\r\nLOCATION:Office\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n$}]
+
+
+
+=== TEST 26: ical.js reads an event that ends at its start as lasting no time
+--- config
+    location /api/ {
+        mytimetable;
+    }
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request eval
+[
+    "PUT /api/v0/users/alice",
+    "PUT /api/v0/synchronizations\nusername=alice&type=googlecalendar",
+    "PUT /api/v0/synchronizations/1/events/e1\nstart=2030-01-01T10:00:00Z&end=2030-01-01T10:00:00Z&summary=Deadline&location=Office",
+    "GET /api/v0/users/alice/calendar.ics",
+]
+--- error_code eval
+[204, 204, 204, 200]
+--- response_body_filters eval
+\&MyTimetable::ICalJS::ical_js
+--- response_body eval
+["", "", "",
+ "calendar VERSION=2.0 components=vevent\nevent 1-e1\@default start=2030-01-01T10:00:00Z end=2030-01-01T10:00:00Z duration=PT0S summary=Deadline location=Office\n"]

@@ -146,23 +146,109 @@ username=alice&attributes=faculty
 
 
 
-=== TEST 9: an attribute name that is not a name answers 400
+=== TEST 9: attribute names are the URNs identity feeds send: eduPerson, SCHAC, urn:oid
 --- config
     location /api/ {
         mytimetable;
     }
 --- more_headers
 Content-Type: application/x-www-form-urlencoded
---- request
-POST /api/v0/users
-username=alice&attributes=my+faculty%3Dscience
---- error_code: 400
---- response_body chomp
-{"error":"bad_request","message":"invalid attributes \"my faculty=science\": an attribute name may only hold letters, digits, '-', '_' and '.'"}
+--- request eval
+[
+    # as MyTimetable's documentation writes the form (':' and '=' unescaped) ...
+    "POST /api/v0/users\nusername=alice%40example.org&displayName=Alice&locale=nl"
+    . "&attributes=urn:mace:dir:attribute-def:eduPersonAffiliation=member"
+    . "&attributes=urn:mace:dir:attribute-def:mail=alice\@example.org"
+    . "&attributes=urn:mace:dir:attribute-def:eduPersonAffiliation=student"
+    . "&attributes=urn:schac:attribute-def:schacHomeOrganization=example.org"
+    . "&attributes=urn:oid:1.3.6.1.4.1.5923.1.1.1.1=employee"
+    . "&attributes=urn:mace:dir:attribute-def:eduPersonAffiliation=affiliate"
+    . "&roles=ROLE_MEMBER&roles=ROLE_STUDENT",
+    # ... and as a form encoder (curl --data-urlencode, Java's URLEncoder) sends it;
+    # the value starts after the first '=', so it may hold '=' itself
+    "POST /api/v0/users\nusername=bob"
+    . "&attributes=urn%3Amace%3Adir%3Aattribute-def%3AeduPersonEntitlement%3Durn%3Amace%3Aexample.org%3Arole%3Dadmin"
+    . "&attributes=urn%3Aoid%3A1.3.6.1.4.1.5923.1.1.1.1%3Dmember"
+    . "&attributes=urn%3Amace%3Adir%3Aattribute-def%3AeduPersonEntitlement%3D%3Dleading",
+    "GET /api/v0/users/alice%40example.org",
+    "GET /api/v0/users/bob",
+]
+--- error_code eval
+[201, 201, 200, 200]
+--- response_body eval
+[
+ q({"username":"alice@example.org","displayName":"Alice","locale":"nl","attributes":[{"name":"urn:mace:dir:attribute-def:eduPersonAffiliation","values":["member","student","affiliate"]},{"name":"urn:mace:dir:attribute-def:mail","values":["alice@example.org"]},{"name":"urn:schac:attribute-def:schacHomeOrganization","values":["example.org"]},{"name":"urn:oid:1.3.6.1.4.1.5923.1.1.1.1","values":["employee"]}],"roles":["ROLE_MEMBER","ROLE_STUDENT"]}),
+ q({"username":"bob","displayName":null,"locale":null,"attributes":[{"name":"urn:mace:dir:attribute-def:eduPersonEntitlement","values":["urn:mace:example.org:role=admin","=leading"]},{"name":"urn:oid:1.3.6.1.4.1.5923.1.1.1.1","values":["member"]}],"roles":[]}),
+ q({"username":"alice@example.org","displayName":"Alice","locale":"nl","attributes":[{"name":"urn:mace:dir:attribute-def:eduPersonAffiliation","values":["member","student","affiliate"]},{"name":"urn:mace:dir:attribute-def:mail","values":["alice@example.org"]},{"name":"urn:schac:attribute-def:schacHomeOrganization","values":["example.org"]},{"name":"urn:oid:1.3.6.1.4.1.5923.1.1.1.1","values":["employee"]}],"roles":["ROLE_MEMBER","ROLE_STUDENT"]}),
+ q({"username":"bob","displayName":null,"locale":null,"attributes":[{"name":"urn:mace:dir:attribute-def:eduPersonEntitlement","values":["urn:mace:example.org:role=admin","=leading"]},{"name":"urn:oid:1.3.6.1.4.1.5923.1.1.1.1","values":["member"]}],"roles":[]}),
+]
 
 
 
-=== TEST 10: an attribute value over 1024 bytes answers 400
+=== TEST 10: PUT with a form body takes URN attribute names too: created, then replaced
+--- config
+    location /api/ {
+        mytimetable;
+    }
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request eval
+[
+    "PUT /api/v0/users/carol\ndisplayName=Carol"
+    . "&attributes=urn:mace:dir:attribute-def:eduPersonPrincipalName=carol\@example.org"
+    . "&attributes=urn:schac:attribute-def:schacHomeOrganization=example.org",
+    "PUT /api/v0/users/carol\ndisplayName=Carol"
+    . "&attributes=urn%3Aoid%3A1.3.6.1.4.1.5923.1.1.1.1%3Dstudent"
+    . "&attributes=urn%3Aoid%3A1.3.6.1.4.1.5923.1.1.1.1%3Dmember"
+    . "&attributes=" . ("n" x 256) . "%3Dlongest",
+    "GET /api/v0/users/carol",
+]
+--- error_code eval
+[201, 200, 200]
+--- response_body eval
+[
+ q({"username":"carol","displayName":"Carol","locale":null,"attributes":[{"name":"urn:mace:dir:attribute-def:eduPersonPrincipalName","values":["carol@example.org"]},{"name":"urn:schac:attribute-def:schacHomeOrganization","values":["example.org"]}],"roles":[]}),
+ q({"username":"carol","displayName":"Carol","locale":null,"attributes":[{"name":"urn:oid:1.3.6.1.4.1.5923.1.1.1.1","values":["student","member"]},{"name":") . ("n" x 256) . q(","values":["longest"]}],"roles":[]}),
+ q({"username":"carol","displayName":"Carol","locale":null,"attributes":[{"name":"urn:oid:1.3.6.1.4.1.5923.1.1.1.1","values":["student","member"]},{"name":") . ("n" x 256) . q(","values":["longest"]}],"roles":[]}),
+]
+
+
+
+=== TEST 11: an empty attribute name, a control character, a name over 256 bytes and no '=' answer 400
+--- config
+    location /api/ {
+        mytimetable;
+    }
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- request eval
+[
+    "POST /api/v0/users\nusername=alice&attributes=%3Dmember",
+    "POST /api/v0/users\nusername=alice&attributes=urn%3Aoid%3A1%01%3Dmember",
+    "POST /api/v0/users\nusername=alice&attributes=urn%3Amace%0A%3Dmember",
+    "POST /api/v0/users\nusername=alice&attributes=" . ("n" x 257) . "%3Dmember",
+    "PUT /api/v0/users/alice\nattributes=%3Dmember",
+    "PUT /api/v0/users/alice\nattributes=urn%3Aoid%3A1.3.6.1.4.1.5923.1.1.1.1",
+    "PUT /api/v0/users/alice\nattributes=" . ("%C3%A4" x 129) . "%3Dmember",
+    "GET /api/v0/users",
+]
+--- error_code eval
+[400, 400, 400, 400, 400, 400, 400, 200]
+--- response_body eval
+[
+ '{"error":"bad_request","message":"invalid attributes \"=...\": the attribute name is empty"}',
+ '{"error":"bad_request","message":"invalid attributes \"urn:oid:1\u0001=...\": the attribute name contains a control character"}',
+ '{"error":"bad_request","message":"invalid attributes \"urn:mace\n=...\": the attribute name contains a control character"}',
+ '{"error":"bad_request","message":"invalid attributes: the attribute name is longer than 256 bytes"}',
+ '{"error":"bad_request","message":"invalid attributes \"=...\": the attribute name is empty"}',
+ '{"error":"bad_request","message":"invalid attributes \"urn:oid:1.3.6.1.4.1.5923.1.1.1.1\": expected name=value"}',
+ '{"error":"bad_request","message":"invalid attributes: the attribute name is longer than 256 bytes"}',
+ '{"users":[]}',
+]
+
+
+
+=== TEST 12: an attribute value over 1024 bytes answers 400
 --- config
     location /api/ {
         mytimetable;
@@ -177,7 +263,7 @@ Content-Type: application/x-www-form-urlencoded
 
 
 
-=== TEST 11: more than 100 roles answer 400
+=== TEST 13: more than 100 roles answer 400
 --- config
     location /api/ {
         mytimetable;
@@ -192,7 +278,7 @@ Content-Type: application/x-www-form-urlencoded
 
 
 
-=== TEST 12: an empty role answers 400
+=== TEST 14: an empty role answers 400
 --- config
     location /api/ {
         mytimetable;
@@ -208,7 +294,7 @@ username=alice&roles=
 
 
 
-=== TEST 13: a displayName with a control character answers 400
+=== TEST 15: a displayName with a control character answers 400
 --- config
     location /api/ {
         mytimetable;
@@ -224,7 +310,7 @@ username=alice&displayName=A%0Alice
 
 
 
-=== TEST 14: POST with a JSON body answers 415
+=== TEST 16: POST with a JSON body answers 415
 --- config
     location /api/ {
         mytimetable;
@@ -240,7 +326,7 @@ POST /api/v0/users
 
 
 
-=== TEST 15: PUT with a form body creates a user: 201 and Location
+=== TEST 17: PUT with a form body creates a user: 201 and Location
 --- config
     location /api/ {
         mytimetable;
@@ -259,7 +345,7 @@ Content-Type: application/x-www-form-urlencoded
 
 
 
-=== TEST 16: PUT with a form body replaces the profile of an existing user: 200
+=== TEST 18: PUT with a form body replaces the profile of an existing user: 200
 --- config
     location /api/ {
         mytimetable;
@@ -281,7 +367,7 @@ Content-Type: application/x-www-form-urlencoded
 
 
 
-=== TEST 17: PUT without a body keeps an existing profile
+=== TEST 19: PUT without a body keeps an existing profile
 --- config
     location /api/ {
         mytimetable;
@@ -298,7 +384,7 @@ Content-Type: application/x-www-form-urlencoded
 
 
 
-=== TEST 18: PUT with a username field in the body answers 400
+=== TEST 20: PUT with a username field in the body answers 400
 --- config
     location /api/ {
         mytimetable;
@@ -314,7 +400,7 @@ username=bob
 
 
 
-=== TEST 19: a user's synchronizations are listed by id; an unknown user answers 404
+=== TEST 21: a user's synchronizations are listed by id; an unknown user answers 404
 --- config
     location /api/ {
         mytimetable;
@@ -335,12 +421,12 @@ Content-Type: application/x-www-form-urlencoded
 [204, 204, 204, 204, 204, 200, 404]
 --- response_body eval
 ["", "", "", "", "",
- '{"synchronizations":[{"id":1,"username":"alice","type":"googlecalendar"},{"id":3,"username":"alice","type":"o365","description":"alice@example.org"}]}',
+ '{"synchronizations":[{"id":1,"type":"googlecalendar","username":"alice","description":null,"enabled":true,"status":"OK","lastResync":null},{"id":3,"type":"o365","username":"alice","description":"alice@example.org","enabled":true,"status":"OK","lastResync":null}]}',
  '{"error":"not_found","message":"no user \"carol\""}']
 
 
 
-=== TEST 20: DELETE of a user's synchronizations unlinks each with the mode, in one go
+=== TEST 22: DELETE of a user's synchronizations unlinks each with the mode, in one go
 --- config
     location /api/ {
         mytimetable;
@@ -354,9 +440,9 @@ Content-Type: application/x-www-form-urlencoded
     "PUT /api/v0/synchronizations\nusername=alice&type=googlecalendar",
     "PUT /api/v0/synchronizations\nusername=alice&type=o365&provisioning_smtpAddress=alice\@example.org",
     "PUT /api/v0/synchronizations\nusername=bob&type=googlecalendar",
-    "PUT /api/v0/synchronizations/1/events/a\nstart=2099-01-01T10:00:00Z&end=2099-01-01T11:00:00Z",
-    "PUT /api/v0/synchronizations/2/events/b\nstart=2000-01-01T10:00:00Z&end=2000-01-01T11:00:00Z",
-    "PUT /api/v0/synchronizations/2/events/c\nstart=2099-01-01T10:00:00Z&end=2099-01-01T11:00:00Z",
+    "PUT /api/v0/synchronizations/1/events/a\nstart=2099-01-01T10:00:00Z&end=2099-01-01T11:00:00Z&summary=A&location=",
+    "PUT /api/v0/synchronizations/2/events/b\nstart=2000-01-01T10:00:00Z&end=2000-01-01T11:00:00Z&summary=B&location=Hall+1",
+    "PUT /api/v0/synchronizations/2/events/c\nstart=2099-01-01T10:00:00Z&end=2099-01-01T11:00:00Z&summary=C&location=",
     "DELETE /api/v0/users/alice/synchronizations?unlinkMode=DELETE_FUTURE_EVENTS",
     "GET /api/v0/synchronizations",
     "GET /api/v0/users/alice/events",
@@ -365,12 +451,12 @@ Content-Type: application/x-www-form-urlencoded
 [204, 204, 204, 204, 204, 204, 204, 204, 204, 200, 200]
 --- response_body eval
 ["", "", "", "", "", "", "", "", "",
- '{"synchronizations":[{"id":3,"username":"bob","type":"googlecalendar"}]}',
- '{"events":[{"id":"b","synchronization":2,"instance":"default","start":"2000-01-01T10:00:00Z","end":"2000-01-01T11:00:00Z","summary":"","location":""}]}']
+ '{"synchronizations":[{"id":3,"type":"googlecalendar","username":"bob","description":null,"enabled":true,"status":"OK","lastResync":null}]}',
+ '{"events":[{"id":"b","synchronization":2,"instance":"default","start":"2000-01-01T10:00:00Z","end":"2000-01-01T11:00:00Z","summary":"B","location":"Hall 1"}]}']
 
 
 
-=== TEST 21: DELETE of one type of a user's synchronizations leaves the others
+=== TEST 23: DELETE of one type of a user's synchronizations leaves the others
 --- config
     location /api/ {
         mytimetable;
@@ -389,11 +475,11 @@ Content-Type: application/x-www-form-urlencoded
 --- error_code eval
 [204, 204, 204, 204, 204, 200]
 --- response_body eval
-["", "", "", "", "", '{"synchronizations":[{"id":1,"username":"alice","type":"googlecalendar"}]}']
+["", "", "", "", "", '{"synchronizations":[{"id":1,"type":"googlecalendar","username":"alice","description":null,"enabled":true,"status":"OK","lastResync":null}]}']
 
 
 
-=== TEST 22: DELETE of a user's synchronizations without unlinkMode answers 400
+=== TEST 24: DELETE of a user's synchronizations without unlinkMode answers 400
 --- config
     location /api/ {
         mytimetable;
@@ -406,7 +492,7 @@ DELETE /api/v0/users/alice/synchronizations
 
 
 
-=== TEST 23: DELETE of the synchronizations of an unknown user answers 404
+=== TEST 25: DELETE of the synchronizations of an unknown user answers 404
 --- config
     location /api/ {
         mytimetable;
@@ -419,20 +505,21 @@ DELETE /api/v0/users/ghost/synchronizations/o365?unlinkMode=CLEANUP
 
 
 
-=== TEST 24: DELETE of an unknown synchronization type answers 400
+=== TEST 26: DELETE of a type that is neither declared nor held by the user answers 400
 --- config
     location /api/ {
         mytimetable;
     }
---- request
-DELETE /api/v0/users/alice/synchronizations/caldav?unlinkMode=CLEANUP
---- error_code: 400
---- response_body chomp
-{"error":"bad_request","message":"unknown synchronization type \"caldav\": use one of o365, ews, googlecalendar"}
+--- request eval
+["PUT /api/v0/users/alice", "DELETE /api/v0/users/alice/synchronizations/caldav?unlinkMode=CLEANUP"]
+--- error_code eval
+[204, 400]
+--- response_body eval
+["", '{"error":"bad_request","message":"unknown synchronization type \\"caldav\\": use one of o365, ews, googlecalendar"}']
 
 
 
-=== TEST 25: the directory's Groups link lists the user's roles
+=== TEST 27: the directory's Groups link lists the user's roles
 --- config
     location /api/ {
         mytimetable;

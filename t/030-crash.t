@@ -189,7 +189,7 @@ sub storm {
             my $r = $c->request(GET => 'v0/synchronizations');
             $fails = $r->{status} == 599 ? $fails + 1 : 0;
             next USER unless $r->{status} == 200;
-            my ($id) = $r->{content} =~ /\{"id":(\d+),"username":"\Q$u\E","type":"\Q$type\E"/;
+            my ($id) = $r->{content} =~ /\{"id":(\d+),"type":"\Q$type\E","username":"\Q$u\E"/;
             $c->log(defined $id ? 'ack' : 'missing', 'syncid', $u, $type, $id // '', '', $r->{t0}, $r->{t1}, 200);
             next USER unless defined $id;
             for my $e (1 .. int rand 4) {

@@ -36,7 +36,7 @@ START_TEST(writes_a_small_calendar) {
     ical_begin(out, prodid);
     ical_event(out, lesson(), dtstamp);
     ical_event(out, lab(), dtstamp);
-    ical_end(out);
+    ical_end(out, 2);
     ck_assert_string_eq(out, "BEGIN:VCALENDAR\r\n"
                              "VERSION:2.0\r\n"
                              "PRODID:-//mytimetable//ngx_mytimetable//EN\r\n"
@@ -61,12 +61,57 @@ START_TEST(writes_a_small_calendar) {
 }
 END_TEST
 
+// RFC 5545 section 3.6: a VCALENDAR holds at least one component, so an
+// empty one gets a VTIMEZONE for UTC (which needs a STANDARD sub-component
+// with DTSTART, TZOFFSETFROM and TZOFFSETTO).
 START_TEST(empty_calendar) {
     std::string out;
     ical_begin(out, "-//x//y//EN");
-    ical_end(out);
+    ical_end(out, 0);
     ck_assert_string_eq(out, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n"
-                             "CALSCALE:GREGORIAN\r\nEND:VCALENDAR\r\n");
+                             "CALSCALE:GREGORIAN\r\n"
+                             "BEGIN:VTIMEZONE\r\n"
+                             "TZID:UTC\r\n"
+                             "BEGIN:STANDARD\r\n"
+                             "DTSTART:19700101T000000\r\n"
+                             "TZOFFSETFROM:+0000\r\n"
+                             "TZOFFSETTO:+0000\r\n"
+                             "TZNAME:UTC\r\n"
+                             "END:STANDARD\r\n"
+                             "END:VTIMEZONE\r\n"
+                             "END:VCALENDAR\r\n");
+}
+END_TEST
+
+START_TEST(calendar_with_events_has_no_timezone) {
+    std::string out;
+    ical_begin(out, "-//x//y//EN");
+    ical_event(out, lesson(), dtstamp);
+    ical_end(out, 1);
+    ck_assert(out.find("VTIMEZONE") == std::string::npos);
+    ck_assert(out.size() > 15 && out.compare(out.size() - 27, 27,
+                                             "END:VEVENT\r\nEND:VCALENDAR\r\n") == 0);
+}
+END_TEST
+
+// RFC 5545 wants DTEND later than DTSTART; without DTEND (and DURATION) an
+// event with a DATE-TIME start ends when it starts (section 3.6.1).
+START_TEST(event_that_ends_when_it_starts_has_no_dtend) {
+    IcalEvent e = lesson();
+    e.end = e.start;
+    std::string out;
+    ical_event(out, e, dtstamp);
+    ck_assert_string_eq(out, "BEGIN:VEVENT\r\n"
+                             "UID:lesson-42@example.org\r\n"
+                             "DTSTAMP:20261120T080000Z\r\n"
+                             "DTSTART:20261125T100000Z\r\n"
+                             "SUMMARY:Algebra\\, group 2\r\n"
+                             "LOCATION:Room 101\\; building B\r\n"
+                             "END:VEVENT\r\n");
+    e.end = e.start + 1; // a second later: DTEND again
+    out.clear();
+    ical_event(out, e, dtstamp);
+    ck_assert(out.find("\r\nDTEND:20261125T100001Z\r\n") != std::string::npos);
 }
 END_TEST
 
@@ -92,7 +137,7 @@ START_TEST(streams_in_pieces) {
     ical_begin(whole, prodid);
     for (int i = 0; i < 3; ++i)
         ical_event(whole, i % 2 ? lab() : lesson(), dtstamp);
-    ical_end(whole);
+    ical_end(whole, 3);
 
     ical_begin(piece, prodid);
     streamed += piece;
@@ -105,7 +150,7 @@ START_TEST(streams_in_pieces) {
         streamed += piece;
         piece.clear();
     }
-    ical_end(piece);
+    ical_end(piece, 3);
     ck_assert_string_eq(piece, "END:VCALENDAR\r\n");
     streamed += piece;
     ck_assert_string_eq(streamed, whole);
@@ -264,6 +309,8 @@ int main() {
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, writes_a_small_calendar);
     tcase_add_test(tc, empty_calendar);
+    tcase_add_test(tc, calendar_with_events_has_no_timezone);
+    tcase_add_test(tc, event_that_ends_when_it_starts_has_no_dtend);
     tcase_add_test(tc, omits_empty_optional_properties);
     tcase_add_test(tc, streams_in_pieces);
     tcase_add_test(tc, formats_utc_date_times);

@@ -1,4 +1,5 @@
 // The LMDB layer and the tables built on it: users, synchronizations, events.
+#include "codec.h++"
 #include "store.h++"
 #include "syncs.h++"
 #include "unit.h++"
@@ -92,7 +93,7 @@ START_TEST(refuses_newer_schema) {
         ck_abort_msg("a store of a newer schema was opened");
     } catch (const StoreError &e) {
         ck_assert_string_eq(e.what(),
-                            "the store was written by a newer version (schema 2, this module reads 1)");
+                            "the store was written by a newer version (schema 3, this module reads 2)");
     }
 }
 END_TEST
@@ -258,6 +259,126 @@ START_TEST(sync_ids_and_updates) {
 }
 END_TEST
 
+// A synchronization record as the first layout (record version 1, schema 1)
+// wrote it: user id, type, mailbox.
+std::string old_sync_record(std::string_view user_id, std::string_view type,
+                            const std::optional<std::string> &mailbox) {
+    Writer w;
+    w.u8(1);
+    w.str(user_id);
+    w.str(type);
+    w.opt_str(mailbox);
+    return w.data();
+}
+
+START_TEST(decodes_old_sync_records) {
+    std::string user_id(16, '\x07');
+    Sync s = decode_sync(be64(5), old_sync_record(user_id, "ews", std::string("a@example.org")));
+    ck_assert_uint_eq(s.id, 5);
+    ck_assert_string_eq(s.user_id, user_id);
+    ck_assert_string_eq(s.type, "ews");
+    ck_assert_string_eq(*s.mailbox, "a@example.org");
+    ck_assert(s.enabled);
+    ck_assert(!s.last_resync);
+    Sync g = decode_sync(be64(6), old_sync_record(user_id, "googlecalendar", std::nullopt));
+    ck_assert(!g.mailbox && g.enabled && !g.last_resync);
+}
+END_TEST
+
+START_TEST(sync_record_round_trip_and_malformed) {
+    Sync s;
+    s.id = 9;
+    s.user_id = std::string(16, 'u');
+    s.type = "o365";
+    s.mailbox = "b@example.org";
+    s.enabled = false;
+    s.last_resync = 1795600800123;
+    std::string record = encode_sync(s);
+    ck_assert_uint_eq(static_cast<uint8_t>(record[0]), 2);
+    Sync back = decode_sync(be64(9), record);
+    ck_assert(!back.enabled);
+    ck_assert_int_eq(*back.last_resync, 1795600800123);
+    ck_assert_string_eq(*back.mailbox, "b@example.org");
+    auto refused = [](std::string_view key, std::string record) {
+        try {
+            decode_sync(key, record);
+        } catch (const StoreError &e) {
+            return e.code() == MDB_CORRUPTED;
+        }
+        return false;
+    };
+    ck_assert(refused(be64(9), record.substr(0, record.size() - 1))); // cut short
+    ck_assert(refused(be64(9), record + "x"));                       // trailing bytes
+    std::string v3 = record;
+    v3[0] = 3; // a version this module does not know
+    ck_assert(refused(be64(9), v3));
+    std::string bad_flag = encode_sync(Sync{9, s.user_id, "o365", std::nullopt, true, {}});
+    bad_flag[bad_flag.size() - 2] = 2; // enabled is 0 or 1
+    ck_assert(refused(be64(9), bad_flag));
+    ck_assert(refused("short", record));
+    std::string v1 = old_sync_record(s.user_id, "o365", std::nullopt);
+    ck_assert(refused(be64(9), v1 + std::string("\x01\x00", 2))); // v1 has no more fields
+}
+END_TEST
+
+// A store of schema 1 (synchronization records of version 1) opens, is marked
+// as of this schema, and its synchronizations read and update.
+START_TEST(opens_a_schema_1_store) {
+    TempDir dir;
+    std::string a;
+    {
+        Env env(store_options(dir));
+        Txn txn(env, Txn::Write);
+        ensure_user(txn, "alice");
+        a = find_user_by_name(txn, "alice")->id;
+        txn.put(env.tables().meta, "schema", be64(1));
+        txn.put(env.tables().meta, "next_sync_id", be64(3));
+        txn.put(env.tables().syncs, be64(1), old_sync_record(a, "ews", std::string("a@example.org")));
+        txn.put(env.tables().syncs_by_user, a + "ews", be64(1));
+        txn.put(env.tables().syncs, be64(2), old_sync_record(a, "caldav", std::nullopt));
+        txn.put(env.tables().syncs_by_user, a + "caldav", be64(2));
+        txn.commit();
+    }
+    Env env(store_options(dir));
+    Txn txn(env, Txn::Write);
+    ck_assert_uint_eq(from_be64(*txn.get(env.tables().meta, "schema")), Env::schema_version);
+    auto syncs = user_syncs(txn, a);
+    ck_assert_uint_eq(syncs.size(), 2);
+    ck_assert(syncs[0].enabled && !syncs[0].last_resync && syncs[1].enabled);
+    ck_assert_string_eq(syncs[1].type, "caldav");
+    // an update of an old record keeps its id and writes the new version
+    ck_assert_uint_eq(put_sync(txn, a, "ews", std::string("a@example.org"), false), 1);
+    ck_assert_uint_eq(static_cast<uint8_t>((*txn.get(env.tables().syncs, be64(1)))[0]), 2);
+    ck_assert(!find_sync(txn, 1)->enabled);
+    ck_assert_uint_eq(put_sync(txn, a, "googlecalendar", std::nullopt), 3);
+    txn.commit();
+}
+END_TEST
+
+START_TEST(enabled_and_last_resync) {
+    TempDir dir;
+    Env env(store_options(dir));
+    Txn txn(env, Txn::Write);
+    ensure_user(txn, "alice");
+    std::string a = find_user_by_name(txn, "alice")->id;
+    uint64_t id = put_sync(txn, a, "googlecalendar", std::nullopt);
+    ck_assert(find_sync(txn, id)->enabled);
+    ck_assert(!find_sync(txn, id)->last_resync);
+    mark_resync(txn, *find_sync(txn, id), 1795600800000);
+    ck_assert_int_eq(*find_sync(txn, id)->last_resync, 1795600800000);
+    put_sync(txn, a, "googlecalendar", std::nullopt, false);
+    ck_assert(!find_sync(txn, id)->enabled);
+    put_sync(txn, a, "googlecalendar", std::nullopt); // not given: kept
+    Sync s = *find_sync(txn, id);
+    ck_assert(!s.enabled);
+    ck_assert_int_eq(*s.last_resync, 1795600800000);
+    put_sync(txn, a, "googlecalendar", std::nullopt, true);
+    ck_assert(find_sync(txn, id)->enabled);
+    ck_assert_int_eq(*find_sync(txn, id)->last_resync, 1795600800000);
+    txn.commit();
+}
+END_TEST
+
 START_TEST(unlink_modes) {
     const int64_t now = 1000000;
     for (auto mode : {UnlinkMode::UnlinkOnly, UnlinkMode::DeleteFutureEvents,
@@ -371,6 +492,10 @@ int main() {
     tcase_add_test(tc, username_rules);
     tcase_add_test(tc, rename_moves_the_index);
     tcase_add_test(tc, sync_ids_and_updates);
+    tcase_add_test(tc, decodes_old_sync_records);
+    tcase_add_test(tc, sync_record_round_trip_and_malformed);
+    tcase_add_test(tc, opens_a_schema_1_store);
+    tcase_add_test(tc, enabled_and_last_resync);
     tcase_add_test(tc, unlink_modes);
     tcase_add_test(tc, replacing_an_event_moves_its_index_entry);
     tcase_add_test(tc, deleting_a_user_cascades);
