@@ -28,9 +28,10 @@ RUN_PACKAGES := nginx nginx-dev build-essential pkg-config libjansson-dev liblmd
 	libsodium-dev
 # ... and what the tests and benchmarks call besides (make deps, make test):
 # Check, Test::Base and the Perl modules of the Test::Nginx runner, libFuzzer
-# (clang), curl, pgrep (procps), mdb_stat (lmdb-utils), wrk, node and npm (the
-# npm reference libraries below).
-TEST_PACKAGES := check curl procps nodejs npm lmdb-utils wrk clang libclang-rt-14-dev \
+# (clang), curl, pgrep (procps), mdb_stat (lmdb-utils), wrk; and node + npm
+# (Debian's nodejs and npm unless the machine has a node already) for the npm
+# reference libraries below.
+TEST_PACKAGES := check curl procps lmdb-utils wrk clang libclang-rt-14-dev \
 	libtest-base-perl libtest-longstring-perl libtext-diff-perl liblist-moreutils-perl \
 	libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl
 
@@ -88,6 +89,11 @@ $(NPM_STAMP):
 
 deps: deps-run
 	$(call install_missing,$(TEST_PACKAGES))
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+		echo "installing: nodejs npm"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
+	fi
 	@$(MAKE) -s $(NPM_STAMP)
 
 # ---------------------------------------------------------------- the module
