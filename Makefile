@@ -21,7 +21,7 @@ SAN_FLAGS := $(if $(SANITIZE),-fsanitize=address$(comma)undefined -fno-sanitize-
 	-fno-omit-frame-pointer)
 
 CXXFLAGS  := -std=c++17 -O2 -g -fPIC -Wall -Wextra -Werror $(SAN_FLAGS)
-LIBS      := -llmdb -ljansson -lsodium
+LIBS      := -llmdb -ljansson -lsodium -lunistring
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)
 
 SRCS      := $(wildcard src/*.c++)
@@ -31,7 +31,7 @@ UNIT_SRCS := $(wildcard t/unit/test_*.c++)
 UNIT_BINS := $(patsubst t/unit/%.c++,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 DEB_PACKAGES := nginx nginx-dev build-essential pkg-config libjansson-dev liblmdb-dev lmdb-utils \
-	libsodium-dev check curl libtest-base-perl libtest-longstring-perl libtext-diff-perl \
+	libsodium-dev libunistring-dev check curl libtest-base-perl libtest-longstring-perl libtext-diff-perl \
 	liblist-moreutils-perl libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl \
 	clang libclang-rt-14-dev lmdb-utils wrk
 
