@@ -14,7 +14,7 @@ SAN_FLAGS := $(if $(SANITIZE),-fsanitize=address$(comma)undefined -fno-sanitize-
 	-fno-omit-frame-pointer)
 
 CXXFLAGS  := -std=c++17 -O2 -g -fPIC -Wall -Wextra -Werror $(SAN_FLAGS)
-LIBS      := -llmdb -ljansson -lsodium
+LIBS      := -llmdb -ljansson -lsodium -lunistring
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)
 
 SRCS      := $(wildcard src/*.c++)
@@ -25,7 +25,7 @@ UNIT_BINS := $(patsubst t/unit/%.c++,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 # What building and running the module needs (make deps-run, make run) ...
 RUN_PACKAGES := nginx nginx-dev build-essential pkg-config libjansson-dev liblmdb-dev \
-	libsodium-dev
+	libsodium-dev libunistring-dev
 # ... and what the tests and benchmarks call besides (make deps, make test):
 # Check, Test::Base and the Perl modules of the Test::Nginx runner, libFuzzer
 # (clang), curl, pgrep (procps), mdb_stat (lmdb-utils), wrk; and node + npm

@@ -20,12 +20,27 @@ namespace {
 enum FieldIndex { F_Id, F_UserName, F_Email, F_FirstName, F_LastName, F_Phone, F_LastLogIn,
                   F_Enabled, F_IsExternal };
 
+// Id holds lower-case GUIDs: a literal compared with it is lowered, so an
+// upper-case GUID finds the user as GET user/{GUID} does.
 const odata::Schema schema = {
-    {"Id", odata::Type::String},          {"UserName", odata::Type::String},
+    {"Id", odata::Type::String, true},    {"UserName", odata::Type::String},
     {"Email", odata::Type::String},       {"FirstName", odata::Type::String},
     {"LastName", odata::Type::String},    {"Phone", odata::Type::String},
     {"LastLogIn", odata::Type::DateTime}, {"Enabled", odata::Type::Boolean},
     {"IsExternal", odata::Type::Boolean},
+};
+
+// The properties of a user for $select, in the seed's order, and what
+// $expand offers.
+enum Property { P_Id, P_UserName, P_Email, P_FirstName, P_LastName, P_Phone, P_LastLogIn,
+                P_Enabled, P_IsExternal, P_Self, P_Links };
+enum Navigation { N_Groups };
+
+const odata::EntitySet users_set = {
+    schema,
+    {"Id", "UserName", "Email", "FirstName", "LastName", "Phone", "LastLogIn", "Enabled",
+     "IsExternal", "Self", "Links"},
+    {"Groups"},
 };
 
 constexpr size_t max_name_bytes = 256;
@@ -82,21 +97,18 @@ std::string self_url(std::string_view base_url, const User &u) {
     return std::string(base_url) + "user/" + format_guid(u.id);
 }
 
-// A user as the seed shows it: exactly these fields, in this order.
-json_t *user_json(std::string_view base_url, const User &u) {
-    std::string self = self_url(base_url, u);
-    json_t *o = json_object();
-    json_object_set_new(o, "Id", json_str(format_guid(u.id)));
-    json_object_set_new(o, "UserName", json_str(u.username));
-    json_object_set_new(o, "Email", optional_str(u.email));
-    json_object_set_new(o, "FirstName", optional_str(u.first_name));
-    json_object_set_new(o, "LastName", optional_str(u.last_name));
-    json_object_set_new(o, "Phone", optional_str(u.phone));
-    json_object_set_new(o, "LastLogIn",
-                        u.last_login ? json_str(format_rfc3339(*u.last_login)) : json_null());
-    json_object_set_new(o, "Enabled", json_boolean(u.enabled));
-    json_object_set_new(o, "IsExternal", json_boolean(u.external));
-    json_object_set_new(o, "Self", json_str(self));
+// The user's groups as GET user/{id}/groups shows them: its v0 roles.
+json_t *groups_json(const User &u) {
+    json_t *groups = json_array();
+    for (const auto &role : u.roles) {
+        json_t *g = json_object();
+        json_object_set_new(g, "Name", json_str(role));
+        json_array_append_new(groups, g);
+    }
+    return groups;
+}
+
+json_t *links_json(const std::string &self) {
     json_t *links = json_array();
     json_array_append_new(links, link(self + "/password", "ChangePassword"));
     json_array_append_new(links, link(self + "/permissions/global", "GlobalPermissions"));
@@ -104,7 +116,41 @@ json_t *user_json(std::string_view base_url, const User &u) {
     json_array_append_new(links, link(self + "/notifications", "Notifications"));
     json_array_append_new(links, link(self + "/permissions/projects", "ProjectPermissions"));
     json_array_append_new(links, link(self + "/mailmessages", "MailMessages"));
-    json_object_set_new(o, "Links", links);
+    return links;
+}
+
+// A user as the seed shows it: exactly these fields, in this order; with a
+// query, only the fields of its $select (still in this order) and then the
+// navigation properties of its $expand.
+json_t *user_json(std::string_view base_url, const User &u, const odata::Query *shape = nullptr) {
+    auto want = [&](Property p) { return !shape || shape->selected(p); };
+    std::string self = self_url(base_url, u);
+    json_t *o = json_object();
+    if (want(P_Id))
+        json_object_set_new(o, "Id", json_str(format_guid(u.id)));
+    if (want(P_UserName))
+        json_object_set_new(o, "UserName", json_str(u.username));
+    if (want(P_Email))
+        json_object_set_new(o, "Email", optional_str(u.email));
+    if (want(P_FirstName))
+        json_object_set_new(o, "FirstName", optional_str(u.first_name));
+    if (want(P_LastName))
+        json_object_set_new(o, "LastName", optional_str(u.last_name));
+    if (want(P_Phone))
+        json_object_set_new(o, "Phone", optional_str(u.phone));
+    if (want(P_LastLogIn))
+        json_object_set_new(o, "LastLogIn", u.last_login ? json_str(format_rfc3339(*u.last_login))
+                                                         : json_null());
+    if (want(P_Enabled))
+        json_object_set_new(o, "Enabled", json_boolean(u.enabled));
+    if (want(P_IsExternal))
+        json_object_set_new(o, "IsExternal", json_boolean(u.external));
+    if (want(P_Self))
+        json_object_set_new(o, "Self", json_str(self));
+    if (want(P_Links))
+        json_object_set_new(o, "Links", links_json(self));
+    if (shape && shape->expanded(N_Groups))
+        json_object_set_new(o, "Groups", groups_json(u));
     return o;
 }
 
@@ -284,19 +330,30 @@ uint64_t query_users(const Txn &txn, const odata::Query &q, const Request &req,
         if (!q.filter || q.filter->matches(UserRow(u)))
             matches.push_back(std::move(u));
     };
-    std::optional<std::string_view> by_name, by_id;
+    std::optional<std::vector<std::string_view>> by_name, by_id;
     if (q.filter) {
-        by_name = odata::equality_literal(*q.filter, F_UserName);
-        by_id = odata::equality_literal(*q.filter, F_Id);
+        by_name = odata::index_literals(*q.filter, F_UserName);
+        by_id = odata::index_literals(*q.filter, F_Id);
     }
-    if (by_name || by_id) {
-        std::optional<User> u;
-        if (by_name)
-            u = find_user_by_name(txn, *by_name);
-        else if (auto raw = parse_guid(*by_id))
-            u = find_user(txn, *raw);
-        if (u)
-            keep(std::move(*u));
+    if (by_name) {
+        // in UserName order, each name once, as the index would give them
+        std::sort(by_name->begin(), by_name->end());
+        by_name->erase(std::unique(by_name->begin(), by_name->end()), by_name->end());
+        for (std::string_view name : *by_name)
+            if (auto u = find_user_by_name(txn, name))
+                keep(std::move(*u));
+    } else if (by_id) {
+        std::vector<std::string> raws;
+        for (std::string_view id : *by_id)
+            if (auto raw = parse_guid(id))
+                raws.push_back(std::move(*raw));
+        std::sort(raws.begin(), raws.end());
+        raws.erase(std::unique(raws.begin(), raws.end()), raws.end());
+        for (const std::string &raw : raws)
+            if (auto u = find_user(txn, raw))
+                keep(std::move(*u));
+        std::sort(matches.begin(), matches.end(),
+                  [](const User &a, const User &b) { return a.username < b.username; });
     } else {
         Cursor c(txn, txn.tables().users_by_name);
         for (bool ok = c.first(); ok; ok = c.next()) {
@@ -314,7 +371,7 @@ uint64_t query_users(const Txn &txn, const odata::Query &q, const Request &req,
     if (q.top)
         end = std::min<uint64_t>(end, q.skip + *q.top);
     for (uint64_t i = q.skip; i < end; ++i)
-        json_array_append_new(items, user_json(req.base_url, matches[i]));
+        json_array_append_new(items, user_json(req.base_url, matches[i], &q));
     return matches.size();
 }
 
@@ -361,14 +418,14 @@ class UserListStream : public BodyStream {
                         }
                         if (emitted_++)
                             out.push_back(',');
-                        Json j(user_json(base_url_, u));
+                        Json j(user_json(base_url_, u, &query_));
                         append_json(out, j.get());
                         return out.size() - start < hint && seen < count_piece &&
                                !(query_.top && emitted_ >= *query_.top);
                     });
         if (more && !(query_.top && emitted_ >= *query_.top))
             return true;
-        out += query_.inline_count ? "]}" : "]";
+        out += query_.inline_count || query_.count ? "]}" : "]";
         return false;
     }
 
@@ -392,14 +449,16 @@ class UserListStream : public BodyStream {
 };
 
 std::string envelope_start(const odata::Query &q, uint64_t total) {
+    if (q.count)
+        return "{\"@odata.count\":" + std::to_string(total) + ",\"value\":[";
     return "{\"Skip\":" + std::to_string(q.skip) +
            ",\"Top\":" + (q.top ? std::to_string(*q.top) : std::string("null")) +
            ",\"Total\":" + std::to_string(total) + ",\"Items\":[";
 }
 
 bool served_from_index(const odata::Query &q) {
-    return q.filter && (odata::equality_literal(*q.filter, F_UserName) ||
-                        odata::equality_literal(*q.filter, F_Id));
+    return q.filter && (odata::index_literals(*q.filter, F_UserName) ||
+                        odata::index_literals(*q.filter, F_Id));
 }
 
 } // namespace
@@ -407,7 +466,7 @@ bool served_from_index(const odata::Query &q) {
 // ---------------------------------------------------------------- handlers
 
 Response dir_list_users(Context &ctx, const Request &req, const Params &) {
-    auto parsed = odata::parse_query(req.query, schema);
+    auto parsed = odata::parse_query(req.query, users_set);
     if (auto *e = std::get_if<odata::Error>(&parsed))
         return error(400, e->message);
     odata::Query &q = std::get<odata::Query>(parsed);
@@ -417,16 +476,22 @@ Response dir_list_users(Context &ctx, const Request &req, const Params &) {
         const odata::Query &sq = stream->query();
         Response r;
         r.content_type = json_type;
-        r.body = sq.inline_count ? envelope_start(sq, stream->count()) : "[";
+        r.body = sq.inline_count || sq.count ? envelope_start(sq, stream->count()) : "[";
         r.stream = std::move(stream);
         return r;
     }
     Txn txn(ctx.env, Txn::Read);
     Json items(json_array());
     uint64_t total = query_users(txn, q, req, items.get());
-    if (!q.inline_count)
+    if (!q.inline_count && !q.count)
         return json_response(200, items.get());
     Json body(json_object());
+    if (q.count) {
+        json_object_set_new(body.get(), "@odata.count",
+                            json_integer(static_cast<json_int_t>(total)));
+        json_object_set(body.get(), "value", items.get());
+        return json_response(200, body.get());
+    }
     json_object_set_new(body.get(), "Skip", json_integer(static_cast<json_int_t>(q.skip)));
     json_object_set_new(body.get(), "Top",
                         q.top ? json_integer(static_cast<json_int_t>(*q.top)) : json_null());
@@ -528,12 +593,7 @@ Response dir_user_groups(Context &ctx, const Request &, const Params &p) {
     auto u = user_param(txn, p[0], bad);
     if (!u)
         return bad;
-    Json groups(json_array());
-    for (const auto &role : u->roles) {
-        json_t *g = json_object();
-        json_object_set_new(g, "Name", json_str(role));
-        json_array_append_new(groups.get(), g);
-    }
+    Json groups(groups_json(*u));
     return json_response(200, groups.get());
 }
 

@@ -2,6 +2,9 @@
 
 #include "text.h++"
 
+#include <unicase.h>
+#include <unistr.h>
+
 #include <algorithm>
 #include <array>
 #include <limits>
@@ -338,7 +341,7 @@ std::optional<int64_t> integer_from_text(std::string_view text) {
 
 // ------------------------------------------------------------------ the tree
 
-enum class Op : unsigned char { Literal, Field, Not, And, Or, Eq, Ne, Gt, Ge, Lt, Le, Call };
+enum class Op : unsigned char { Literal, Field, Not, And, Or, Eq, Ne, Gt, Ge, Lt, Le, In, Call };
 
 enum class Func : unsigned char {
     SubstringOf,
@@ -409,7 +412,7 @@ std::optional<Op> comparison_op(const Token &t) {
 }
 
 bool is_operator_keyword(std::string_view s) {
-    return s == "and" || s == "or" || s == "not" ||
+    return s == "and" || s == "or" || s == "not" || s == "in" ||
            comparison_op(Token{Token::Kind::Identifier, 0, s});
 }
 
@@ -525,6 +528,8 @@ class Parser {
     bool parse_comparison(Node &out) {
         if (!parse_unary(out))
             return false;
+        if (at_keyword("in"))
+            return parse_in(out);
         auto op = comparison_op(peek());
         if (!op)
             return true;
@@ -532,6 +537,8 @@ class Parser {
         Node right;
         if (!parse_unary(right) || !check_comparison(out, right, op_token))
             return false;
+        fold_literal(out, right);
+        fold_literal(right, out);
         Node cmp;
         cmp.op = *op;
         cmp.type = Type::Boolean;
@@ -539,9 +546,59 @@ class Parser {
         cmp.args.push_back(std::move(out));
         cmp.args.push_back(std::move(right));
         out = std::move(cmp);
-        if (comparison_op(peek()))
+        return not_chained();
+    }
+
+    bool not_chained() {
+        if (comparison_op(peek()) || at_keyword("in"))
             return fail(peek().pos, "comparisons cannot be chained; use parentheses");
         return true;
+    }
+
+    // `left in (item, ...)`: one or more items of left's type.
+    bool parse_in(Node &left) {
+        take(); // 'in'
+        if (peek().kind != Token::Kind::LParen)
+            return fail(peek().pos, "expected '(' after 'in' but found " + show(peek()));
+        const Token &open = take();
+        if (!enter(open.pos))
+            return false;
+        Node in;
+        in.op = Op::In;
+        in.type = Type::Boolean;
+        in.pos = left.pos;
+        in.args.push_back(std::move(left));
+        for (;;) {
+            Node item;
+            if (!parse_or(item))
+                return false;
+            const Node &subject = in.args[0];
+            if (subject.type && item.type && *subject.type != *item.type)
+                return fail(item.pos, "cannot compare " + static_type_name(subject.type) +
+                                          " with " + static_type_name(item.type));
+            fold_literal(subject, item);
+            in.args.push_back(std::move(item));
+            const Token &t = take();
+            if (t.kind == Token::Kind::RParen)
+                break;
+            if (t.kind != Token::Kind::Comma)
+                return fail(t.pos, "expected an operator, ',' or ')' but found " + show(t));
+        }
+        leave();
+        left = std::move(in);
+        return not_chained();
+    }
+
+    // A string literal compared directly with a lower_case field is lowered
+    // in ASCII, as the field's values are.
+    void fold_literal(const Node &field, Node &literal) const {
+        if (field.op != Op::Field || !schema_[field.index].lower_case)
+            return;
+        if (literal.op != Op::Literal || literal.literal.kind != Value::Kind::String)
+            return;
+        for (char &c : literal.text)
+            if (c >= 'A' && c <= 'Z')
+                c = static_cast<char>(c - 'A' + 'a');
     }
 
     bool check_comparison(const Node &left, const Node &right, const Token &op) {
@@ -756,20 +813,39 @@ Value evaluate_logical(const Node &n, const Row &row, Scratch &scratch, bool dec
 
 bool is_null_literal(const Node &n) { return n.op == Op::Literal && !n.type; }
 
+// `x eq y` (or `ne` when !eq) for the values a of x and b of y. Only `eq
+// null` / `ne null` test for null; any other comparison with a null value is
+// null, as the contract says.
+Value equality(const Node &x, const Value &a, const Node &y, const Value &b, bool eq) {
+    if (a.is_null() || b.is_null()) {
+        if (!is_null_literal(x) && !is_null_literal(y))
+            return Value::null();
+        return Value::of_bool((a.is_null() && b.is_null()) == eq);
+    }
+    bool equal = same_kind(a, b) && compare_values(a, b) == 0;
+    return Value::of_bool(equal == eq);
+}
+
+// `x in (y1, y2, ...)`: `x eq y1 or x eq y2 or ...`, x evaluated once.
+Value evaluate_in(const Node &n, const Row &row, Scratch &scratch) {
+    Value a = evaluate_node(n.args[0], row, scratch);
+    bool saw_null = false;
+    for (size_t i = 1; i < n.args.size(); ++i) {
+        Value b = evaluate_node(n.args[i], row, scratch);
+        Value v = equality(n.args[0], a, n.args[i], b, true);
+        if (v.kind != Value::Kind::Boolean)
+            saw_null = true;
+        else if (v.boolean)
+            return v;
+    }
+    return saw_null ? Value::null() : Value::of_bool(false);
+}
+
 Value evaluate_comparison(const Node &n, const Row &row, Scratch &scratch) {
     Value a = evaluate_node(n.args[0], row, scratch);
     Value b = evaluate_node(n.args[1], row, scratch);
-    if (n.op == Op::Eq || n.op == Op::Ne) {
-        // Only `eq null` / `ne null` test for null; any other comparison
-        // with a null value is null, as the contract says.
-        if (a.is_null() || b.is_null()) {
-            if (!is_null_literal(n.args[0]) && !is_null_literal(n.args[1]))
-                return Value::null();
-            return Value::of_bool((a.is_null() && b.is_null()) == (n.op == Op::Eq));
-        }
-        bool equal = same_kind(a, b) && compare_values(a, b) == 0;
-        return Value::of_bool(equal == (n.op == Op::Eq));
-    }
+    if (n.op == Op::Eq || n.op == Op::Ne)
+        return equality(n.args[0], a, n.args[1], b, n.op == Op::Eq);
     if (a.is_null() || b.is_null() || !same_kind(a, b))
         return Value::null();
     int c = compare_values(a, b);
@@ -801,14 +877,39 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-std::string_view map_case(std::string_view s, bool upper, std::string &slot) {
-    slot.assign(s);
-    for (char &c : slot) {
-        if (upper && c >= 'a' && c <= 'z')
-            c = static_cast<char>(c - 'a' + 'A');
-        else if (!upper && c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
+// Appends `s` case-mapped to `out` (see map_case in the header).
+void append_case_mapped(std::string_view s, bool upper, std::string &out) {
+    const auto *p = reinterpret_cast<const uint8_t *>(s.data());
+    const uint8_t *end = p + s.size();
+    while (p < end) {
+        if (*p < 0x80) { // ASCII: no call into the library
+            char c = static_cast<char>(*p++);
+            if (upper && c >= 'a' && c <= 'z')
+                c = static_cast<char>(c - 'a' + 'A');
+            else if (!upper && c >= 'A' && c <= 'Z')
+                c = static_cast<char>(c - 'A' + 'a');
+            out.push_back(c);
+            continue;
+        }
+        ucs4_t c = 0;
+        int n = u8_mbtoucr(&c, p, static_cast<size_t>(end - p));
+        if (n <= 0) { // not well-formed: keep the byte
+            out.push_back(static_cast<char>(*p++));
+            continue;
+        }
+        uint8_t buf[6];
+        int k = u8_uctomb(buf, upper ? uc_toupper(c) : uc_tolower(c), sizeof buf);
+        if (k > 0)
+            out.append(reinterpret_cast<const char *>(buf), static_cast<size_t>(k));
+        else
+            out.append(reinterpret_cast<const char *>(p), static_cast<size_t>(n));
+        p += n;
     }
+}
+
+std::string_view map_case_into(std::string_view s, bool upper, std::string &slot) {
+    slot.clear();
+    append_case_mapped(s, upper, slot);
     return slot;
 }
 
@@ -831,7 +932,7 @@ Value apply(const Node &n, std::string_view a, std::string_view b, Scratch &scra
         return Value::of_bool(a.find(b) != std::string_view::npos);
     case Func::ToLower:
     case Func::ToUpper:
-        return Value::of_string(map_case(a, n.func == Func::ToUpper, scratch[n.index]));
+        return Value::of_string(map_case_into(a, n.func == Func::ToUpper, scratch[n.index]));
     case Func::Length:
         return Value::of_int64(static_cast<int64_t>(utf8_length(a)));
     case Func::Trim:
@@ -867,6 +968,8 @@ Value evaluate_node(const Node &n, const Row &row, Scratch &scratch) {
         return evaluate_logical(n, row, scratch, true);
     case Op::Call:
         return evaluate_call(n, row, scratch);
+    case Op::In:
+        return evaluate_in(n, row, scratch);
     default:
         return evaluate_comparison(n, row, scratch);
     }
@@ -891,6 +994,36 @@ std::optional<std::string_view> find_equality(const Node &n, size_t field) {
     if (is_string(a) && is_field(b))
         return std::string_view(a.text);
     return std::nullopt;
+}
+
+bool is_field(const Node &x, size_t field) {
+    return x.op == Op::Field && x.index == field;
+}
+bool is_string_literal(const Node &x) {
+    return x.op == Op::Literal && x.literal.kind == Value::Kind::String;
+}
+
+std::optional<std::vector<std::string_view>> find_literals(const Node &n, size_t field) {
+    if (n.op == Op::And) {
+        for (const Node &arg : n.args)
+            if (auto found = find_literals(arg, field))
+                return found;
+        return std::nullopt;
+    }
+    if (n.op == Op::Eq) {
+        if (auto lit = find_equality(n, field))
+            return std::vector<std::string_view>{*lit};
+        return std::nullopt;
+    }
+    if (n.op != Op::In || !is_field(n.args[0], field))
+        return std::nullopt;
+    std::vector<std::string_view> out;
+    for (size_t i = 1; i < n.args.size(); ++i) {
+        if (!is_string_literal(n.args[i]))
+            return std::nullopt;
+        out.emplace_back(n.args[i].text);
+    }
+    return out;
 }
 
 // ------------------------------------------------------------------ orderby
@@ -950,10 +1083,23 @@ class OrderbyParser {
 
 // ------------------------------------------------------------------ query string
 
-enum Option { FilterOption, OrderbyOption, TopOption, SkipOption, InlinecountOption, NoOption };
+enum Option {
+    FilterOption,
+    OrderbyOption,
+    TopOption,
+    SkipOption,
+    InlinecountOption,
+    CountOption,
+    SelectOption,
+    ExpandOption,
+    FormatOption,
+    CallbackOption,
+    NoOption
+};
 
-constexpr std::array<const char *, 5> option_names{"$filter", "$orderby", "$top", "$skip",
-                                                   "$inlinecount"};
+constexpr std::array<const char *, 10> option_names{
+    "$filter", "$orderby", "$top",    "$skip",   "$inlinecount",
+    "$count",  "$select",  "$expand", "$format", "$callback"};
 
 Option find_option(std::string_view name) {
     for (size_t i = 0; i < option_names.size(); ++i)
@@ -992,18 +1138,125 @@ std::optional<Error> parse_inlinecount(std::string_view value, bool &out) {
     return std::nullopt;
 }
 
-std::optional<Error> apply_option(Option option, std::string_view value, const Schema &schema,
+std::optional<Error> parse_v4_count(std::string_view value, bool &out) {
+    if (value != "true" && value != "false")
+        return Error{"$count: expected 'true' or 'false' but found " + quoted(value)};
+    out = value == "true";
+    return std::nullopt;
+}
+
+bool is_identifier(std::string_view s) {
+    return !s.empty() && is_ident_start(s[0]) && std::all_of(s.begin(), s.end(), is_ident);
+}
+
+// $select and $expand: comma-separated names from `names`, or '*' for all;
+// whitespace around an item is allowed. Sets one flag per name.
+std::optional<Error> parse_name_list(const char *option, std::string_view value,
+                                     const std::vector<const char *> &names, bool navigation,
+                                     std::vector<bool> &flags) {
+    auto error = [&](size_t pos, const std::string &what) {
+        return Error{std::string(option) + ": at position " + std::to_string(pos) + ": " + what};
+    };
+    if (navigation) {
+        size_t paren = value.find('(');
+        if (paren != std::string_view::npos)
+            return error(paren, "options inside $expand (...) are not supported");
+    }
+    const char *expected = navigation ? "expected a navigation property or '*' but found "
+                                      : "expected a field name or '*' but found ";
+    flags.assign(names.size(), false);
+    size_t pos = 0;
+    for (;;) {
+        size_t comma = value.find(',', pos);
+        size_t stop = comma == std::string_view::npos ? value.size() : comma;
+        size_t begin = pos, finish = stop;
+        while (begin < finish && is_space(value[begin]))
+            ++begin;
+        while (finish > begin && is_space(value[finish - 1]))
+            --finish;
+        std::string_view item = value.substr(begin, finish - begin);
+        if (item.empty())
+            return error(begin, expected + std::string(stop == value.size() ? "end of input"
+                                                                            : "','"));
+        if (item == "*") {
+            flags.assign(names.size(), true);
+        } else if (!is_identifier(item)) {
+            return error(begin, expected + quoted(item));
+        } else {
+            auto at = std::find_if(names.begin(), names.end(),
+                                   [&](const char *n) { return item == n; });
+            if (at == names.end()) {
+                if (!navigation)
+                    return error(begin, "unknown field " + quoted(item));
+                std::string offered;
+                for (size_t i = 0; i < names.size(); ++i)
+                    offered += (i ? (i + 1 == names.size() ? " and " : ", ") : "") +
+                               std::string(names[i]);
+                return error(begin, "cannot expand " + quoted(item) +
+                                        (names.empty() ? ": nothing can be expanded"
+                                                       : ": only " + offered + " can be expanded"));
+            }
+            flags[static_cast<size_t>(at - names.begin())] = true;
+        }
+        if (comma == std::string_view::npos)
+            return std::nullopt;
+        pos = comma + 1;
+    }
+}
+
+std::string ascii_lower(std::string_view s) {
+    std::string out(s);
+    for (char &c : out)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+std::string_view trimmed(std::string_view s) {
+    while (!s.empty() && is_space(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back()))
+        s.remove_suffix(1);
+    return s;
+}
+
+// $format: json or application/json, case-insensitive, with the parameters
+// v4 clients add for plain JSON.
+std::optional<Error> parse_format(std::string_view value) {
+    static constexpr std::array<const char *, 11> parameters{
+        "odata.metadata=minimal", "odata.metadata=none",   "metadata=minimal",
+        "metadata=none",          "odata.streaming=true",  "odata.streaming=false",
+        "streaming=true",         "streaming=false",       "ieee754compatible=false",
+        "charset=utf-8",          "charset=\"utf-8\""};
+    size_t semi = value.find(';');
+    std::string media = ascii_lower(trimmed(value.substr(0, semi)));
+    if (media != "json" && media != "application/json")
+        return Error{"$format: expected 'json' or 'application/json' but found " + quoted(value)};
+    while (semi != std::string_view::npos) {
+        size_t next = value.find(';', semi + 1);
+        std::string_view raw = trimmed(value.substr(semi + 1, next - semi - 1));
+        std::string p = ascii_lower(raw);
+        if (std::find(parameters.begin(), parameters.end(), p) == parameters.end())
+            return Error{"$format: the parameter " + quoted(raw) +
+                         " is not supported: answers are plain JSON (odata.metadata=minimal or "
+                         "none)"};
+        semi = next;
+    }
+    return std::nullopt;
+}
+
+std::optional<Error> apply_option(Option option, std::string_view value, const EntitySet &set,
                                   Query &q) {
     switch (option) {
     case FilterOption: {
-        auto r = parse_filter(value, schema);
+        auto r = parse_filter(value, set.schema);
         if (auto *e = std::get_if<Error>(&r))
             return std::move(*e);
         q.filter.emplace(std::move(std::get<Filter>(r)));
         return std::nullopt;
     }
     case OrderbyOption: {
-        auto r = parse_orderby(value, schema);
+        auto r = parse_orderby(value, set.schema);
         if (auto *e = std::get_if<Error>(&r))
             return std::move(*e);
         q.orderby = std::move(std::get<std::vector<OrderKey>>(r));
@@ -1013,13 +1266,25 @@ std::optional<Error> apply_option(Option option, std::string_view value, const S
         return parse_count("$top", value, q.top.emplace());
     case SkipOption:
         return parse_count("$skip", value, q.skip);
-    default:
+    case InlinecountOption:
         return parse_inlinecount(value, q.inline_count);
+    case CountOption:
+        return parse_v4_count(value, q.count);
+    case SelectOption:
+        return parse_name_list("$select", value, set.properties, false, q.select);
+    case ExpandOption:
+        return parse_name_list("$expand", value, set.navigation, true, q.expand);
+    case FormatOption:
+        return parse_format(value);
+    default:
+        return Error{"$callback: JSONP is refused: a JSONP answer is a script that any web page "
+                     "can load with the browser's credentials, which would let any page read "
+                     "the admin API"};
     }
 }
 
 // Handles one name[=value] pair; `seen` has a bit per option already given.
-std::optional<Error> parse_pair(std::string_view pair, const Schema &schema, unsigned &seen,
+std::optional<Error> parse_pair(std::string_view pair, const EntitySet &set, unsigned &seen,
                                 Query &q) {
     size_t eq = pair.find('=');
     std::string_view raw_name = pair.substr(0, eq);
@@ -1039,9 +1304,13 @@ std::optional<Error> parse_pair(std::string_view pair, const Schema &schema, uns
     if (seen & (1u << option))
         return Error{"repeated query option " + quoted(name)};
     seen |= 1u << option;
+    constexpr unsigned counts = (1u << CountOption) | (1u << InlinecountOption);
+    if ((seen & counts) == counts)
+        return Error{"$count and $inlinecount cannot both be given: $count=true is OData v4's "
+                     "$inlinecount=allpages; send one of them"};
     if (auto e = percent_decode(raw_value, true, value))
         return Error{name + ": cannot be decoded: " + describe(*e)};
-    return apply_option(option, value, schema, q);
+    return apply_option(option, value, set, q);
 }
 
 } // namespace
@@ -1119,6 +1388,13 @@ std::variant<std::vector<OrderKey>, Error> parse_orderby(std::string_view decode
 }
 
 std::variant<Query, Error> parse_query(std::string_view raw, const Schema &schema) {
+    EntitySet set{schema, {}, {}};
+    for (const Field &f : schema)
+        set.properties.push_back(f.name);
+    return parse_query(raw, set);
+}
+
+std::variant<Query, Error> parse_query(std::string_view raw, const EntitySet &set) {
     Query q;
     unsigned seen = 0;
     while (!raw.empty()) {
@@ -1127,7 +1403,7 @@ std::variant<Query, Error> parse_query(std::string_view raw, const Schema &schem
         raw = amp == std::string_view::npos ? std::string_view{} : raw.substr(amp + 1);
         if (pair.empty())
             continue;
-        if (auto e = parse_pair(pair, schema, seen, q))
+        if (auto e = parse_pair(pair, set, seen, q))
             return std::move(*e);
     }
     return q;
@@ -1135,6 +1411,17 @@ std::variant<Query, Error> parse_query(std::string_view raw, const Schema &schem
 
 std::optional<std::string_view> equality_literal(const Filter &filter, size_t field) {
     return find_equality(*filter.root_, field);
+}
+
+std::optional<std::vector<std::string_view>> index_literals(const Filter &filter, size_t field) {
+    return find_literals(*filter.root_, field);
+}
+
+std::string map_case(std::string_view s, bool upper) {
+    std::string out;
+    out.reserve(s.size());
+    append_case_mapped(s, upper, out);
+    return out;
 }
 
 int compare_values(const Value &a, const Value &b) {

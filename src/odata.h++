@@ -1,7 +1,9 @@
 // OData v2/v3 system query options over a flat entity set: $filter, $orderby,
-// $top, $skip and $inlinecount. Plain C++ with no I/O: the caller supplies the
-// schema (field names and types, in order) and the rows; this parses the raw
-// query string and evaluates filters and orderings.
+// $top, $skip and $inlinecount, and the OData v4 forms common clients send by
+// default: $count, `in`, $select, $format, $expand (and $callback, refused).
+// Plain C++ with no I/O: the caller supplies the schema (field names and
+// types, in order) and the rows; this parses the raw query string and
+// evaluates filters and orderings.
 //
 // Errors are values. Every Error message is ready for a 400 body and names the
 // query option, the 0-based byte position inside that option's decoded value
@@ -19,6 +21,16 @@
 //   $top: expected a non-negative integer no greater than 2147483647 but found '2147483648'
 //   $skip: (the same two as $top)
 //   $inlinecount: expected 'allpages' or 'none' but found 'x'
+//   $count: expected 'true' or 'false' but found 'x'
+//   $count and $inlinecount cannot both be given: ...   (on the second of them)
+//   $select: at position P: expected a field name or '*' but found X
+//   $select: at position P: unknown field 'Foo'
+//   $expand: at position P: expected a navigation property or '*' but found X
+//   $expand: at position P: cannot expand 'Foo': only Groups can be expanded
+//   $expand: at position P: options inside $expand (...) are not supported
+//   $format: expected 'json' or 'application/json' but found 'xml'
+//   $format: the parameter 'odata.metadata=full' is not supported: ...
+//   $callback: JSONP is refused: ...
 //
 // <why> is mtt::describe(DecodeError). <what> is one of (X is the offending
 // token: 'text' in quotes, a string or datetime literal as written, or "end
@@ -36,6 +48,7 @@
 //   expected an operator or end of input but found X
 //   expected an operator or ')' but found X
 //   expected an operator, ',' or ')' but found X
+//   expected '(' after 'in' but found X
 //   comparisons cannot be chained; use parentheses
 //   nesting deeper than 32                       (P: the 33rd '(', not or function)
 //   unknown field 'Foo'
@@ -62,6 +75,8 @@
 // - Precedence, tightest first: `not`, then eq ne gt ge lt le, then `and`,
 //   then `or`. So `not Enabled eq false` is `(not Enabled) eq false`.
 //   Comparisons do not chain: `a eq b eq c` is an error (use parentheses).
+//   `X in (a, b, ...)` (OData 4.01) is a comparison too: exactly
+//   `X eq a or X eq b or ...`, with one or more items of X's type.
 // - Literals: 'text' ('' is a quote), integers (Edm.Int64, an optional L
 //   suffix, a leading '-'; out of range is an error), true, false, null and
 //   datetime'yyyy-mm-ddThh:mm[:ss[.fffffff]][Z]' (UTC; digits past the
@@ -78,7 +93,8 @@
 //   and ne only). Whitespace between tokens is any of space, \t, \r, \n.
 // - Functions: substringof(needle, s) (v2 argument order), startswith(s, p),
 //   endswith(s, p), contains(s, needle) -> Edm.Boolean; tolower(s),
-//   toupper(s) (ASCII letters only; other characters unchanged), trim(s)
+//   toupper(s) (Unicode simple case mapping, code point by code point, from
+//   libunistring: 'zoë' -> 'ZOË', 'ß' stays 'ß', 'ı' -> 'I'), trim(s)
 //   (ASCII whitespace: space, \t, \n, \v, \f, \r) -> Edm.String; length(s),
 //   indexof(s, needle) (0-based, -1 when absent) -> Edm.Int64, both counting
 //   code points.
@@ -87,6 +103,14 @@
 //   after percent decoding.
 // - $top and $skip are decimal digits only, 0..2147483647 (Edm.Int32, as
 //   OData's own $top/$skip).
+// - A field marked `lower_case` holds ASCII lower-case text only (a GUID): a
+//   string literal compared directly with it (eq ne gt ge lt le in) is
+//   lowered in ASCII too, so `Id eq '4BB7...'` finds '4bb7...'.
+// - $count=true|false; $select=Field,... or '*' (answers keep the entity's
+//   own order of properties); $expand=Nav,... or '*'; $format=json or
+//   application/json (case-insensitive; parameters odata.metadata=minimal|none,
+//   odata.streaming=true|false, IEEE754Compatible=false and charset=utf-8
+//   only); any $callback is refused.
 #pragma once
 
 #include <cstddef>
@@ -112,6 +136,7 @@ const char *type_name(Type t);
 struct Field {
     const char *name;
     Type type;
+    bool lower_case = false; // values are ASCII lower case: literals compared with it are lowered
 };
 
 // The filterable and sortable fields; a field is referred to by its index.
@@ -184,11 +209,20 @@ class Filter {
 
     friend std::variant<Filter, Error> parse_filter(std::string_view decoded, const Schema &schema);
     friend std::optional<std::string_view> equality_literal(const Filter &filter, size_t field);
+    friend std::optional<std::vector<std::string_view>> index_literals(const Filter &filter,
+                                                                       size_t field);
 };
 
 struct OrderKey {
     size_t field;
     bool descending;
+};
+
+// An entity set as the query options see it.
+struct EntitySet {
+    Schema schema;                        // $filter and $orderby
+    std::vector<const char *> properties; // $select, in the order answers show them
+    std::vector<const char *> navigation; // $expand
 };
 
 struct Query {
@@ -197,11 +231,24 @@ struct Query {
     std::optional<uint64_t> top;
     uint64_t skip = 0;
     bool inline_count = false; // $inlinecount=allpages
+    bool count = false;        // $count=true
+    // One flag per EntitySet::properties; empty: every property.
+    std::vector<bool> select;
+    // One flag per EntitySet::navigation; empty: nothing expanded.
+    std::vector<bool> expand;
+
+    bool selected(size_t property) const { return select.empty() || select[property]; }
+    bool expanded(size_t navigation) const {
+        return navigation < expand.size() && expand[navigation];
+    }
 };
 
 // Parses a raw query string (no leading '?'): '&'-separated name[=value]
 // pairs, percent-encoded, '+' for space. Parameters whose decoded name does
 // not start with '$' are ignored; empty pairs are skipped.
+std::variant<Query, Error> parse_query(std::string_view raw_query_string, const EntitySet &set);
+// The same over a set whose properties are the schema's fields, with no
+// navigation property.
 std::variant<Query, Error> parse_query(std::string_view raw_query_string, const Schema &schema);
 
 // Parses an already decoded $filter value.
@@ -216,6 +263,17 @@ std::variant<std::vector<OrderKey>, Error> parse_orderby(std::string_view decode
 // caller may fetch the rows with F == L from an index and must still apply
 // the whole filter to them.
 std::optional<std::string_view> equality_literal(const Filter &filter, size_t field);
+
+// The string literals L1..Ln when the filter is true only where F is one of
+// them: `F eq 'L'`, `F in ('L1', ..., 'Ln')` (every item a string literal),
+// or an `and` of conjuncts one of which is (the first such one counts). For
+// index lookups, as equality_literal; the caller applies the whole filter
+// to the rows it fetches. The list may repeat a value.
+std::optional<std::vector<std::string_view>> index_literals(const Filter &filter, size_t field);
+
+// `s` with every code point mapped by Unicode's simple upper (or lower) case
+// mapping; bytes that are not well-formed UTF-8 are kept as they are.
+std::string map_case(std::string_view s, bool upper);
 
 // A total order for sorting: null first, then by kind; strings by bytes,
 // false before true, integers and datetimes numerically. <0, 0 or >0.

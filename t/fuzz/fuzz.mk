@@ -21,7 +21,7 @@ FUZZ_TARGETS       ?= $(FUZZ_ALL)
 FUZZ_BINS          := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_ALL))
 FUZZ_FLAGS         := -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -Isrc
-FUZZ_LIBS          := -llmdb -ljansson -lsodium
+FUZZ_LIBS          := -llmdb -ljansson -lsodium -lunistring
 FUZZ_OBJS          := $(patsubst src/%.c++,$(FUZZ_DIR)/obj/%.o,$(wildcard src/*.c++))
 # the scratch LMDB stores of the body and router targets (tmpfs when there is one)
 FUZZ_TMPDIR        ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(CURDIR)/$(FUZZ_DIR))

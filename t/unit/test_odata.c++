@@ -28,7 +28,7 @@ enum UserField : size_t {
 
 const Schema &schema() {
     static const Schema s{
-        {"Id", Type::String},          {"UserName", Type::String}, {"Email", Type::String},
+        {"Id", Type::String, true},    {"UserName", Type::String}, {"Email", Type::String},
         {"FirstName", Type::String},   {"LastName", Type::String}, {"Phone", Type::String},
         {"LastLogIn", Type::DateTime}, {"Enabled", Type::Boolean}, {"IsExternal", Type::Boolean},
     };
@@ -196,6 +196,52 @@ std::string sorted(const std::string &orderby) {
     std::vector<std::string> names;
     for (const TestRow *r : rows)
         names.push_back(r->name());
+    return join(names);
+}
+
+// "'a','b'": the index_literals of `f` for `field`, or "none".
+std::string literals_for(std::string_view f, size_t field) {
+    auto r = parse_filter(f, schema());
+    if (auto *e = std::get_if<Error>(&r))
+        return "error: " + e->message;
+    auto lits = index_literals(std::get<Filter>(r), field);
+    if (!lits)
+        return "none";
+    std::string out;
+    for (auto l : *lits)
+        out += (out.empty() ? "'" : ",'") + std::string(l) + "'";
+    return out;
+}
+
+// The query of `q` over the user set (with Self, Links and Groups), or
+// nothing with the error in `err`.
+const EntitySet &user_set() {
+    static const EntitySet set{schema(),
+                               {"Id", "UserName", "Email", "FirstName", "LastName", "Phone",
+                                "LastLogIn", "Enabled", "IsExternal", "Self", "Links"},
+                               {"Groups"}};
+    return set;
+}
+
+std::string set_error(std::string_view q) {
+    auto r = parse_query(q, user_set());
+    if (auto *e = std::get_if<Error>(&r))
+        return e->message;
+    return "<parsed>";
+}
+
+// "UserName,Self": the selected properties of `q` ("*" when all).
+std::string selection(std::string_view q) {
+    auto r = parse_query(q, user_set());
+    if (auto *e = std::get_if<Error>(&r))
+        return "error: " + e->message;
+    const Query &query = std::get<Query>(r);
+    if (query.select.empty())
+        return "*";
+    std::vector<std::string> names;
+    for (size_t i = 0; i < user_set().properties.size(); ++i)
+        if (query.selected(i))
+            names.push_back(user_set().properties[i]);
     return join(names);
 }
 
@@ -482,15 +528,16 @@ START_TEST(evaluator_functions) {
     ck_assert_string_eq(value_of("endswith('abc', 'zabc')"), "false");
     ck_assert_string_eq(value_of("trim(' \t a b \n') eq 'a b'"), "true");
     ck_assert_string_eq(value_of("trim('   ') eq ''"), "true");
-    // ASCII case mapping only: non-ASCII letters are kept
+    // Unicode simple case mapping: non-ASCII letters too, ß kept
     ck_assert_string_eq(value_of("tolower('\xC3\x80"
-                                 "Bc') eq '\xC3\x80"
+                                 "Bc') eq '\xC3\xA0"
                                  "bc'"),
                         "true");
     ck_assert_string_eq(value_of("toupper('stra\xC3\x9f"
                                  "e') eq 'STRA\xC3\x9f"
                                  "E'"),
                         "true");
+    ck_assert_string_eq(value_of("toupper('zo\xC3\xAB') eq 'ZO\xC3\x8B'"), "true");
     ck_assert_string_eq(value_of("tolower(toupper('MiXed')) eq 'mixed'"), "true");
     ck_assert_string_eq(value_of("toupper(UserName) eq tolower(UserName)"), "false");
     ck_assert_string_eq(value_of("-9223372036854775808 lt 9223372036854775807L"), "true");
@@ -583,7 +630,8 @@ START_TEST(filter_table) {
         {"substringof(Email, 'example')", ""},
         {"contains(Email,'@example.')", "janed,joeb,obrien,zo\xC3\xAB"},
         {"tolower(Email) eq 'bob@partner.example'", "BobS"},
-        {"toupper(FirstName) eq 'ZO\xC3\xAB'", "zo\xC3\xAB"},
+        {"toupper(FirstName) eq 'ZO\xC3\x8B'", "zo\xC3\xAB"},
+        {"toupper(FirstName) eq 'ZO\xC3\xAB'", ""},
         {"tolower(UserName) eq 'bobs'", "BobS"},
         {"length(UserName) eq 3", "zo\xC3\xAB"},
         {"length(LastName) eq 8", "zo\xC3\xAB"},
@@ -657,6 +705,251 @@ START_TEST(index_hint) {
     ck_assert_string_eq(std::string(*lit), "moved-literal-longer-than-sso");
     ck_assert_string_eq(std::string(*equality_literal(again, UserName)),
                         "moved-literal-longer-than-sso");
+}
+END_TEST
+
+START_TEST(index_hint_in) {
+    ck_assert_string_eq(literals_for("UserName in ('b','a')", UserName), "'b','a'");
+    ck_assert_string_eq(literals_for("UserName eq 'x'", UserName), "'x'");
+    ck_assert_string_eq(literals_for("Enabled and UserName in ('x')", UserName), "'x'");
+    ck_assert_string_eq(literals_for("UserName in ('a', null)", UserName), "none");
+    ck_assert_string_eq(literals_for("UserName in ('a', Email)", UserName), "none");
+    ck_assert_string_eq(literals_for("Email in ('a')", UserName), "none");
+    ck_assert_string_eq(literals_for("not (UserName in ('a'))", UserName), "none");
+    ck_assert_string_eq(literals_for("UserName in ('a') or Enabled", UserName), "none");
+    ck_assert_string_eq(literals_for("'a' in (UserName)", UserName), "none");
+    // Id literals are lowered: an upper-case GUID is found by key
+    ck_assert_string_eq(literals_for("Id in ('0000000A-0000-4000-8000-00000000000B')", Id),
+                        "'0000000a-0000-4000-8000-00000000000b'");
+    ck_assert_string_eq(literal_for("Id eq 'ABC'", Id), "'abc'");
+    ck_assert_string_eq(literal_for("'ABC' eq Id", Id), "'abc'");
+    // equality_literal itself stays eq-only
+    ck_assert_string_eq(literal_for("UserName in ('a')", UserName), "none");
+}
+END_TEST
+
+// ------------------------------------------------------------------ in
+
+START_TEST(in_operator) {
+    ck_assert_string_eq(matching("UserName in ('joeb','janed','nobody')").c_str(),
+                        "UserName in ('joeb','janed','nobody') -> janed,joeb");
+    ck_assert_string_eq(matching("UserName in ( 'joeb' )").c_str(), "UserName in ( 'joeb' ) -> joeb");
+    ck_assert_string_eq(matching("not (UserName in ('joeb'))").c_str(),
+                        "not (UserName in ('joeb')) -> BobS,ghost,janed,obrien,zo\xC3\xAB");
+    ck_assert_string_eq(matching("Enabled in (false) and UserName in ('ghost','joeb')").c_str(),
+                        "Enabled in (false) and UserName in ('ghost','joeb') -> ghost");
+    ck_assert_string_eq(matching("length(UserName) in (4, 5)").c_str(),
+                        "length(UserName) in (4, 5) -> BobS,ghost,janed,joeb");
+    ck_assert_string_eq(matching("tolower(UserName) in ('bobs')").c_str(),
+                        "tolower(UserName) in ('bobs') -> BobS");
+    // null: as a chain of eq ... or
+    ck_assert_string_eq(value_of("Phone in ('x')", row("ghost")), "null");
+    ck_assert_string_eq(value_of("Phone in ('x', null)", row("ghost")), "true");
+    ck_assert_string_eq(value_of("Phone in (null)", row("joeb")), "false");
+    ck_assert_string_eq(value_of("Email in (Phone, 'joe.bloggs@example.com')"), "true");
+    ck_assert_string_eq(value_of("Email in (Phone, 'x')", row("janed")), "null");
+    // Id compares regardless of the GUID's case, as GET user/{GUID} does
+    ck_assert_string_eq(value_of("Id in ('00000000-0000-4000-8000-00000000000A', "
+                                 "'00000000-0000-4000-8000-000000000001')"),
+                        "true");
+    ck_assert_string_eq(value_of("Id eq '00000000-0000-4000-8000-000000000001'"), "true");
+    ck_assert_string_eq(value_of("Id ne '00000000-0000-4000-8000-000000000001'"), "false");
+    ck_assert_string_eq(value_of("'00000000-0000-4000-8000-000000000001' eq Id"), "true");
+    ck_assert_string_eq(value_of("Id eq '00000000-0000-4000-8000-000000000001'"), "true");
+    ck_assert_string_eq(value_of("Id eq '00000000-0000-4000-8000-00000000000X'"), "false");
+    // only literals directly compared with Id are lowered
+    ck_assert_string_eq(value_of("startswith(Id, '0000000A')"), "false");
+    ck_assert_string_eq(value_of("Email eq 'JOE.BLOGGS@example.com'"), "false");
+    // errors
+    ck_assert_string_eq(filter_error("UserName in 'a'"),
+                        "$filter: at position 12: expected '(' after 'in' but found 'a'");
+    ck_assert_string_eq(filter_error("UserName in"),
+                        "$filter: at position 11: expected '(' after 'in' but found end of input");
+    ck_assert_string_eq(filter_error("UserName in ()"),
+                        "$filter: at position 13: expected an expression but found ')'");
+    ck_assert_string_eq(filter_error("UserName in ('a',)"),
+                        "$filter: at position 17: expected an expression but found ')'");
+    ck_assert_string_eq(filter_error("UserName in ('a' 'b')"),
+                        "$filter: at position 17: expected an operator, ',' or ')' but found 'b'");
+    ck_assert_string_eq(filter_error("UserName in ('a', 1)"),
+                        "$filter: at position 18: cannot compare Edm.String with Edm.Int64");
+    ck_assert_string_eq(filter_error("UserName in ('a') eq true"),
+                        "$filter: at position 18: comparisons cannot be chained; use parentheses");
+    ck_assert_string_eq(filter_error("UserName eq 'a' in ('a')"),
+                        "$filter: at position 16: comparisons cannot be chained; use parentheses");
+    ck_assert_string_eq(filter_error("UserName in ('a')"), "<parsed>");
+    ck_assert_string_eq(filter_error("in in ('a')"),
+                        "$filter: at position 0: expected an expression but found 'in'");
+    ck_assert_string_eq(filter_error("UserName in ('a') and 'x'"),
+                        "$filter: at position 22: expected Edm.Boolean for the operand of 'and' "
+                        "but found Edm.String");
+    // the list's parentheses count as a nesting level
+    ck_assert_string_eq(filter_error(repeat("(", 31) + "UserName in ('a')" + repeat(")", 31)),
+                        "<parsed>");
+    ck_assert_string_eq(filter_error(repeat("(", 32) + "UserName in ('a')" + repeat(")", 32)),
+                        "$filter: at position 44: nesting deeper than 32");
+}
+END_TEST
+
+// ------------------------------------------------------------------ case mapping
+
+START_TEST(unicode_case_mapping) {
+    // Greek, with both sigmas (simple mapping: Σ lowers to σ)
+    ck_assert_str_eq(map_case("\xCE\xB1\xCE\xB2\xCE\xB3 \xCF\x83\xCF\x82", true).c_str(),
+                     "\xCE\x91\xCE\x92\xCE\x93 \xCE\xA3\xCE\xA3");
+    ck_assert_str_eq(map_case("\xCE\x9F\xCE\xA3", false).c_str(), "\xCE\xBF\xCF\x83");
+    // Cyrillic: Жёлтый <-> ЖЁЛТЫЙ
+    ck_assert_str_eq(map_case("\xD0\x96\xD1\x91\xD0\xBB\xD1\x82\xD1\x8B\xD0\xB9", true).c_str(),
+                     "\xD0\x96\xD0\x81\xD0\x9B\xD0\xA2\xD0\xAB\xD0\x99");
+    ck_assert_str_eq(map_case("\xD0\x96\xD0\x81\xD0\x9B\xD0\xA2\xD0\xAB\xD0\x99", false).c_str(),
+                     "\xD0\xB6\xD1\x91\xD0\xBB\xD1\x82\xD1\x8B\xD0\xB9");
+    // German: ß has no simple upper case and stays; ẞ lowers to ß
+    ck_assert_str_eq(map_case("stra\xC3\x9F" "e", true).c_str(), "STRA\xC3\x9F" "E");
+    ck_assert_str_eq(map_case("\xE1\xBA\x9E", false).c_str(), "\xC3\x9F");
+    // Turkish: dotless ı uppers to I, dotted İ lowers to i (no language rules)
+    ck_assert_str_eq(map_case("\xC4\xB1", true).c_str(), "I");
+    ck_assert_str_eq(map_case("\xC4\xB0", false).c_str(), "i");
+    ck_assert_str_eq(map_case("i", true).c_str(), "I");
+    // zoë, the issue's example; digits, CJK and emoji have no case
+    ck_assert_str_eq(map_case("zo\xC3\xAB", true).c_str(), "ZO\xC3\x8B");
+    ck_assert_str_eq(map_case("a1\xE4\xB8\xAD\xF0\x9F\x98\x80", true).c_str(),
+                     "A1\xE4\xB8\xAD\xF0\x9F\x98\x80");
+    // bytes that are not UTF-8 are kept
+    ck_assert_str_eq(map_case("\xFF" "a\xC3", true).c_str(), "\xFF" "A\xC3");
+    ck_assert_str_eq(map_case("", true).c_str(), "");
+    // through the filter
+    ck_assert_string_eq(value_of("toupper(FirstName) eq 'ZO\xC3\x8B'", row("zo\xC3\xAB")),
+                        "true");
+    ck_assert_string_eq(value_of("tolower(LastName) eq '\xC3\xA5ngstr\xC3\xB6m'",
+                                 row("zo\xC3\xAB")),
+                        "true");
+    ck_assert_string_eq(value_of("length(toupper('stra\xC3\x9f" "e')) eq 6"), "true");
+}
+END_TEST
+
+// ------------------------------------------------------------------ v4 options
+
+START_TEST(v4_query_options) {
+    // $count
+    auto c = parse_query("$count=true", user_set());
+    ck_assert(std::get<Query>(c).count);
+    ck_assert(!std::get<Query>(c).inline_count);
+    ck_assert(!std::get<Query>(parse_query("%24count=false", user_set())).count);
+    ck_assert_string_eq(set_error("$count=TRUE"),
+                        "$count: expected 'true' or 'false' but found 'TRUE'");
+    ck_assert_string_eq(set_error("$count=allpages"),
+                        "$count: expected 'true' or 'false' but found 'allpages'");
+    ck_assert_string_eq(set_error("$count"), "$count: expected 'true' or 'false' but found ''");
+    const char *both = "$count and $inlinecount cannot both be given: $count=true is OData v4's "
+                       "$inlinecount=allpages; send one of them";
+    ck_assert_string_eq(set_error("$count=true&$inlinecount=allpages"), both);
+    ck_assert_string_eq(set_error("$inlinecount=none&$count=false"), both);
+    ck_assert_string_eq(set_error("$inlinecount=x&$count=true"),
+                        "$inlinecount: expected 'allpages' or 'none' but found 'x'");
+    ck_assert_string_eq(set_error("$count=true&$count=true"), "repeated query option '$count'");
+
+    // $select: the entity's order whatever the order asked
+    ck_assert_string_eq(selection(""), "*");
+    ck_assert_string_eq(selection("$select=UserName,Id"), "Id,UserName");
+    ck_assert_string_eq(selection("$select=Links,%20Self%20,Email"), "Email,Self,Links");
+    ck_assert_string_eq(selection("$select=Id,Id"), "Id");
+    ck_assert_string_eq(selection("$select=*"),
+                        "Id,UserName,Email,FirstName,LastName,Phone,LastLogIn,Enabled,IsExternal,"
+                        "Self,Links");
+    ck_assert_string_eq(selection("$select=Email,*"),
+                        "Id,UserName,Email,FirstName,LastName,Phone,LastLogIn,Enabled,IsExternal,"
+                        "Self,Links");
+    ck_assert_string_eq(set_error("$select=Foo"), "$select: at position 0: unknown field 'Foo'");
+    ck_assert_string_eq(set_error("$select=Id,username"),
+                        "$select: at position 3: unknown field 'username'");
+    ck_assert_string_eq(set_error("$select=Groups"),
+                        "$select: at position 0: unknown field 'Groups'");
+    ck_assert_string_eq(set_error("$select="),
+                        "$select: at position 0: expected a field name or '*' but found end of "
+                        "input");
+    ck_assert_string_eq(set_error("$select=Id,,Email"),
+                        "$select: at position 3: expected a field name or '*' but found ','");
+    ck_assert_string_eq(set_error("$select=Id,"),
+                        "$select: at position 3: expected a field name or '*' but found end of "
+                        "input");
+    ck_assert_string_eq(set_error("$select=Links/Href"),
+                        "$select: at position 0: expected a field name or '*' but found "
+                        "'Links/Href'");
+
+    // $expand
+    auto x = parse_query("$expand=Groups", user_set());
+    ck_assert(std::get<Query>(x).expanded(0));
+    ck_assert(!std::get<Query>(parse_query("", user_set())).expanded(0));
+    ck_assert(std::get<Query>(parse_query("$expand=*", user_set())).expanded(0));
+    ck_assert(std::get<Query>(parse_query("$expand=+Groups+,Groups", user_set())).expanded(0));
+    ck_assert_string_eq(set_error("$expand=Links"),
+                        "$expand: at position 0: cannot expand 'Links': only Groups can be "
+                        "expanded");
+    ck_assert_string_eq(set_error("$expand=groups"),
+                        "$expand: at position 0: cannot expand 'groups': only Groups can be "
+                        "expanded");
+    ck_assert_string_eq(set_error("$expand=Groups($select=Name)"),
+                        "$expand: at position 6: options inside $expand (...) are not supported");
+    ck_assert_string_eq(set_error("$expand=Groups/Name"),
+                        "$expand: at position 0: expected a navigation property or '*' but found "
+                        "'Groups/Name'");
+    ck_assert_string_eq(set_error("$expand="),
+                        "$expand: at position 0: expected a navigation property or '*' but found "
+                        "end of input");
+    ck_assert_string_eq(query_error("$expand=Groups"),
+                        "$expand: at position 0: cannot expand 'Groups': nothing can be expanded");
+
+    // $format
+    for (const char *ok : {"$format=json", "$format=JSON", "$format=application/json",
+                           "$format=Application/JSON", "$format=application%2Fjson",
+                           "$format=application/json;odata.metadata=minimal",
+                           "$format=application/json%3Bodata.metadata%3Dnone",
+                           "$format=application/json;odata.metadata=minimal;odata.streaming=true",
+                           "$format=application/json; charset=utf-8",
+                           "$format=application/json;IEEE754Compatible=false"})
+        ck_assert_string_eq(set_error(ok), "<parsed>");
+    ck_assert_string_eq(set_error("$format=xml"),
+                        "$format: expected 'json' or 'application/json' but found 'xml'");
+    ck_assert_string_eq(set_error("$format=atom"),
+                        "$format: expected 'json' or 'application/json' but found 'atom'");
+    ck_assert_string_eq(set_error("$format="),
+                        "$format: expected 'json' or 'application/json' but found ''");
+    ck_assert_string_eq(set_error("$format=application/jsonp"),
+                        "$format: expected 'json' or 'application/json' but found "
+                        "'application/jsonp'");
+    ck_assert_string_eq(set_error("$format=application/json;odata.metadata=full"),
+                        "$format: the parameter 'odata.metadata=full' is not supported: answers "
+                        "are plain JSON (odata.metadata=minimal or none)");
+    ck_assert_string_eq(set_error("$format=application/json;"),
+                        "$format: the parameter '' is not supported: answers are plain JSON "
+                        "(odata.metadata=minimal or none)");
+
+    // $callback, whatever its value
+    const char *jsonp = "$callback: JSONP is refused: a JSONP answer is a script that any web "
+                        "page can load with the browser's credentials, which would let any page "
+                        "read the admin API";
+    ck_assert_string_eq(set_error("$callback=jQuery1_2"), jsonp);
+    ck_assert_string_eq(set_error("$format=json&$inlinecount=allpages&$callback=callback"), jsonp);
+    ck_assert_string_eq(set_error("$callback"), jsonp);
+    ck_assert_string_eq(set_error("$callback=%zz"),
+                        "$callback: cannot be decoded: the '%' at byte 0 is not followed by two "
+                        "hex digits");
+
+    // what the clients send, whole
+    auto kendo = parse_query("%24top=20&%24skip=40&%24orderby=UserName+desc&%24filter="
+                             "(contains(tolower(UserName)%2C'jo')+and+Enabled+eq+true)"
+                             "&%24count=true",
+                             user_set());
+    ck_assert_string_eq(std::holds_alternative<Query>(kendo) ? "query"
+                                                             : std::get<Error>(kendo).message,
+                        "query");
+    auto oq = parse_query("$select=Id,UserName&$filter=UserName%20in%20(%27joeb%27,%27janed%27)"
+                          "&$expand=Groups&$count=true&$top=10&$skip=0",
+                          user_set());
+    ck_assert_string_eq(std::holds_alternative<Query>(oq) ? "query" : std::get<Error>(oq).message,
+                        "query");
+    ck_assert(std::get<Query>(oq).filter->matches(row("janed")));
+    ck_assert(!std::get<Query>(oq).filter->matches(row("BobS")));
 }
 END_TEST
 
@@ -768,7 +1061,7 @@ START_TEST(query_string_options) {
 END_TEST
 
 START_TEST(query_string_errors) {
-    ck_assert_string_eq(query_error("$expand=Links"), "unknown query option '$expand'");
+    ck_assert_string_eq(query_error("$search=Links"), "unknown query option '$search'");
     ck_assert_string_eq(query_error("$Filter=Enabled"), "unknown query option '$Filter'");
     ck_assert_string_eq(query_error("$filter+=Enabled"), "unknown query option '$filter '");
     ck_assert_string_eq(query_error("$=1"), "unknown query option '$'");
@@ -811,7 +1104,7 @@ START_TEST(query_string_errors) {
     ck_assert_string_eq(query_error("$orderby=Foo"),
                         "$orderby: at position 0: unknown field 'Foo'");
     // the first bad option wins
-    ck_assert_string_eq(query_error("$top=x&$expand=y"),
+    ck_assert_string_eq(query_error("$top=x&$search=y"),
                         "$top: expected a non-negative integer but found 'x'");
 }
 END_TEST
@@ -883,6 +1176,10 @@ int main() {
     tcase_add_test(tc, null_semantics);
     tcase_add_test(tc, filter_table);
     tcase_add_test(tc, index_hint);
+    tcase_add_test(tc, index_hint_in);
+    tcase_add_test(tc, in_operator);
+    tcase_add_test(tc, unicode_case_mapping);
+    tcase_add_test(tc, v4_query_options);
     tcase_add_test(tc, orderby_sorting);
     tcase_add_test(tc, orderby_keys_and_values);
     tcase_add_test(tc, orderby_errors);
