@@ -321,14 +321,49 @@ Response username_taken(std::string_view name) {
     return error(409, "the UserName \"" + std::string(name) + "\" is taken");
 }
 
-// Appends the users of `q` to `items` (already skipped and cut to $top);
-// returns how many matched in all.
-uint64_t query_users(const Txn &txn, const odata::Query &q, const Request &req,
-                     json_t *items) {
-    std::vector<User> matches;
+// The users an $orderby (or index) query answers, in answer order, and how
+// many matched in all. Memory is bounded by what the answer shows: with $top
+// only the $skip+$top best matches are ever held (a bounded heap, never a
+// sort of every user), and each held user keeps only the fields an answer
+// renders (no password hash, no v0 profile but its roles).
+struct Ranked {
+    std::vector<User> users; // from users[skip] on is the answer
+    uint64_t total = 0;
+};
+
+Ranked rank_users(const Txn &txn, const odata::Query &q) {
+    Ranked out;
+    struct Held {
+        User u;
+        uint64_t seq; // scan order: UserName order breaks ties
+    };
+    std::vector<Held> held;
+    uint64_t seq = 0;
+    std::optional<uint64_t> limit;
+    if (q.top && !q.orderby.empty())
+        limit = q.skip > UINT64_MAX - *q.top ? UINT64_MAX : q.skip + *q.top;
+    auto before = [&](const Held &a, const Held &b) {
+        int c = odata::compare_rows(UserRow(a.u), UserRow(b.u), q.orderby);
+        return c < 0 || (c == 0 && a.seq < b.seq);
+    };
     auto keep = [&](User &&u) {
-        if (!q.filter || q.filter->matches(UserRow(u)))
-            matches.push_back(std::move(u));
+        if (q.filter && !q.filter->matches(UserRow(u)))
+            return;
+        ++out.total;
+        if (limit && *limit == 0)
+            return;
+        u.password_hash = std::string();
+        u.display_name.reset();
+        u.locale.reset();
+        u.attributes.reset();
+        held.push_back({std::move(u), seq++});
+        if (limit) { // a max-heap of the best `limit`: the worst is dropped
+            std::push_heap(held.begin(), held.end(), before);
+            if (held.size() > *limit) {
+                std::pop_heap(held.begin(), held.end(), before);
+                held.pop_back();
+            }
+        }
     };
     std::optional<std::vector<std::string_view>> by_name, by_id;
     if (q.filter) {
@@ -349,11 +384,14 @@ uint64_t query_users(const Txn &txn, const odata::Query &q, const Request &req,
                 raws.push_back(std::move(*raw));
         std::sort(raws.begin(), raws.end());
         raws.erase(std::unique(raws.begin(), raws.end()), raws.end());
+        std::vector<User> found;
         for (const std::string &raw : raws)
             if (auto u = find_user(txn, raw))
-                keep(std::move(*u));
-        std::sort(matches.begin(), matches.end(),
+                found.push_back(std::move(*u));
+        std::sort(found.begin(), found.end(),
                   [](const User &a, const User &b) { return a.username < b.username; });
+        for (User &u : found)
+            keep(std::move(u));
     } else {
         Cursor c(txn, txn.tables().users_by_name);
         for (bool ok = c.first(); ok; ok = c.next()) {
@@ -364,17 +402,45 @@ uint64_t query_users(const Txn &txn, const odata::Query &q, const Request &req,
         }
     }
     if (!q.orderby.empty())
-        std::stable_sort(matches.begin(), matches.end(), [&](const User &a, const User &b) {
-            return odata::compare_rows(UserRow(a), UserRow(b), q.orderby) < 0;
-        });
-    uint64_t end = matches.size();
-    if (q.top)
+        std::sort(held.begin(), held.end(), before); // seq makes it stable
+    uint64_t end = held.size();
+    if (q.top && !limit)
         end = std::min<uint64_t>(end, q.skip + *q.top);
-    for (uint64_t i = q.skip; i < end; ++i)
-        json_array_append_new(items, user_json(req.base_url, matches[i], &q));
-    return matches.size();
+    out.users.reserve(end);
+    for (uint64_t i = 0; i < end; ++i)
+        out.users.push_back(std::move(held[i].u));
+    return out;
 }
 
+// Renders ranked users a piece at a time: the answer of a large sorted query
+// is never whole in memory, and no read transaction is held while it is sent.
+class RankedStream : public BodyStream {
+  public:
+    RankedStream(Ranked ranked, odata::Query q, std::string base_url)
+        : users_(std::move(ranked.users)), query_(std::move(q)), base_url_(std::move(base_url)),
+          next_(query_.skip) {}
+
+    bool next(std::string &out, size_t hint) override {
+        size_t start = out.size();
+        while (next_ < users_.size() && out.size() - start < hint) {
+            if (next_ > query_.skip)
+                out.push_back(',');
+            Json j(user_json(base_url_, users_[next_], &query_));
+            append_json(out, j.get());
+            users_[next_++] = User(); // sent: its memory goes back now
+        }
+        if (next_ < users_.size())
+            return true;
+        out += query_.inline_count || query_.count ? "]}" : "]";
+        return false;
+    }
+
+  private:
+    std::vector<User> users_;
+    odata::Query query_;
+    std::string base_url_;
+    size_t next_;
+};
 
 // The users of a query without $orderby, in UserName order straight from
 // the username index: filtered, skipped and cut to $top a piece at a time,
@@ -480,24 +546,16 @@ Response dir_list_users(Context &ctx, const Request &req, const Params &) {
         r.stream = std::move(stream);
         return r;
     }
-    Txn txn(ctx.env, Txn::Read);
-    Json items(json_array());
-    uint64_t total = query_users(txn, q, req, items.get());
-    if (!q.inline_count && !q.count)
-        return json_response(200, items.get());
-    Json body(json_object());
-    if (q.count) {
-        json_object_set_new(body.get(), "@odata.count",
-                            json_integer(static_cast<json_int_t>(total)));
-        json_object_set(body.get(), "value", items.get());
-        return json_response(200, body.get());
-    }
-    json_object_set_new(body.get(), "Skip", json_integer(static_cast<json_int_t>(q.skip)));
-    json_object_set_new(body.get(), "Top",
-                        q.top ? json_integer(static_cast<json_int_t>(*q.top)) : json_null());
-    json_object_set_new(body.get(), "Total", json_integer(static_cast<json_int_t>(total)));
-    json_object_set(body.get(), "Items", items.get());
-    return json_response(200, body.get());
+    Ranked ranked = rank_users(Txn(ctx.env, Txn::Read), q);
+    Response r;
+    r.content_type = json_type;
+    r.body = q.inline_count || q.count ? envelope_start(q, ranked.total) : "[";
+    auto stream = std::make_unique<RankedStream>(std::move(ranked), std::move(q),
+                                                 std::string(req.base_url));
+    // an answer that fits in one piece is whole at once (and can be cached)
+    if (stream->next(r.body, Cache::max_body))
+        r.stream = std::move(stream);
+    return r;
 }
 
 Response dir_create_user(Context &ctx, const Request &req, const Params &) {
