@@ -7,6 +7,7 @@ use warnings;
 
 use Test::More;
 use HTTP::Tiny;
+use POSIX ();
 
 use MyTimetable::Server;
 
@@ -37,22 +38,39 @@ is($r->{status}, 200, '$orderby with $top and $skip: 200');
 my @names = $r->{content} =~ /"UserName":"([^"]+)"/g;
 is("@names", 'u19998 u19997 u19996', '... the right users in the right order');
 
+# Four clients ask for the whole sorted list at once while the worker's
+# private memory is sampled: its peak is what a request costs.
 my $http = HTTP::Tiny->new(timeout => 60);
+my @kids;
+for my $client (1 .. 4) {
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        my $all = $http->get($srv->url('users?$orderby=UserName%20desc&$inlinecount=allpages'));
+        my $count = () = $all->{content} =~ /"UserName":/g;
+        my $ok = $all->{status} == 200 && $count == $users
+            && $all->{content} =~ /^\{"Skip":0,"Top":null,"Total":$users,"Items":\[\{"Id":"[^"]+","UserName":"u20000"/;
+        POSIX::_exit($ok ? 0 : 1);
+    }
+    push @kids, $pid;
+}
 my $peak = 0;
-for my $round (1 .. 3) {
-    my $all = $http->get($srv->url('users?$orderby=UserName%20desc&$inlinecount=allpages'));
-    is($all->{status}, 200, "round $round: the whole sorted list answers 200");
-    my $count = () = $all->{content} =~ /"UserName":/g;
-    is($count, $users, "... with every user");
-    like($all->{content}, qr/^\{"Skip":0,"Top":null,"Total":$users,"Items":\[\{"Id":"[^"]+","UserName":"u20000"/,
-        '... in order, in the envelope');
+my %left = map { $_ => 1 } @kids;
+my $failed = 0;
+while (%left) {
     my $now = rss_anon();
     $peak = $now if $now > $peak;
+    for my $pid (keys %left) {
+        next unless waitpid($pid, POSIX::WNOHANG()) == $pid;
+        $failed++ if $?;
+        delete $left{$pid};
+    }
+    select undef, undef, undef, 0.002;
 }
+is($failed, 0, 'four whole sorted lists at once: each 200, every user, in order, in the envelope');
 my $growth = ($peak - $before) / 1024;
-note sprintf 'worker RssAnon: %.1f MiB before, %.1f MiB after (+%.1f MiB); the answer is %.1f MiB',
+note sprintf 'worker RssAnon: %.1f MiB before, %.1f MiB at its peak (+%.1f MiB); each answer is %.1f MiB',
     $before / 1024, $peak / 1024, $growth, 20000 * 0.9 / 1024;
-cmp_ok($growth, '<', 40, 'the worker\'s private memory grows by less than 40 MiB for a 20k-user sorted answer');
+cmp_ok($growth, '<', 100, 'the worker\'s private memory grows by less than 100 MiB (whole JSON answers took over 200) for four 20k-user sorted answers');
 
 $srv->stop_now;
 done_testing;
