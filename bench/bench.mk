@@ -46,3 +46,5 @@ bench: bench-deps
 		--warmup $(BENCH_WARMUP) --threads $(BENCH_THREADS) --connections $(BENCH_CONNECTIONS) \
 		--list-connections $(BENCH_LIST_CONNECTIONS) --repeat $(BENCH_REPEAT) \
 		--only '$(value BENCH_ONLY)'
+	ulimit -n 8192 && perl bench/slow_streams.pl --nginx $(NGINX) --module $(CURDIR)/$(MODULE) \
+		--bin $(BENCH_BIN) --streams 1000 --users 50000 --out $(BENCH_OUT)
