@@ -212,7 +212,8 @@ subtest 'every user gets its own Id, found by the Id filter' => sub {
     $res = $srv->request(GET => "users?\$filter=Id%20eq%20'$ids[1]'%20and%20UserName%20eq%20'ann'");
     is($res->{content}, '[]', 'and still applies the rest of the filter');
     $res = $srv->request(GET => "users?\$filter=Id%20eq%20'" . uc($ids[1]) . "'");
-    is($res->{content}, '[]', 'Id compares as the string it is shown as');
+    is_deeply(decode($res->{content}), [expected_user($base, $ids[1], UserName => 'ben', Email => 'ben@example.org')],
+              'Id compares case-insensitively, as user/{id} does');
     $srv->request(DELETE => "user/$_") for @ids;
 };
 
@@ -604,6 +605,29 @@ CONF
     is_deeply(decode($res->{content}), expected_user('https://q.example.net/', $id, UserName => 'kim',
                                                      Email => 'kim@example.org'), 'location level, a slash added');
     $own->stop;
+};
+
+
+# ---------------------------------------------------------------- Id case
+
+subtest "Id eq and Id in with an upper-case GUID find the user GET user/{UPPER} returns" => sub {
+    my ($res, $body) = create($srv, UserName => 'casey', Email => 'casey@example.org');
+    is($res->{status}, 201, 'created');
+    my $id = $body->[0]{Id};
+    like($id, $GUID, 'a lower-case GUID');
+    my $upper = uc $id;
+    isnt($upper, $id, 'the upper-case form differs');
+    my $one = $srv->request(GET => "user/$upper");
+    is($one->{status}, 200, 'GET user/{UPPER}: 200');
+    my $user = decode($one->{content});
+    is($user->{Id}, $id, 'GET user/{UPPER} answers the lower-case Id');
+    for my $filter ("Id%20eq%20'$upper'", "Id%20in%20('$upper')", "Id%20eq%20'$upper'%20and%20Enabled") {
+        my $list = $srv->request(GET => "users?\$filter=$filter");
+        is($list->{status}, 200, "$filter: 200");
+        is_deeply(decode($list->{content}), [$user], "$filter: exactly that user");
+    }
+    my $none = $srv->request(GET => "users?\$filter=Id%20eq%20'" . uc('00000000-0000-4000-8000-00000000abcd') . "'");
+    is_deeply(decode($none->{content}), [], 'an unknown upper-case Id: no user');
 };
 
 $srv->stop;
