@@ -79,7 +79,11 @@ std::optional<int64_t> reference(std::string_view s) {
     tm.tm_hour = *hour;
     tm.tm_min = *minute;
     tm.tm_sec = *second;
-    return static_cast<int64_t>(timegm(&tm)) - offset;
+    int64_t utc = static_cast<int64_t>(timegm(&tm)) - offset;
+    // the parser keeps the time in UTC within 0001-01-01 .. 9999-12-31 too
+    if (utc < -62135596800 || utc > 253402300799)
+        return std::nullopt;
+    return utc;
 }
 
 void check_parse(std::string_view in) {
