@@ -17,8 +17,12 @@ CXXFLAGS  := -std=c++17 -O2 -g -fPIC -Wall -Wextra -Werror $(SAN_FLAGS)
 LIBS      := -llmdb -ljansson -lsodium -lunistring
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -pthread)
 
+# src/ is plain C++ (the unit tests' library); src/ngx/ is the module's nginx
+# face beside ngx_mytimetable_module.c++, built only into the module.
 SRCS      := $(wildcard src/*.c++)
 HDRS      := $(wildcard src/*.h++)
+NGX_SRCS  := $(wildcard src/ngx/*.c++)
+NGX_HDRS  := $(wildcard src/ngx/*.h++)
 OBJS      := $(patsubst src/%.c++,$(BUILD)/obj/%.o,$(SRCS))
 UNIT_SRCS := $(wildcard t/unit/test_*.c++)
 UNIT_BINS := $(patsubst t/unit/%.c++,$(BUILD)/unit/%,$(UNIT_SRCS))
@@ -104,7 +108,7 @@ deps: deps-run
 # removed configures it again (the list is rewritten only when it changes).
 $(BUILD)/sources.list: FORCE
 	@mkdir -p $(@D)
-	@echo $(SRCS) > $@.tmp; cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+	@echo $(SRCS) $(NGX_SRCS) > $@.tmp; cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 $(BUILD)/nginx/Makefile: config $(BUILD)/sources.list
 	@mkdir -p $(BUILD)/nginx
@@ -115,7 +119,7 @@ $(BUILD)/nginx/Makefile: config $(BUILD)/sources.list
 
 module: $(MODULE)
 
-$(MODULE): $(BUILD)/nginx/Makefile ngx_mytimetable_module.c++ $(SRCS) $(HDRS)
+$(MODULE): $(BUILD)/nginx/Makefile ngx_mytimetable_module.c++ $(SRCS) $(HDRS) $(NGX_SRCS) $(NGX_HDRS)
 	$(MAKE) -s -f $(CURDIR)/$(BUILD)/nginx/Makefile -C $(NGX_SRC) modules
 	@# a new file, not an overwrite: a running nginx keeps its mapped copy
 	cp $(BUILD)/nginx/ngx_http_mytimetable_module.so $@.tmp && mv -f $@.tmp $@
@@ -134,7 +138,9 @@ $(BUILD)/unit/%: t/unit/%.c++ $(BUILD)/libmytimetable.a t/unit/unit.h++
 	@echo "  LINK  $@"
 	@$(CXX) $(CXXFLAGS) -Isrc -It/unit -o $@ $< $(BUILD)/libmytimetable.a $(LIBS) $(CHECK_LIBS)
 
+# src/ outside src/ngx/ must build without nginx: no nginx header there.
 unit: $(UNIT_BINS)
+	@! grep -ln '#include *<ngx_' $(SRCS) $(HDRS) || { echo "nginx headers above in src/ (only src/ngx/ may)"; exit 1; }
 	@fail=0; for t in $(UNIT_BINS); do CK_TMPDIR=$(CURDIR)/$(BUILD)/unit $$t || fail=1; done; exit $$fail
 
 # ---------------------------------------------------------------- Test::Nginx

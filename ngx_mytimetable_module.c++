@@ -1,9 +1,15 @@
-// ngx_http_mytimetable_module: the nginx face of ngx_mytimetable.
+// ngx_http_mytimetable_module: the module definition of ngx_mytimetable.
 //
-// Directives, configuration structs and their merge, the process hooks that
-// open the LMDB store in each worker, and the content handler that turns an
-// nginx request into an mtt::Request and an mtt::Response back into headers
-// and a chain. Everything else lives in src/ and knows nothing of nginx.
+// Configuration structs, the directive table, the module context and the
+// module, the process hooks and the content handler's entry. The rest of the
+// nginx face lives in src/ngx/, one job a file:
+//   src/ngx/bridge     ngx_str_t <-> string_view, pool copies, the module symbol
+//   src/ngx/request    nginx request -> mtt::Request
+//   src/ngx/output     mtt::Response -> headers and body chain, streamed answers
+//   src/ngx/batch      group commit: the writes of one event-loop turn, one commit
+//   src/ngx/passwords  password hashing in nginx's thread pool
+//   src/ngx/lifecycle  the store directory, opening and closing the store per worker
+// Everything else in src/ is plain C++ that knows nothing of nginx.
 
 extern "C" {
 #include <ngx_config.h>
@@ -14,25 +20,22 @@ extern "C" {
 #endif
 }
 
+#include "ngx/batch.h++"
+#include "ngx/bridge.h++"
+#include "ngx/lifecycle.h++"
+#include "ngx/output.h++"
+#include "ngx/passwords.h++"
+#include "ngx/request.h++"
+
 #include "api.h++"
-#include "router.h++"
-#include "storedir.h++"
 #include "store.h++"
 
 #include <sodium.h>
 
-#include <fcntl.h>
-#include <pwd.h>
 #include <sys/mman.h>
 
-#include <algorithm>
-#include <deque>
-#include <memory>
-#include <new>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 #if __cplusplus < 201703L
 #error "ngx_mytimetable needs C++17"
@@ -72,7 +75,7 @@ struct LocConf {
 
 char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *set_sync_type(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-char *set_durability(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *check_instance_id(ngx_conf_t *cf, void *post, void *data);
 char *check_base_url(ngx_conf_t *cf, void *post, void *data);
 char *check_store(ngx_conf_t *cf, void *post, void *data);
@@ -86,6 +89,12 @@ ngx_int_t init_process(ngx_cycle_t *cycle);
 void exit_process(ngx_cycle_t *cycle);
 ngx_int_t content_handler(ngx_http_request_t *r);
 
+
+ngx_conf_enum_t durabilities[] = {
+    {ngx_string("full"), durability_full},
+    {ngx_string("relaxed"), durability_relaxed},
+    {ngx_null_string, 0},
+};
 
 ngx_conf_post_t instance_id_post = {check_instance_id};
 ngx_conf_post_t base_url_post = {check_base_url};
@@ -101,7 +110,7 @@ ngx_command_t commands[] = {
      ngx_conf_set_off_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, store_size),
      &store_size_post},
     {ngx_string("mytimetable_durability"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
-     set_durability, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, durability), nullptr},
+     set_enum, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, durability), durabilities},
     {ngx_string("mytimetable_instance_id"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_str_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, instance_id),
      &instance_id_post},
@@ -148,70 +157,9 @@ ngx_module_t ngx_http_mytimetable_module = {
 
 namespace {
 
-// ---------------------------------------------------------------- bridges
-
-std::string_view view(const ngx_str_t &s) {
-    return std::string_view(reinterpret_cast<const char *>(s.data), s.len);
-}
-
-// Copies `s` into the pool; false when the pool is exhausted.
-bool pool_str(ngx_pool_t *pool, std::string_view s, ngx_str_t &out) {
-    out.len = s.size();
-    out.data = static_cast<u_char *>(ngx_pnalloc(pool, s.size() ? s.size() : 1));
-    if (!out.data)
-        return false;
-    ngx_memcpy(out.data, s.data(), s.size());
-    return true;
-}
-
-// ---------------------------------------------------------------- per-process state
-
-// A write waiting for the end of the event-loop turn. Its view of the request
-// points into the request's own buffers and pool, which live as long as the
-// request (whose count the wait holds).
-struct Pending {
-    ngx_http_request_t *r = nullptr;
-    mtt::Request req;
-};
-
-// The store and settings of this worker, built in init_process.
-//
-// Group commit: the writes that reach this worker in one event-loop turn are
-// queued and run at its end in one batch transaction, with one commit for all
-// (see run_batch); a write that fails never takes the others with it.
-struct Worker {
-    std::unique_ptr<mtt::Env> env;
-    std::unique_ptr<mtt::Flusher> flusher; // relaxed: flushes off the event loop
-    mtt::Settings settings;
-    ngx_event_t sync_timer; // relaxed: asks the flusher once a second
-    std::vector<Pending> pending;
-    ngx_event_t commit_event; // posted while writes are queued
-    mtt::Cache cache;
-#if (NGX_THREADS)
-    // Passwords are hashed in nginx's thread pool before their write is
-    // queued, at most hash_jobs at a time (each takes 19 MiB while it runs).
-    ngx_thread_pool_t *hash_pool = nullptr;
-    unsigned hashing = 0;
-    std::deque<ngx_thread_task_t *> hash_waiting;
-    // A timer that is not cancelable keeps a worker that is shutting down
-    // from exiting while a password is being hashed (its request has none).
-    ngx_event_t hash_guard;
-#endif
-    // Where streamed answers are produced, a piece at a time, before the
-    // piece is copied into a buffer of the request's pool. Its capacity is
-    // kept from one answer to the next: a fresh string for every long answer
-    // made malloc grow and trim the heap (brk, page faults) on each of them.
-    std::string scratch;
-    // Streamed answers in progress, and how many this worker takes at once.
-    unsigned streams = 0;
-    unsigned max_streams = 256;
-    // The event-loop turn (its ngx_current_msec) and the time its streams
-    // have spent producing pieces so far (see stream_turn_budget_us).
-    ngx_msec_t turn = 0;
-    int64_t turn_spent_us = 0;
-};
-
-Worker *worker = nullptr;
+using mtt::ngx::pool_str;
+using mtt::ngx::view;
+using mtt::ngx::worker;
 
 // ---------------------------------------------------------------- directives
 
@@ -302,22 +250,21 @@ char *set_sync_type(ngx_conf_t *cf, ngx_command_t *, void *conf) {
     return NGX_CONF_OK;
 }
 
-char *set_durability(ngx_conf_t *cf, ngx_command_t *, void *conf) {
-    auto *mcf = static_cast<MainConf *>(conf);
-    auto *args = static_cast<ngx_str_t *>(cf->args->elts);
-    if (mcf->durability != NGX_CONF_UNSET_UINT)
-        return const_cast<char *>("is duplicate");
-    if (view(args[1]) == "full") {
-        mcf->durability = durability_full;
-    } else if (view(args[1]) == "relaxed") {
-        mcf->durability = durability_relaxed;
-    } else {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"mytimetable_durability\" must be \"full\" or \"relaxed\", not \"%V\"",
-                           &args[1]);
-        return static_cast<char *>(NGX_CONF_ERROR);
+// ngx_conf_set_enum_slot, whose message for an unknown value also lists
+// the values it takes: "must be "full" or "relaxed", not "sometimes"".
+char *set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
+    auto *value = &static_cast<ngx_str_t *>(cf->args->elts)[1];
+    auto *e = static_cast<ngx_conf_enum_t *>(cmd->post);
+    std::string choices;
+    for (ngx_uint_t i = 0; e[i].name.len; i++) {
+        if (view(e[i].name) == view(*value))
+            return ngx_conf_set_enum_slot(cf, cmd, conf);
+        choices += i == 0 ? "\"" : e[i + 1].name.len ? ", \"" : " or \"";
+        choices += std::string(view(e[i].name)) + "\"";
     }
-    return NGX_CONF_OK;
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\" must be %s, not \"%V\"", &cmd->name,
+                       choices.c_str(), value);
+    return static_cast<char *>(NGX_CONF_ERROR);
 }
 
 char *check_instance_id(ngx_conf_t *cf, void *, void *data) {
@@ -385,55 +332,6 @@ char *check_store_size(ngx_conf_t *cf, void *, void *data) {
     return NGX_CONF_OK;
 }
 
-// The user the workers will run as, when the master runs as root: nginx's
-// `user` directive if it came before http, else nginx's default user.
-bool worker_user(ngx_conf_t *cf, std::string &name, uid_t &uid, gid_t &gid) {
-    if (geteuid() != 0)
-        return false;
-    auto *ccf = reinterpret_cast<ngx_core_conf_t *>(
-        ngx_get_conf(cf->cycle->conf_ctx, ngx_core_module));
-    const char *user = ccf && ccf->username ? ccf->username : NGX_USER;
-    struct passwd *pw = getpwnam(user);
-    if (!pw)
-        return false; // nginx itself refuses an unknown user
-    name = user;
-    uid = pw->pw_uid;
-    gid = ccf && ccf->user != (ngx_uid_t)NGX_CONF_UNSET_UINT ? ccf->group : pw->pw_gid;
-    return true;
-}
-
-// At `nginx -t`, start and reload: the store must be a directory that the
-// worker user can write, or not exist yet (the master makes it at start).
-char *check_store_dir(ngx_conf_t *cf, MainConf *mcf) {
-    std::string dir(view(mcf->store));
-    struct stat st;
-    if (stat(dir.c_str(), &st) == -1)
-        return NGX_CONF_OK;
-    if (!S_ISDIR(st.st_mode)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"mytimetable_store\": \"%V\" is not a directory",
-                           &mcf->store);
-        return static_cast<char *>(NGX_CONF_ERROR);
-    }
-    std::string user;
-    uid_t uid = geteuid();
-    gid_t gid = getegid();
-    bool as_user = worker_user(cf, user, uid, gid);
-    bool ok = as_user ? mtt::dir_writable_by(st.st_uid, st.st_gid, st.st_mode, uid,
-                                             mtt::groups_of(user, gid))
-                      : access(dir.c_str(), W_OK | X_OK) == 0;
-    if (!ok) {
-        if (!as_user)
-            user = "this user";
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"mytimetable_store\": the worker user \"%s\" cannot write the "
-                           "directory \"%V\" (give it to that user, e.g. install -d -o %s "
-                           "-m 700 %V)",
-                           user.c_str(), &mcf->store, user.c_str(), &mcf->store);
-        return static_cast<char *>(NGX_CONF_ERROR);
-    }
-    return NGX_CONF_OK;
-}
-
 void *create_main_conf(ngx_conf_t *cf) {
     auto *mcf = static_cast<MainConf *>(ngx_pcalloc(cf->pool, sizeof(MainConf)));
     if (!mcf)
@@ -447,7 +345,7 @@ void *create_main_conf(ngx_conf_t *cf) {
 
 char *init_main_conf(ngx_conf_t *cf, void *conf) {
     auto *mcf = static_cast<MainConf *>(conf);
-    ngx_conf_init_value(mcf->store_size, 1024 * 1024 * 1024);
+    ngx_conf_init_value(mcf->store_size, static_cast<off_t>(mtt::default_map_size));
     ngx_conf_init_uint_value(mcf->durability, durability_full);
     ngx_conf_init_uint_value(mcf->max_streams, 256);
     if (mcf->max_streams == 0) {
@@ -455,7 +353,7 @@ char *init_main_conf(ngx_conf_t *cf, void *conf) {
         return static_cast<char *>(NGX_CONF_ERROR);
     }
     if (mcf->instance_id.data == nullptr) {
-        ngx_str_set(&mcf->instance_id, "default");
+        ngx_str_set(&mcf->instance_id, mtt::default_instance_id);
     }
     if (mcf->store.data == nullptr) {
         ngx_str_set(&mcf->store, "mytimetable");
@@ -463,7 +361,7 @@ char *init_main_conf(ngx_conf_t *cf, void *conf) {
     if (ngx_conf_full_name(cf->cycle, &mcf->store, 0) != NGX_OK)
         return static_cast<char *>(NGX_CONF_ERROR);
     if (mcf->used)
-        return check_store_dir(cf, mcf);
+        return mtt::ngx::check_store_dir(cf, mcf->store);
     return NGX_CONF_OK;
 }
 
@@ -483,79 +381,18 @@ char *merge_loc_conf(ngx_conf_t *, void *parent, void *child) {
 // ---------------------------------------------------------------- process hooks
 
 MainConf *main_conf(ngx_cycle_t *cycle) {
-    auto *ctx = reinterpret_cast<ngx_http_conf_ctx_t *>(
-        cycle->conf_ctx ? cycle->conf_ctx[ngx_http_module.index] : nullptr);
-    if (!ctx)
-        return nullptr;
-    return static_cast<MainConf *>(ctx->main_conf[ngx_http_mytimetable_module.ctx_index]);
+    return static_cast<MainConf *>(
+        ngx_http_cycle_get_module_main_conf(cycle, ngx_http_mytimetable_module));
 }
 
-// mkdir -p: missing parents are made 0755 (the workers must pass through
-// them), the store directory itself 0700. `made` tells whether this call
-// created the store directory itself.
-bool make_directories(const std::string &dir, bool &made) {
-    made = false;
-    for (size_t slash = dir.find('/', 1); slash != std::string::npos;
-         slash = dir.find('/', slash + 1)) {
-        std::string parent = dir.substr(0, slash);
-        if (mkdir(parent.c_str(), 0755) == -1 && ngx_errno != NGX_EEXIST)
-            return false;
-    }
-    if (mkdir(dir.c_str(), 0700) == 0) {
-        made = true;
-        return true;
-    }
-    return ngx_errno == NGX_EEXIST;
-}
-
-// In the master, before the fork: create a missing store directory and hand
-// that one directory to the worker user. Ownership of nothing else is ever
-// changed: the workers create the store's files themselves, and the master
-// (root) must not follow what the worker user could have put in a directory
-// it owns (a symbolic link named lock.mdb, say). The directory is opened
-// without following a link, and changed through its descriptor. Nothing is
-// made by `nginx -t`. A failure is logged, not fatal: nginx exits when a
-// module's init fails, which on a reload would take the running server
-// down; the workers then fail to open the store, log why, and answer 503.
+// In the master, before the fork: a missing store directory is made and
+// handed to the worker user. Nothing is made by `nginx -t`.
 ngx_int_t init_module(ngx_cycle_t *cycle) {
     MainConf *mcf = main_conf(cycle);
     if (!mcf || !mcf->used || ngx_test_config)
         return NGX_OK;
-    std::string dir(view(mcf->store));
-    bool made = false;
-    if (!make_directories(dir, made)) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno, "mytimetable: mkdir(\"%V\") failed",
-                      &mcf->store);
-        return NGX_OK;
-    }
-    auto *ccf = reinterpret_cast<ngx_core_conf_t *>(ngx_get_conf(cycle->conf_ctx, ngx_core_module));
-    if (!made || geteuid() != 0 || ccf->user == (ngx_uid_t)NGX_CONF_UNSET_UINT)
-        return NGX_OK;
-    int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd == -1 || fchown(fd, ccf->user, ccf->group) == -1)
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
-                      "mytimetable: handing \"%V\" to the worker user failed", &mcf->store);
-    if (fd != -1)
-        close(fd);
+    mtt::ngx::prepare_store_dir(cycle, mcf->store);
     return NGX_OK;
-}
-
-void commit_batch(ngx_event_t *ev);
-
-// Relaxed durability: once a second, report how the last flush went and ask
-// the flusher thread for the next one.
-void sync_store(ngx_event_t *ev) {
-    try {
-        std::string failed = worker->flusher->take_error();
-        if (!failed.empty())
-            ngx_log_error(NGX_LOG_ALERT, ev->log, 0, "mytimetable: flushing the store: %s",
-                          failed.c_str());
-        worker->flusher->flush();
-    } catch (const std::exception &e) {
-        ngx_log_error(NGX_LOG_ALERT, ev->log, 0, "mytimetable: %s", e.what());
-    }
-    if (!ngx_exiting)
-        ngx_add_timer(ev, 1000);
 }
 
 mtt::Settings settings_from(const MainConf *mcf) {
@@ -577,615 +414,63 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
     MainConf *mcf = main_conf(cycle);
     if (!mcf || !mcf->used)
         return NGX_OK;
-    try {
-        if (sodium_init() < 0) {
-            ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "mytimetable: sodium_init() failed");
-            return NGX_ERROR;
-        }
-        worker = new Worker();
-        worker->settings = settings_from(mcf);
-        worker->max_streams = static_cast<unsigned>(mcf->max_streams);
+    if (sodium_init() < 0) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "mytimetable: sodium_init() failed");
+        return NGX_ERROR;
+    }
+    mtt::ngx::output_init(static_cast<unsigned>(mcf->max_streams));
+    mtt::ngx::batch_init(cycle->log);
 #if (NGX_THREADS)
-        worker->hash_pool = mcf->hash_pool;
+    mtt::ngx::passwords_init(mcf->hash_pool);
 #endif
+    try {
         mtt::EnvOptions opts;
         opts.path = std::string(view(mcf->store));
         opts.map_size = static_cast<size_t>(mcf->store_size);
         opts.relaxed = mcf->durability == durability_relaxed;
-        worker->env = std::make_unique<mtt::Env>(opts);
-        int stale = worker->env->clear_stale_readers();
-        if (stale > 0)
-            ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
-                          "mytimetable: cleared %d reader slots of dead processes", stale);
-        worker->commit_event.handler = commit_batch;
-        worker->commit_event.log = cycle->log;
-        worker->commit_event.data = worker;
-        if (opts.relaxed) {
-            worker->flusher = std::make_unique<mtt::Flusher>(*worker->env);
-            ngx_event_t *ev = &worker->sync_timer;
-            ev->handler = sync_store;
-            ev->log = cycle->log;
-            ev->data = worker;
-            ev->cancelable = 1;
-            ngx_add_timer(ev, 1000);
-        }
-    } catch (const std::exception &e) {
+        mtt::ngx::open_store(cycle, opts, settings_from(mcf));
+    } catch (const std::exception &e) { // out of memory before the store was opened
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "mytimetable: cannot open the store \"%V\": %s",
                       &mcf->store, e.what());
-        if (worker) {
-            worker->flusher.reset();
-            worker->env.reset();
-        }
     }
     return NGX_OK;
 }
 
 void exit_process(ngx_cycle_t *cycle) {
-    if (!worker)
-        return;
-    try {
-        worker->flusher.reset(); // lets a flush in progress finish
-        if (worker->env)
-            worker->env->sync();
-    } catch (const std::exception &e) {
-        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0, "mytimetable: %s", e.what());
-    }
-    if (worker->sync_timer.timer_set)
-        ngx_del_timer(&worker->sync_timer);
-#if (NGX_THREADS)
-    if (worker->hash_guard.timer_set)
-        ngx_del_timer(&worker->hash_guard);
-#endif
-    if (worker->env) {
-        const mtt::ReadStats &rs = worker->env->read_stats();
-        ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
-                      "mytimetable: %uL read transactions, the longest held %uL us",
-                      rs.transactions, rs.max_held_us);
-    }
-    delete worker;
-    worker = nullptr;
+    mtt::ngx::passwords_exit();
+    mtt::ngx::close_store(cycle);
 }
 
-// ---------------------------------------------------------------- the request
+// ---------------------------------------------------------------- the content handler
 
-// The part of the raw request path below the location, still percent-encoded
-// (nginx's r->uri is decoded: "%2F" would already be a '/').
-//
-// With `location /api` (no trailing slash) the API answers below "/api/", as
-// with `location /api/`: the '/' after the prefix is skipped, and a path that
-// merely continues the prefix ("/apix") has no route.
-std::string_view relative_path(ngx_http_request_t *r) {
-    auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
-        ngx_http_get_module_loc_conf(r, ngx_http_core_module));
-    std::string_view prefix = view(clcf->name);
-    std::string_view raw = view(r->unparsed_uri);
-    raw = raw.substr(0, raw.find('?'));
-    std::string_view rest = view(r->uri);
-    if (raw.substr(0, prefix.size()) == prefix)
-        rest = raw;
-    if (rest.substr(0, prefix.size()) != prefix)
-        return "\x01"; // matches no route
-    rest.remove_prefix(prefix.size());
-    if (!prefix.empty() && prefix.back() != '/') {
-        if (!rest.empty() && rest.front() != '/')
-            return "\x01";
-        if (!rest.empty())
-            rest.remove_prefix(1);
-    }
-    return rest;
-}
-
-bool host_char(char c) {
-    return isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
-           c == '[' || c == ']';
-}
-
-// The host (and port) for absolute URLs: the Host header when it is a plain
-// host[:port], else the server's name, else the local address.
-std::string host(ngx_http_request_t *r) {
-    if (r->headers_in.host) {
-        std::string_view h = view(r->headers_in.host->value);
-        bool plain = !h.empty();
-        for (char c : h)
-            plain = plain && host_char(c);
-        if (plain)
-            return std::string(h);
-    }
-    auto *cscf = static_cast<ngx_http_core_srv_conf_t *>(
-        ngx_http_get_module_srv_conf(r, ngx_http_core_module));
-    if (cscf->server_name.len)
-        return std::string(view(cscf->server_name));
-    u_char text[NGX_SOCKADDR_STRLEN];
-    ngx_str_t addr = {NGX_SOCKADDR_STRLEN, text};
-    if (ngx_connection_local_sockaddr(r->connection, &addr, 0) != NGX_OK)
-        return "localhost";
-    return std::string(view(addr)) + ":" +
-           std::to_string(ngx_inet_get_port(r->connection->local_sockaddr));
-}
-
-// The absolute URL of the API's location, ending in '/', in the request's
-// pool (or the configured mytimetable_base_url); false when out of memory.
-bool base_url(ngx_http_request_t *r, std::string_view &url) {
-    auto *lcf = static_cast<LocConf *>(ngx_http_get_module_loc_conf(r, ngx_http_mytimetable_module));
-    if (lcf->base_url.len) {
-        url = view(lcf->base_url);
-        return true;
-    }
-    auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
-        ngx_http_get_module_loc_conf(r, ngx_http_core_module));
-#if (NGX_HTTP_SSL)
-    std::string_view scheme = r->connection->ssl ? "https://" : "http://";
-#else
-    std::string_view scheme = "http://";
-#endif
-    std::string authority = host(r);
-    std::string_view location = view(clcf->name);
-    bool slash = location.empty() || location.back() != '/';
-    size_t size = scheme.size() + authority.size() + location.size() + (slash ? 1 : 0);
-    auto *p = static_cast<u_char *>(ngx_pnalloc(r->pool, size));
-    if (!p)
-        return false;
-    u_char *end = ngx_cpymem(p, scheme.data(), scheme.size());
-    end = ngx_cpymem(end, authority.data(), authority.size());
-    end = ngx_cpymem(end, location.data(), location.size());
-    if (slash)
-        *end++ = '/';
-    url = std::string_view(reinterpret_cast<const char *>(p), end - p);
-    return true;
-}
-
-// The request body as one contiguous run of bytes: the buffer itself when
-// nginx holds it in one, else a copy in the request's pool (from memory
-// buffers or the temp file nginx spilled it to).
-bool read_body(ngx_http_request_t *r, std::string_view &body) {
-    body = std::string_view("", 0);
-    if (!r->request_body || !r->request_body->bufs)
-        return true;
-    ngx_chain_t *bufs = r->request_body->bufs;
-    if (!bufs->next && ngx_buf_in_memory(bufs->buf)) {
-        body = std::string_view(reinterpret_cast<const char *>(bufs->buf->pos),
-                                bufs->buf->last - bufs->buf->pos);
-        return true;
-    }
-    size_t size = 0;
-    for (ngx_chain_t *cl = bufs; cl; cl = cl->next)
-        size += ngx_buf_in_memory(cl->buf) ? cl->buf->last - cl->buf->pos
-                : cl->buf->in_file         ? cl->buf->file_last - cl->buf->file_pos
-                                           : 0;
-    auto *p = static_cast<u_char *>(ngx_pnalloc(r->pool, size ? size : 1));
-    if (!p)
-        return false;
-    u_char *end = p;
-    for (ngx_chain_t *cl = bufs; cl; cl = cl->next) {
-        ngx_buf_t *b = cl->buf;
-        if (ngx_buf_in_memory(b)) {
-            end = ngx_cpymem(end, b->pos, b->last - b->pos);
-        } else if (b->in_file) {
-            size_t n = b->file_last - b->file_pos;
-            if (ngx_read_file(b->file, end, n, b->file_pos) != static_cast<ssize_t>(n))
-                return false;
-            end += n;
-        }
-    }
-    body = std::string_view(reinterpret_cast<const char *>(p), end - p);
-    return true;
-}
-
-const char *reason(int status) {
-    switch (status) {
-    case 200: return "200 OK";
-    case 201: return "201 Created";
-    case 204: return "204 No Content";
-    case 400: return "400 Bad Request";
-    case 404: return "404 Not Found";
-    case 405: return "405 Method Not Allowed";
-    case 409: return "409 Conflict";
-    case 413: return "413 Request Entity Too Large";
-    case 415: return "415 Unsupported Media Type";
-    case 422: return "422 Unprocessable Entity";
-    case 500: return "500 Internal Server Error";
-    case 503: return "503 Service Unavailable";
-    case 507: return "507 Insufficient Storage";
-    default: return nullptr;
-    }
-}
-
-// ---------------------------------------------------------------- streamed bodies
-
-// A streamed answer in progress: the producer, and the buffers it writes
-// into, reused once nginx has sent them, so that memory stays bounded
-// whatever the length of the list.
-struct Stream {
-    std::unique_ptr<mtt::BodyStream> body;
-    ngx_chain_t *free = nullptr, *busy = nullptr;
-    bool finished = false; // the last buffer was handed to nginx
-};
-
-constexpr size_t stream_piece = 32 * 1024;
-const ngx_buf_tag_t stream_tag = (ngx_buf_tag_t)&ngx_http_mytimetable_module;
-
-// Pieces one connection may produce per event-loop turn: beyond, its stream
-// goes on in the next turn (ngx_posted_next_events), after every other
-// connection ready now has had its turn.
-constexpr unsigned stream_pieces_per_turn = 2;
-// And all the streams of a worker together produce for at most this long per
-// turn: the rest wait for the next turn, so that a point request never waits
-// behind more than this much streaming, however many streams run.
-constexpr int64_t stream_turn_budget_us = 5000;
-
-int64_t monotonic_us() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
-
-// True when this turn's streaming budget is spent.
-bool turn_spent() {
-    if (worker->turn != ngx_current_msec) {
-        worker->turn = ngx_current_msec;
-        worker->turn_spent_us = 0;
-    }
-    return worker->turn_spent_us >= stream_turn_budget_us;
-}
-
-void destroy_stream(void *data) {
-    delete static_cast<Stream *>(data);
-    if (worker && worker->streams)
-        worker->streams--;
-}
-
-// Output the socket did not take yet (not merely the headers nginx holds
-// back until the first body buffer).
-bool output_pending(ngx_http_request_t *r) { return r->connection->buffered != 0; }
-
-// Copies one piece into a buffer (reused once sent) and hands it to nginx.
-ngx_int_t output_piece(ngx_http_request_t *r, Stream *st, std::string_view piece, bool more) {
-    ngx_chain_t *cl = ngx_chain_get_free_buf(r->pool, &st->free);
-    if (!cl)
-        return NGX_ERROR;
-    ngx_buf_t *b = cl->buf;
-    size_t size = piece.size();
-    if (!b->start || static_cast<size_t>(b->end - b->start) < size) {
-        // a piece ends after the entry that crosses stream_piece
-        size_t capacity = std::max(size, stream_piece + stream_piece / 4);
-        b->start = static_cast<u_char *>(ngx_palloc(r->pool, capacity));
-        if (!b->start)
-            return NGX_ERROR;
-        b->end = b->start + capacity;
-    }
-    b->pos = b->start;
-    b->last = ngx_cpymem(b->start, piece.data(), size);
-    b->memory = 1;
-    b->flush = 1;
-    b->tag = stream_tag;
-    b->last_buf = (!more && r == r->main) ? 1 : 0;
-    b->last_in_chain = more ? 0 : 1;
-    st->finished = !more;
-    ngx_int_t rc = ngx_http_output_filter(r, cl);
-    ngx_chain_update_chains(r->pool, &st->free, &st->busy, &cl, stream_tag);
-    return rc == NGX_ERROR ? NGX_ERROR : NGX_OK;
-}
-
-// Writes pieces until the body is complete (NGX_OK), the client cannot take
-// more now (NGX_AGAIN), this turn's share is spent (NGX_AGAIN with `yield`)
-// or the connection fails (NGX_ERROR).
-ngx_int_t stream_more(ngx_http_request_t *r, Stream *st, bool &yield) {
-    yield = false;
-    for (unsigned pieces = 0;; pieces++) {
-        if (output_pending(r)) {
-            ngx_int_t rc = ngx_http_output_filter(r, nullptr);
-            ngx_chain_t *none = nullptr;
-            ngx_chain_update_chains(r->pool, &st->free, &st->busy, &none, stream_tag);
-            if (rc == NGX_ERROR)
-                return NGX_ERROR;
-            if (output_pending(r))
-                return NGX_AGAIN;
-        }
-        if (st->finished)
-            return NGX_OK;
-        if (pieces >= stream_pieces_per_turn || turn_spent()) {
-            yield = true;
-            return NGX_AGAIN;
-        }
-        std::string &piece = worker->scratch;
-        piece.clear();
-        int64_t begun = monotonic_us();
-        bool more = st->body->next(piece, stream_piece);
-        worker->turn_spent_us += monotonic_us() - begun;
-        if (piece.empty() && more)
-            continue; // a piece of rows the filter left out
-        if (output_piece(r, st, piece, more) == NGX_ERROR)
-            return NGX_ERROR;
-    }
-}
-
-void stream_write(ngx_http_request_t *r) {
-    ngx_event_t *wev = r->connection->write;
-    if (wev->timedout) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, NGX_ETIMEDOUT, "client timed out");
-        r->connection->timedout = 1;
-        ngx_http_finalize_request(r, NGX_HTTP_REQUEST_TIME_OUT);
-        return;
-    }
-    auto *st = static_cast<Stream *>(ngx_http_get_module_ctx(r, ngx_http_mytimetable_module));
-    ngx_int_t rc;
-    bool yield = false;
-    try {
-        rc = stream_more(r, st, yield);
-    } catch (const std::exception &e) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", e.what());
-        rc = NGX_ERROR;
-    }
-    if (rc == NGX_AGAIN && yield) {
-        ngx_post_event(wev, &ngx_posted_next_events);
-        return;
-    }
-    if (rc == NGX_AGAIN) {
-        auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
-            ngx_http_get_module_loc_conf(r, ngx_http_core_module));
-        if (!wev->ready && !wev->delayed)
-            ngx_add_timer(wev, clcf->send_timeout);
-        if (ngx_handle_write_event(wev, clcf->send_lowat) != NGX_OK)
-            ngx_http_finalize_request(r, NGX_ERROR);
-        return;
-    }
-    if (wev->timer_set)
-        ngx_del_timer(wev);
-    ngx_http_finalize_request(r, rc);
-}
-
-// Sends the headers, the first piece and as much more of a streamed body as
-// the client takes now; the rest goes from stream_write() as the socket
-// drains. The read transaction inside the producer lives until the request's
-// pool is freed.
-ngx_int_t send_stream(ngx_http_request_t *r, mtt::Response &resp, std::string_view first) {
-    ngx_pool_cleanup_t *cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (!cln)
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    auto *st = new Stream();
-    worker->streams++;
-    cln->handler = destroy_stream;
-    cln->data = st;
-    st->body = std::move(resp.stream);
-    ngx_http_set_ctx(r, st, ngx_http_mytimetable_module);
-    r->headers_out.content_length_n = -1;
-    ngx_int_t rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only)
-        return rc;
-    if (output_piece(r, st, first, true) == NGX_ERROR)
-        return NGX_ERROR;
-    r->main->count++; // released by stream_write's finalize
-    r->write_event_handler = stream_write;
-    if (output_pending(r)) {
-        stream_write(r);
-        return NGX_DONE;
-    }
-    // the next pieces in a later turn: this one has produced its share
-    ngx_post_event(r->connection->write, &ngx_posted_next_events);
-    return NGX_DONE;
-}
-
-ngx_int_t send(ngx_http_request_t *r, mtt::Response &resp) {
-    r->headers_out.status = resp.status;
-    if (const char *line = reason(resp.status)) {
-        r->headers_out.status_line.data = (u_char *)line;
-        r->headers_out.status_line.len = ngx_strlen(line);
-    }
-    if (!resp.content_type.empty()) {
-        if (!pool_str(r->pool, resp.content_type, r->headers_out.content_type))
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        r->headers_out.content_type_len = r->headers_out.content_type.len;
-        r->headers_out.content_type_lowcase = nullptr;
-    }
-    for (const auto &h : resp.headers) {
-        ngx_table_elt_t *e = static_cast<ngx_table_elt_t *>(ngx_list_push(&r->headers_out.headers));
-        if (!e || !pool_str(r->pool, h.name, e->key) || !pool_str(r->pool, h.value, e->value))
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        e->hash = 1;
-    }
-    std::string_view body = resp.body;
-    if (resp.stream) {
-        std::string &first = worker->scratch;
-        first.assign(resp.body);
-        if (resp.stream->next(first, stream_piece)) {
-            if (worker->streams >= worker->max_streams) {
-                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                              "mytimetable: %ui streams in progress (mytimetable_max_streams): "
-                              "answered 503",
-                              static_cast<ngx_uint_t>(worker->streams));
-                resp = mtt::too_many_streams(worker->max_streams);
-                return send(r, resp);
-            }
-            return send_stream(r, resp, first);
-        }
-        resp.stream.reset(); // it all fit in the first piece: send it with a Content-Length
-        body = first;
-    }
-    r->headers_out.content_length_n = body.size();
-    if (body.empty()) {
-        r->header_only = 1;
-        return ngx_http_send_header(r);
-    }
-    ngx_buf_t *b = ngx_create_temp_buf(r->pool, body.size());
-    if (!b)
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    b->last = ngx_cpymem(b->last, body.data(), body.size());
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-    ngx_chain_t out = {b, nullptr};
-    ngx_int_t rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only)
-        return rc;
-    return ngx_http_output_filter(r, &out);
-}
-
-ngx_int_t send_error(ngx_http_request_t *r, int status, std::string_view message) {
-    mtt::Response resp = mtt::error(status, message);
-    return send(r, resp);
-}
-
-// Queues a write for commit_batch() at the end of the event-loop turn.
-void queue_write(ngx_http_request_t *r, const mtt::Request &req) {
-    worker->pending.push_back({r, req});
-    ngx_post_event(&worker->commit_event, &ngx_posted_events); // once: it checks posted
-}
-
-#if (NGX_THREADS)
-
-// ---------------------------------------------------------------- passwords
-
-constexpr unsigned hash_jobs = 2; // per worker
-
-// A write whose body sets a password, while the password is hashed in a
-// thread of nginx's pool. Lives in the request's pool; trivially destructible.
-struct HashJob {
-    ngx_http_request_t *r;
-    mtt::Request req;
-    u_char *password;
-    size_t length;
-    char hash[crypto_pwhash_STRBYTES];
-    bool hashed;
-};
-
-// In a pool thread: no exception may leave it.
-void hash_in_thread(void *data, ngx_log_t *) {
-    auto *job = static_cast<HashJob *>(data);
-    job->hashed = false;
-    try {
-        std::string h = mtt::hash_password_text(
-            std::string_view(reinterpret_cast<const char *>(job->password), job->length));
-        if (h.size() < sizeof job->hash) {
-            ngx_memcpy(job->hash, h.data(), h.size() + 1);
-            job->hashed = true;
-        }
-    } catch (...) {
-    }
-}
-
-// The request's copy of the password is wiped when the request ends.
-void wipe_password(void *data) {
-    auto *job = static_cast<HashJob *>(data);
-    sodium_memzero(job->password, job->length);
-}
-
-void guard_hashing(ngx_event_t *ev) {
-    if (worker->hashing || !worker->hash_waiting.empty())
-        ngx_add_timer(ev, 1000);
-}
-
-void start_hash(ngx_thread_task_t *task) {
-    auto *job = static_cast<HashJob *>(task->ctx);
-    if (!worker->hash_guard.timer_set) {
-        worker->hash_guard.handler = guard_hashing;
-        worker->hash_guard.log = ngx_cycle->log;
-        worker->hash_guard.data = worker;
-        ngx_add_timer(&worker->hash_guard, 1000);
-    }
-    if (worker->hashing < hash_jobs && ngx_thread_task_post(worker->hash_pool, task) == NGX_OK) {
-        worker->hashing++;
-        return;
-    }
-    if (worker->hashing < hash_jobs) { // the pool refused it: the write hashes as it runs
-        ngx_log_error(NGX_LOG_WARN, job->r->connection->log, 0,
-                      "mytimetable: the thread pool refused a password; hashing it in the write");
-        queue_write(job->r, job->req);
-        return;
-    }
-    worker->hash_waiting.push_back(task);
-}
-
-// A write that could not go on answers 500 (no exception may reach nginx).
-void fail_write(ngx_http_request_t *r, const char *why) {
-    ngx_connection_t *c = r->connection;
-    ngx_log_error(NGX_LOG_ERR, c->log, 0, "mytimetable: %s", why);
-    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-    ngx_http_run_posted_requests(c);
-}
-
-// Back on the event loop: the write goes to the next batch with its hash.
-void hash_done(ngx_event_t *ev) {
-    auto *task = static_cast<ngx_thread_task_t *>(ev->data);
-    auto *job = static_cast<HashJob *>(task->ctx);
-    worker->hashing--;
-    if (job->hashed)
-        job->req.prehashed = {
-            std::string_view(reinterpret_cast<const char *>(job->password), job->length),
-            std::string_view(job->hash)};
-    try {
-        queue_write(job->r, job->req); // without a hash, the write makes its own
-    } catch (const std::exception &e) {
-        fail_write(job->r, e.what());
-    }
-    while (!worker->hash_waiting.empty() && worker->hashing < hash_jobs) {
-        ngx_thread_task_t *next = worker->hash_waiting.front();
-        worker->hash_waiting.pop_front();
-        try {
-            start_hash(next);
-        } catch (const std::exception &e) {
-            fail_write(static_cast<HashJob *>(next->ctx)->r, e.what());
-        }
-    }
-}
-
-// A write that sets a valid password has it hashed in the thread pool first;
-// false for any other write (and when the pool is unavailable).
-bool hash_first(ngx_http_request_t *r, const mtt::Request &req) {
-    std::string password;
-    if (!worker->hash_pool || !mtt::password_to_hash(req, password))
-        return false;
-    ngx_thread_task_t *task = ngx_thread_task_alloc(r->pool, sizeof(HashJob));
-    ngx_pool_cleanup_t *cln = ngx_pool_cleanup_add(r->pool, 0);
-    auto *copy = static_cast<u_char *>(ngx_pnalloc(r->pool, password.size() + 1));
-    if (!task || !cln || !copy) {
-        sodium_memzero(password.data(), password.size());
-        return false;
-    }
-    auto *job = new (task->ctx) HashJob{r, req, copy, password.size(), {}, false};
-    ngx_memcpy(copy, password.data(), password.size());
-    sodium_memzero(password.data(), password.size());
-    cln->handler = wipe_password;
-    cln->data = job;
-    task->handler = hash_in_thread;
-    task->event.handler = hash_done;
-    task->event.data = task;
-    task->event.log = r->connection->log;
-    start_hash(task);
-    return true;
-}
-
-#endif
-
-// Answers the request. A write is `deferred`: it waits in worker->pending
-// for commit_batch() at the end of the event-loop turn.
+// Answers the request. A write is `deferred`: it waits for its batch at the
+// end of the event-loop turn (src/ngx/batch), after its password is hashed
+// when it sets one (src/ngx/passwords).
 ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
+    using mtt::ngx::send;
+    using mtt::ngx::send_error;
     deferred = false;
     try {
         if (!worker || !worker->env)
             return send_error(r, 503, "the store is not open; see the error log");
         // the API's view of the request: its buffers, and the pool for the rest
+        auto *lcf = static_cast<LocConf *>(
+            ngx_http_get_module_loc_conf(r, ngx_http_mytimetable_module));
         mtt::Request req;
-        if (!read_body(r, req.body))
+        std::string problem;
+        switch (mtt::ngx::adapt(r, lcf->base_url, req, problem)) {
+        case mtt::ngx::Adapted::Ok:
+            break;
+        case mtt::ngx::Adapted::BodyUnreadable:
             return send_error(r, 500, "the request body could not be read");
-        if (!base_url(r, req.base_url))
+        case mtt::ngx::Adapted::NoMemory:
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        req.method = view(r->method_name);
-        std::string_view raw = view(r->unparsed_uri);
-        if (auto problem = mtt::raw_path_problem(raw.substr(0, raw.find('?'))))
-            return send_error(r, 400, *problem);
-        req.path = relative_path(r);
-        req.query = view(r->args);
-        if (r->headers_in.content_type)
-            req.content_type = view(r->headers_in.content_type->value);
-        req.has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
-        req.now = ngx_time();
+        case mtt::ngx::Adapted::BadPath:
+            return send_error(r, 400, problem);
+        }
         if (mtt::writes(req.method)) {
-#if (NGX_THREADS)
-            if (hash_first(r, req)) {
-                deferred = true;
-                return NGX_DONE;
-            }
-#endif
-            queue_write(r, req);
+            if (!mtt::ngx::hash_first(r, req))
+                mtt::ngx::queue_write(r, req);
             deferred = true;
             return NGX_DONE;
         }
@@ -1208,58 +493,6 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: unknown exception");
     }
     return NGX_HTTP_INTERNAL_SERVER_ERROR;
-}
-
-// End of the event-loop turn: the writes that arrived in it run in one batch
-// transaction (see run_batch), and one commit (synced under `full`
-// durability) makes them durable; only then are their answers sent. The
-// writer lock is held only for this, never while the worker waits for its
-// clients. If the commit fails, the writes it carried answer an error instead
-// of success.
-void commit_batch(ngx_event_t *ev) {
-    std::vector<Pending> pending;
-    pending.swap(worker->pending);
-    std::vector<mtt::Answer> answers;
-    int rc;
-    try {
-        std::vector<mtt::Request> writes;
-        writes.reserve(pending.size());
-        for (const Pending &p : pending)
-            writes.push_back(p.req);
-        rc = mtt::run_batch(*worker->env, worker->settings, writes, answers);
-    } catch (const std::exception &e) {
-        ngx_log_error(NGX_LOG_ERR, ev->log, 0, "mytimetable: %s", e.what());
-        answers.clear();
-        rc = ENOMEM;
-    }
-    if (rc != MDB_SUCCESS)
-        ngx_log_error(NGX_LOG_ERR, ev->log, 0, "mytimetable: store: %s", mdb_strerror(rc));
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ev->log, 0, "mytimetable: committed a batch of %uz writes",
-                   pending.size());
-    for (size_t i = 0; i < pending.size(); i++) {
-        ngx_http_request_t *r = pending[i].r;
-        ngx_connection_t *c = r->connection;
-        ngx_int_t sent;
-        try {
-            if (i < answers.size() && !answers[i].log.empty())
-                ngx_log_error(NGX_LOG_ERR, c->log, 0, "mytimetable: %s", answers[i].log.c_str());
-            // a failed begin or commit wrote nothing: no answer may say success
-            bool lost = i >= answers.size() ||
-                        (rc != MDB_SUCCESS && answers[i].response.status < 300);
-            mtt::Response failed;
-            if (lost)
-                failed = mtt::error(rc == MDB_MAP_FULL ? 507 : 500,
-                                    rc == MDB_MAP_FULL
-                                        ? "the store is full; raise mytimetable_store_size"
-                                        : "the store failed; see the error log");
-            sent = send(r, lost ? failed : answers[i].response);
-        } catch (const std::exception &e) {
-            ngx_log_error(NGX_LOG_ERR, c->log, 0, "mytimetable: %s", e.what());
-            sent = NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        ngx_http_finalize_request(r, sent);
-        ngx_http_run_posted_requests(c);
-    }
 }
 
 void body_read(ngx_http_request_t *r) {

@@ -15,9 +15,12 @@ struct SyncType {
     bool mailbox = false;
 };
 
+// mytimetable_instance_id's default.
+inline constexpr char default_instance_id[] = "default";
+
 struct Settings {
     std::vector<SyncType> sync_types;
-    std::string instance_id = "default";
+    std::string instance_id = default_instance_id;
 };
 
 // The JSON answers to GET requests a worker gave for the store's current

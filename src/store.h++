@@ -57,9 +57,12 @@ struct Tables {
 // need only a few at a time.
 constexpr unsigned default_max_readers = 1022;
 
+// The map's size when none is given (mytimetable_store_size's default).
+constexpr size_t default_map_size = size_t(1) << 30;
+
 struct EnvOptions {
     std::string path;
-    size_t map_size = size_t(1) << 30;
+    size_t map_size = default_map_size;
     bool relaxed = false; // MDB_NOSYNC: the caller syncs periodically
     unsigned max_readers = default_max_readers;
 };

@@ -1,0 +1,123 @@
+// One shape for every route: parse the request into a command, then apply
+// the command in a transaction that the router owns.
+//
+// How a route is written (see v0.c++ and directory.c++ for all of them):
+//
+//     // GET v0/users/{username}
+//     Parsed v0_get_user(const Request &req, const Params &p, const Settings &settings) {
+//         std::string name;
+//         Response bad;
+//         if (!username_param(p[0], name, bad))
+//             return bad;                                // refused: answered as it is
+//         return then([name](Txn &txn, const Scope &) {  // the command
+//             auto u = find_user_by_name(txn, name);
+//             return u ? profile_response(200, *u) : no_user(name);
+//         });
+//     }
+//
+// and one line in the routing table (api.c++): {"GET", "v0/users/{username}", v0_get_user}.
+//
+// parse (the function above) runs on the event loop before any transaction
+// is open: it decodes the path parameters, the query and the body, validates
+// them, and returns either the refusal (a Response, usually a 4xx) or the
+// command, which owns every value it needs (copy out of the request: its
+// views do not outlive parse). It never touches the store.
+//
+// apply (the lambda) runs in the transaction the router hands it: for a GET
+// (and HEAD) the read transaction whose snapshot the answer cache is keyed
+// on; for a write the batch's write transaction (group commit). It never
+// opens, commits or aborts a transaction: the router commits when apply
+// answers a success (status below 400) and undoes what it changed otherwise.
+// A batch that one failed write spoiled runs again, its writes nested, with
+// the same commands: apply may run twice and must not consume what it
+// captured (it is const). Exceptions: a StoreError becomes the answer of
+// store_failure(), anything else a JSON 500; both are logged by the caller.
+//
+// Slow preparation is a property of the command, not a second routing: a
+// command that stores a password carries it in `password` (use then(f, pw));
+// the nginx side hashes it in its thread pool before the write is queued,
+// and apply takes pw->hash(), which makes the hash itself when nobody did.
+#pragma once
+
+#include "http.h++"
+#include "router.h++"
+#include "store.h++"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace mtt {
+
+struct Settings;
+
+// What apply may use besides its transaction.
+struct Scope {
+    const Env &env;            // for answers streamed in read transactions of their own
+    const Settings &settings;
+    std::string_view base_url; // the request's: absolute, ending in '/'
+    int64_t now = 0;           // the request's time, seconds since the epoch
+};
+
+// A password a command stores, valid (parse checked it). Its Argon2id hash
+// is slow to make (about 25 ms and 19 MiB): hash_now() may run in any thread,
+// before apply; the text is wiped when the command is destroyed.
+class PasswordToHash {
+  public:
+    explicit PasswordToHash(std::string text) : text_(std::move(text)) {}
+    ~PasswordToHash();
+    PasswordToHash(const PasswordToHash &) = delete;
+    PasswordToHash &operator=(const PasswordToHash &) = delete;
+
+    const std::string &text() const { return text_; }
+    // Makes the hash; throws std::bad_alloc when libsodium has no memory.
+    void hash_now();
+    bool hashed() const { return !hash_.empty(); }
+    // The hash, made now if nobody made it yet.
+    const std::string &hash();
+
+  private:
+    std::string text_, hash_;
+};
+
+class Command {
+  public:
+    virtual ~Command() = default;
+    virtual Response apply(Txn &txn, const Scope &at) const = 0;
+
+    // Slow preparation before apply: a password to hash; null when none.
+    std::shared_ptr<PasswordToHash> password;
+};
+
+// What parse returns: the command, or the answer that refuses the request.
+struct Parsed {
+    Parsed(Response refusal) : answer(std::move(refusal)) {}
+    Parsed(std::unique_ptr<Command> c) : command(std::move(c)) {}
+
+    std::unique_ptr<Command> command; // null: `answer` is the whole answer
+    Response answer;
+};
+
+// A route's parse: the signature of every entry of the routing table.
+using Parse = Parsed (*)(const Request &req, const Params &params, const Settings &settings);
+
+template <class Apply> class CommandOf : public Command {
+  public:
+    explicit CommandOf(Apply f) : f_(std::move(f)) {}
+    Response apply(Txn &txn, const Scope &at) const override { return f_(txn, at); }
+
+  private:
+    Apply f_;
+};
+
+// The command that calls `f(Txn &, const Scope &) -> Response`, with the
+// password it stores (which `f` captured too), if any.
+template <class Apply>
+Parsed then(Apply f, std::shared_ptr<PasswordToHash> password = nullptr) {
+    auto c = std::make_unique<CommandOf<Apply>>(std::move(f));
+    c->password = std::move(password);
+    return Parsed(std::unique_ptr<Command>(std::move(c)));
+}
+
+} // namespace mtt
