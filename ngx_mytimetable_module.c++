@@ -68,7 +68,9 @@ struct MainConf {
 };
 
 struct LocConf {
-    ngx_str_t base_url;
+    ngx_http_complex_value_t *base_url; // NULL: derived from the request
+    ngx_str_t root;                     // the API's root path; empty: the location's prefix
+    ngx_str_t location;                 // the prefix of a location that carries `mytimetable;`
 };
 
 // ---------------------------------------------------------------- declarations
@@ -77,7 +79,8 @@ char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *set_sync_type(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *check_instance_id(ngx_conf_t *cf, void *post, void *data);
-char *check_base_url(ngx_conf_t *cf, void *post, void *data);
+char *set_base_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *check_root(ngx_conf_t *cf, void *post, void *data);
 char *check_store(ngx_conf_t *cf, void *post, void *data);
 char *check_store_size(ngx_conf_t *cf, void *post, void *data);
 void *create_main_conf(ngx_conf_t *cf);
@@ -97,12 +100,13 @@ ngx_conf_enum_t durabilities[] = {
 };
 
 ngx_conf_post_t instance_id_post = {check_instance_id};
-ngx_conf_post_t base_url_post = {check_base_url};
+ngx_conf_post_t root_post = {check_root};
 ngx_conf_post_t store_post = {check_store};
 ngx_conf_post_t store_size_post = {check_store_size};
 
 ngx_command_t commands[] = {
-    {ngx_string("mytimetable"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, set_mytimetable, 0, 0,
+    {ngx_string("mytimetable"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, set_mytimetable,
+     NGX_HTTP_LOC_CONF_OFFSET, 0,
      nullptr},
     {ngx_string("mytimetable_store"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, ngx_conf_set_str_slot,
      NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, store), &store_post},
@@ -120,8 +124,10 @@ ngx_command_t commands[] = {
      NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
     {ngx_string("mytimetable_base_url"),
      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
-     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET, offsetof(LocConf, base_url),
-     &base_url_post},
+     set_base_url, NGX_HTTP_LOC_CONF_OFFSET, offsetof(LocConf, base_url), nullptr},
+    {ngx_string("mytimetable_root"),
+     NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET, offsetof(LocConf, root), &root_post},
     ngx_null_command,
 };
 
@@ -163,7 +169,7 @@ using mtt::ngx::worker;
 
 // ---------------------------------------------------------------- directives
 
-char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *, void *) {
+char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *, void *conf) {
     auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
         ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module));
     // routes are taken below a prefix: other location kinds could never serve
@@ -186,6 +192,7 @@ char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *, void *) {
     if (clcf->handler == content_handler)
         return const_cast<char *>("is duplicate");
     clcf->handler = content_handler;
+    static_cast<LocConf *>(conf)->location = clcf->name;
     auto *mcf = static_cast<MainConf *>(
         ngx_http_conf_get_module_main_conf(cf, ngx_http_mytimetable_module));
     mcf->used = 1;
@@ -279,25 +286,37 @@ char *check_instance_id(ngx_conf_t *cf, void *, void *data) {
     return NGX_CONF_OK;
 }
 
-char *check_base_url(ngx_conf_t *cf, void *, void *data) {
-    auto *s = static_cast<ngx_str_t *>(data);
-    std::string_view url = view(*s);
-    bool scheme = url.substr(0, 7) == "http://" || url.substr(0, 8) == "https://";
-    bool clean = url.find_first_of(" \t\r\n\"?#") == std::string_view::npos;
-    if (!scheme || !clean || url.size() <= 8) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"mytimetable_base_url\": invalid value \"%V\": expected an absolute "
-                           "http:// or https:// URL without query or fragment",
-                           s);
+// A value with variables is checked when a request evaluates it
+// (mtt::ngx::base_url_problem); a fixed one here, so that nginx -t names it.
+char *set_base_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
+    char *rv = ngx_http_set_complex_value_slot(cf, cmd, conf);
+    if (rv != NGX_CONF_OK)
+        return rv;
+    auto *cv = static_cast<LocConf *>(conf)->base_url;
+    if (cv->lengths)
+        return NGX_CONF_OK;
+    if (auto why = mtt::ngx::base_url_problem(view(cv->value))) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"mytimetable_base_url\": invalid value \"%V\": %s",
+                           &cv->value, why);
         return static_cast<char *>(NGX_CONF_ERROR);
     }
-    if (url.back() != '/') { // Self and Links are built by appending to it
-        ngx_str_t with_slash;
-        std::string copy(url);
-        copy.push_back('/');
-        if (!pool_str(cf->pool, copy, with_slash))
-            return static_cast<char *>(NGX_CONF_ERROR);
-        *s = with_slash;
+    return NGX_CONF_OK;
+}
+
+char *check_root(ngx_conf_t *cf, void *, void *data) {
+    auto *s = static_cast<ngx_str_t *>(data);
+    std::string_view root = view(*s);
+    bool clean = root.find_first_of(" \t\r\n\"?#%") == std::string_view::npos &&
+                 root.find("/./") == std::string_view::npos &&
+                 root.find("/../") == std::string_view::npos &&
+                 root.find("//") == std::string_view::npos;
+    if (root.empty() || root.front() != '/' || root.back() != '/' || !clean) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"mytimetable_root\": invalid value \"%V\": expected a path that "
+                           "starts and ends with '/', such as /api/, without '.', '..' or empty "
+                           "segments, '%%', '?' or '#'",
+                           s);
+        return static_cast<char *>(NGX_CONF_ERROR);
     }
     return NGX_CONF_OK;
 }
@@ -367,14 +386,28 @@ char *init_main_conf(ngx_conf_t *cf, void *conf) {
 
 void *create_loc_conf(ngx_conf_t *cf) {
     auto *lcf = static_cast<LocConf *>(ngx_pcalloc(cf->pool, sizeof(LocConf)));
-    // ngx_pcalloc left base_url empty: derived from the request
+    if (!lcf)
+        return nullptr;
+    lcf->base_url = static_cast<ngx_http_complex_value_t *>(NGX_CONF_UNSET_PTR);
+    // ngx_pcalloc left root and location empty
     return lcf;
 }
 
-char *merge_loc_conf(ngx_conf_t *, void *parent, void *child) {
+char *merge_loc_conf(ngx_conf_t *cf, void *parent, void *child) {
     auto *prev = static_cast<LocConf *>(parent);
     auto *conf = static_cast<LocConf *>(child);
-    ngx_conf_merge_str_value(conf->base_url, prev->base_url, "");
+    ngx_conf_merge_ptr_value(conf->base_url, prev->base_url, nullptr);
+    ngx_conf_merge_str_value(conf->root, prev->root, "");
+    // a location of the API lies inside its root (or holds it: /api holds /api/)
+    std::string_view location = view(conf->location), root = view(conf->root);
+    if (!location.empty() && !root.empty() && location.substr(0, root.size()) != root &&
+        root.substr(0, location.size()) != location) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"mytimetable\" in location \"%V\" is outside \"mytimetable_root "
+                           "%V\": none of its requests could reach a route",
+                           &conf->location, &conf->root);
+        return static_cast<char *>(NGX_CONF_ERROR);
+    }
     return NGX_CONF_OK;
 }
 
@@ -458,7 +491,18 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
             ngx_http_get_module_loc_conf(r, ngx_http_mytimetable_module));
         mtt::Request req;
         std::string problem;
-        switch (mtt::ngx::adapt(r, lcf->base_url, req, problem)) {
+        ngx_str_t configured = ngx_null_string;
+        if (lcf->base_url) {
+            if (ngx_http_complex_value(r, lcf->base_url, &configured) != NGX_OK)
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            if (auto why = mtt::ngx::base_url_problem(view(configured))) {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "mytimetable: \"mytimetable_base_url %V\" gave \"%V\": %s",
+                              &lcf->base_url->value, &configured, why);
+                return send_error(r, 500, "the base URL is misconfigured; see the error log");
+            }
+        }
+        switch (mtt::ngx::adapt(r, configured, view(lcf->root), req, problem)) {
         case mtt::ngx::Adapted::Ok:
             break;
         case mtt::ngx::Adapted::BodyUnreadable:

@@ -540,6 +540,12 @@ SKIP: {
             q{"mytimetable_instance_id": invalid value "a b": use 1 to 64 letters, digits, '-', '_' or '.'}, 6],
         ['mytimetable_base_url ftp://x;',
             '"mytimetable_base_url": invalid value "ftp://x": expected an absolute http:// or https:// URL without query or fragment', 6],
+        ['mytimetable_base_url https:///api;',
+            '"mytimetable_base_url": invalid value "https:///api": expected an absolute http:// or https:// URL without query or fragment', 6],
+        ['mytimetable_root api/;',
+            q{"mytimetable_root": invalid value "api/": expected a path that starts and ends with '/', such as /api/, without '.', '..' or empty segments, '%', '?' or '#'}, 6],
+        ['mytimetable_root /api/../x/;',
+            q{"mytimetable_root": invalid value "/api/../x/": expected a path that starts and ends with '/', such as /api/, without '.', '..' or empty segments, '%', '?' or '#'}, 6],
         ['mytimetable;', '"mytimetable" directive is not allowed here', 6],
     );
     # location kinds that cannot carry the API, and a second mytimetable; (line 10)
@@ -559,6 +565,15 @@ SKIP: {
         is($rc, 1, "nginx -t refuses $location");
         is((split /\n/, $out)[0], "nginx: [emerg] $message in $conf:10", "... with the message: $message");
     }
+    {
+        # merged at the end of http: nginx names the line of its closing brace
+        my $end = $write->('mytimetable_root /api/;', '        location /other/ { mytimetable; }');
+        my ($rc, $out) = $nginx_t->();
+        is($rc, 1, 'nginx -t refuses a mytimetable location outside mytimetable_root');
+        is((split /\n/, $out)[0],
+            qq{nginx: [emerg] "mytimetable" in location "/other/" is outside "mytimetable_root /api/": none of its requests could reach a route in $conf:$end},
+            '... naming the location and the root');
+    }
     for my $case (@cases) {
         my ($directive, $message, $line) = @$case;
         my $end = $write->($directive);
@@ -574,9 +589,12 @@ SKIP: {
     $write->(join "\n",
         'mytimetable_store_size 64k;', 'mytimetable_durability relaxed;', 'mytimetable_instance_id campus-1.a_b;',
         'mytimetable_sync_type o365 mailbox;', 'mytimetable_sync_type google-cal;',
-        'mytimetable_base_url https://timetable.example.org/api;');
+        'mytimetable_base_url https://timetable.example.org/api;', 'mytimetable_root /api/;');
     my ($rc, $out) = $nginx_t->();
     is($rc, 0, 'nginx -t accepts good values of every directive') or diag $out;
+    $write->('mytimetable_base_url $http_x_forwarded_proto://$http_x_forwarded_host/api;');
+    ($rc, $out) = $nginx_t->();
+    is($rc, 0, 'nginx -t accepts a mytimetable_base_url with variables') or diag $out;
 
     # the module loaded, no `mytimetable;` location: no store anywhere (in a
     # fresh prefix: `nginx -t` above created the default store of its prefix)

@@ -10,16 +10,14 @@ namespace mtt::ngx {
 
 namespace {
 
-// The part of the raw request path below the location, still percent-encoded
+// The part of the raw request path below `prefix` (the API's root, or the
+// location's prefix), still percent-encoded
 // (nginx's r->uri is decoded: "%2F" would already be a '/').
 //
 // With `location /api` (no trailing slash) the API answers below "/api/", as
 // with `location /api/`: the '/' after the prefix is skipped, and a path that
 // merely continues the prefix ("/apix") has no route.
-std::string_view relative_path(ngx_http_request_t *r) {
-    auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
-        ngx_http_get_module_loc_conf(r, ngx_http_core_module));
-    std::string_view prefix = view(clcf->name);
+std::string_view relative_path(ngx_http_request_t *r, std::string_view prefix) {
     std::string_view raw = view(r->unparsed_uri);
     raw = raw.substr(0, raw.find('?'));
     std::string_view rest = view(r->uri);
@@ -67,20 +65,27 @@ std::string host(ngx_http_request_t *r) {
 
 // The absolute URL of the API's location, ending in '/', in the request's
 // pool (or the configured mytimetable_base_url); false when out of memory.
-bool base_url(ngx_http_request_t *r, const ngx_str_t &configured, std::string_view &url) {
+bool base_url(ngx_http_request_t *r, const ngx_str_t &configured, std::string_view location,
+              std::string_view &url) {
     if (configured.len) {
         url = view(configured);
+        if (url.back() == '/')
+            return true;
+        // Self and Links are built by appending to it
+        auto *p = static_cast<u_char *>(ngx_pnalloc(r->pool, url.size() + 1));
+        if (!p)
+            return false;
+        ngx_memcpy(p, url.data(), url.size());
+        p[url.size()] = '/';
+        url = std::string_view(reinterpret_cast<const char *>(p), url.size() + 1);
         return true;
     }
-    auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
-        ngx_http_get_module_loc_conf(r, ngx_http_core_module));
 #if (NGX_HTTP_SSL)
     std::string_view scheme = r->connection->ssl ? "https://" : "http://";
 #else
     std::string_view scheme = "http://";
 #endif
     std::string authority = host(r);
-    std::string_view location = view(clcf->name);
     bool slash = location.empty() || location.back() != '/';
     size_t size = scheme.size() + authority.size() + location.size() + (slash ? 1 : 0);
     auto *p = static_cast<u_char *>(ngx_pnalloc(r->pool, size));
@@ -134,11 +139,21 @@ bool read_body(ngx_http_request_t *r, std::string_view &body) {
 
 } // namespace
 
-Adapted adapt(ngx_http_request_t *r, const ngx_str_t &configured_base_url, Request &req,
-              std::string &problem) {
+const char *base_url_problem(std::string_view url) {
+    size_t host = url.substr(0, 7) == "http://" ? 7 : url.substr(0, 8) == "https://" ? 8 : 0;
+    bool ok = host && url.size() > host && url[host] != '/' && url[host] != ':' &&
+              url.find_first_of(" \t\r\n\"'<>\\?#") == std::string_view::npos;
+    return ok ? nullptr : "expected an absolute http:// or https:// URL without query or fragment";
+}
+
+Adapted adapt(ngx_http_request_t *r, const ngx_str_t &configured_base_url, std::string_view root,
+              Request &req, std::string &problem) {
     if (!read_body(r, req.body))
         return Adapted::BodyUnreadable;
-    if (!base_url(r, configured_base_url, req.base_url))
+    auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
+        ngx_http_get_module_loc_conf(r, ngx_http_core_module));
+    std::string_view prefix = root.empty() ? view(clcf->name) : root;
+    if (!base_url(r, configured_base_url, prefix, req.base_url))
         return Adapted::NoMemory;
     req.method = view(r->method_name);
     std::string_view raw = view(r->unparsed_uri);
@@ -146,7 +161,7 @@ Adapted adapt(ngx_http_request_t *r, const ngx_str_t &configured_base_url, Reque
         problem = std::move(*why);
         return Adapted::BadPath;
     }
-    req.path = relative_path(r);
+    req.path = relative_path(r, prefix);
     req.query = view(r->args);
     if (r->headers_in.content_type)
         req.content_type = view(r->headers_in.content_type->value);

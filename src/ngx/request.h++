@@ -20,11 +20,17 @@ enum class Adapted {
     BadPath,        // `problem` says why the raw path is refused: 400
 };
 
-// Fills `req` from `r` (its method, the raw path below the location, query,
-// Content-Type, body and the absolute URL of the API's location).
-// `configured_base_url` is mytimetable_base_url, or empty: derived from the
-// request.
-Adapted adapt(ngx_http_request_t *r, const ngx_str_t &configured_base_url, Request &req,
-              std::string &problem);
+// Fills `req` from `r` (its method, the raw path below the API's root, query,
+// Content-Type, body and the absolute URL of the API's root).
+// `configured_base_url` is mytimetable_base_url's value for this request, or
+// empty: derived from the request. `root` is mytimetable_root, or empty: the
+// location's prefix.
+Adapted adapt(ngx_http_request_t *r, const ngx_str_t &configured_base_url, std::string_view root,
+              Request &req, std::string &problem);
+
+// Why `url` cannot be mytimetable_base_url's value (nullptr when it can): an
+// absolute http:// or https:// URL with a host, without white space, quotes,
+// query or fragment.
+const char *base_url_problem(std::string_view url);
 
 } // namespace mtt::ngx
