@@ -60,6 +60,7 @@ help:
 	@echo 'make torture      the crash test with 20 rounds'
 	@echo 'make fuzz         each libFuzzer target for FUZZ_SECONDS (default 60)'
 	@echo 'make bench        the benchmarks (bench/README.md)'
+	@echo 'make bench-query  the query engine against a Node.js + SQLite peer (bench/README.md)'
 	@echo 'make clean        remove build/ and t/servroot/'
 	@echo 'SANITIZE=1        with any target: build and test with ASan + UBSan (in build/san/)'
 

@@ -47,4 +47,29 @@ bench: bench-deps
 		--list-connections $(BENCH_LIST_CONNECTIONS) --repeat $(BENCH_REPEAT) \
 		--only '$(value BENCH_ONLY)'
 	ulimit -n 8192 && perl bench/slow_streams.pl --nginx $(NGINX) --module $(CURDIR)/$(MODULE) \
-		--bin $(BENCH_BIN) --streams 1000 --users 50000 --out $(BENCH_OUT)
+		--bin $(BENCH_BIN) --streams 1000 --users 50000 --out "$(BENCH_OUT)"
+
+# The query engine against a Node.js + better-sqlite3 peer (bench/query.pl,
+# bench/peer/server.mjs): the issue's query table, one request at a time.
+#   make bench-query                 100k users, 31 requests per row and side
+#   make bench-query BENCH_QUERY_USERS=10000 BENCH_QUERY_REQUESTS=11
+# better-sqlite3 is only the bench's: it goes into build/bench/npm here, not
+# through make deps.
+BENCH_NPM_PACKAGES   := better-sqlite3@12.4.1
+BENCH_NPM_STAMP      := $(BENCH_BIN)/npm/.installed-$(subst /,-,$(subst @,-,$(BENCH_NPM_PACKAGES)))
+BENCH_QUERY_USERS    ?= 100000
+BENCH_QUERY_REQUESTS ?= 31
+
+.PHONY: bench-query
+
+$(BENCH_NPM_STAMP):
+	@rm -rf $(BENCH_BIN)/npm && mkdir -p $(BENCH_BIN)/npm
+	npm install --prefix $(BENCH_BIN)/npm --no-package-lock --no-save --no-audit --no-fund \
+		--loglevel=error $(BENCH_NPM_PACKAGES)
+	@touch $@
+
+bench-query: $(BENCH_NPM_STAMP)
+	$(MAKE) module bench-tools
+	perl bench/query.pl --nginx $(NGINX) --module $(MODULE) --bin $(BENCH_BIN) \
+		--work $(BENCH_BIN)/query --node-modules $(BENCH_BIN)/npm/node_modules \
+		--users $(BENCH_QUERY_USERS) --requests $(BENCH_QUERY_REQUESTS) --out "$(BENCH_OUT)"

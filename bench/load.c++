@@ -4,6 +4,7 @@
 // writing to the store while it runs.
 //
 //   build/bench/load --store DIR --users N [--syncs-per-user S] [--events-per-sync E]
+//   build/bench/load --store DIR --users 0 --dump FILE
 //
 // User i (0 <= i < N) is named "u<i>" (so "u50000" exists when N > 50000), with
 // the e-mail "u<i>@example.org" and a full profile; see --help.
@@ -44,6 +45,11 @@ const char usage[] =
     "  --events-per-sync E    (default 2)\n"
     "  --map-size BYTES       LMDB map size, as mytimetable_store_size (default 1073741824)\n"
     "  --batch B              users per write transaction (default 10000)\n"
+    "  --dump FILE            then write every user of the store to FILE, one a line in\n"
+    "                         UserName order, for another service to load the same users:\n"
+    "                         Id, UserName, Email, FirstName, LastName, Phone, LastLogIn\n"
+    "                         (seconds), Enabled, IsExternal (0/1), roles (comma-separated),\n"
+    "                         separated by tabs, \\N for null\n"
     "  --quiet                print nothing on success\n"
     "  --help                 this text\n"
     "\n"
@@ -89,10 +95,35 @@ mtt::User make_user(unsigned long long i) {
     return u;
 }
 
+// One line per user, in UserName order (see --dump in the usage).
+bool dump_users(const mtt::Env &env, const std::string &file) {
+    FILE *out = std::fopen(file.c_str(), "w");
+    if (!out)
+        return false;
+    auto opt = [](const std::optional<std::string> &s) { return s ? *s : std::string("\\N"); };
+    mtt::Txn txn(env, mtt::Txn::Read);
+    mtt::Cursor c(txn, txn.tables().users_by_name);
+    for (bool ok = c.first(); ok; ok = c.next()) {
+        auto u = mtt::find_user(txn, c.value());
+        if (!u)
+            continue;
+        std::string roles;
+        for (const auto &r : u->roles)
+            roles += (roles.empty() ? "" : ",") + r;
+        std::fprintf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n",
+                     mtt::format_guid(u->id).c_str(), u->username.c_str(), opt(u->email).c_str(),
+                     opt(u->first_name).c_str(), opt(u->last_name).c_str(),
+                     opt(u->phone).c_str(),
+                     u->last_login ? std::to_string(*u->last_login).c_str() : "\\N",
+                     u->enabled ? 1 : 0, u->external ? 1 : 0, roles.c_str());
+    }
+    return std::fclose(out) == 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
-    std::string store;
+    std::string store, dump;
     unsigned long long users = 0, first = 0, syncs_per_user = 1, events_per_sync = 2;
     unsigned long long map_size = 1ull << 30, batch = 10000;
     bool have_users = false, quiet = false;
@@ -120,6 +151,10 @@ int main(int argc, char **argv) {
             events_per_sync = number(opt, val);
         } else if (!std::strcmp(opt, "--map-size")) {
             map_size = number(opt, val);
+        } else if (!std::strcmp(opt, "--dump")) {
+            if (!val)
+                fail("--dump needs a value");
+            dump = val;
         } else if (!std::strcmp(opt, "--batch")) {
             batch = number(opt, val);
         } else {
@@ -182,6 +217,8 @@ int main(int argc, char **argv) {
             txn.commit();
         }
         env.sync();
+        if (!dump.empty() && !dump_users(env, dump))
+            fail("cannot write " + dump + ": " + std::strerror(errno));
     } catch (const mtt::StoreError &e) {
         std::fprintf(stderr, "load: %s: %s\n", store.c_str(), e.what());
         return 1;

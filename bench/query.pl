@@ -1,0 +1,222 @@
+#!/usr/bin/perl
+# bench/query.pl: the directory queries of the query-engine issue, the module
+# against a Node.js + better-sqlite3 peer (bench/peer/server.mjs) holding the
+# same users, one request at a time, every request different (a new literal,
+# a new $skip) so that no answer cache can reply. Prints the medians and the
+# ratios, checks that both answered the same bytes (the same rows in the same
+# order), and writes the table into the section "Query engine" of the report.
+#
+#   perl bench/query.pl --nginx /usr/sbin/nginx --module build/ngx_http_mytimetable_module.so \
+#        --bin build/bench --work build/bench/query --node-modules build/bench/npm/node_modules \
+#        [--users 100000] [--requests 31] [--out bench/results.md]
+use strict;
+use warnings;
+use Getopt::Long;
+use File::Path qw(make_path remove_tree);
+use HTTP::Tiny;
+use IO::Socket::INET;
+use Time::HiRes qw(time sleep);
+use POSIX qw(strftime);
+
+my %opt = (users => 100_000, requests => 31, out => '', nginx => '/usr/sbin/nginx');
+GetOptions(\%opt, 'nginx=s', 'module=s', 'bin=s', 'work=s', 'node-modules=s', 'users=i',
+    'requests=i', 'out:s') or die "bad options\n";
+for (qw(module bin work node-modules)) { die "--$_ is required\n" unless $opt{$_} }
+$opt{$_} = File::Spec->rel2abs($opt{$_}) for qw(module bin work node-modules);
+use File::Spec;
+
+my $N = $opt{users};
+my $BASE = 'http://directory.example/api/';
+srand(14);
+
+# The rows: what the issue's table shows, and a request maker that varies it.
+my @rows = (
+    { what => q{$filter=substringof('zz7',Email)}, note => 'no match: full scan',
+      make => sub { "\$filter=substringof('zz" . (7 + 10 * $_[0]) . "',Email)" } },
+    { what => q{$filter=tolower(FirstName) eq 'first77'}, note => 'full scan',
+      make => sub { "\$filter=tolower(FirstName) eq 'first" . int(rand($N)) . "'" } },
+    { what => q{$filter=startswith(UserName,'u99997')},
+      make => sub { "\$filter=startswith(UserName,'u" . (10000 + int(rand($N - 10000))) . "')" } },
+    { what => q{$filter=LastName eq 'Last73'},
+      make => sub { "\$filter=LastName eq 'Last" . int(rand($N)) . "'" } },
+    { what => q{$orderby=LastName desc&$top=10&$skip=700},
+      make => sub { "\$orderby=LastName desc&\$top=10&\$skip=" . (700 + $_[0]) } },
+    { what => q{$top=50&$skip=57000},
+      make => sub { "\$top=50&\$skip=" . (57000 + $_[0]) } },
+);
+
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)
+      or die "no free port: $!";
+    my $p = $s->sockport;
+    close $s;
+    return $p;
+}
+
+sub spew {
+    my ($file, $data) = @_;
+    open my $f, '>', $file or die "cannot write $file: $!";
+    print $f $data;
+    close $f or die "cannot write $file: $!";
+}
+
+sub slurp {
+    open my $f, '<', shift or return undef;
+    local $/;
+    return scalar <$f>;
+}
+
+sub wait_port {
+    my ($port, $what, $log) = @_;
+    my $deadline = time + 120;
+    while (time < $deadline) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port);
+        return if $s;
+        sleep 0.1;
+    }
+    die "$what did not listen on $port\n" . (slurp($log) // '') . "\n";
+}
+
+# ---------------------------------------------------------------- the two services
+
+make_path("$opt{work}/stores");
+chmod 0755, $opt{work}, "$opt{work}/stores";
+my $store = "$opt{work}/stores/users$N";
+my $dump = "$opt{work}/users$N.tsv";
+my $db = "$opt{work}/peer$N.db";
+unless (-e "$store/data.mdb" && -e $dump) {
+    remove_tree($store);
+    unlink $dump, $db, "$db-wal", "$db-shm";
+    system("$opt{bin}/load", '--store', $store, '--users', $N, '--quiet', '--dump', $dump) == 0
+      or die "loading $N users failed\n";
+}
+
+# the workers (user nobody when nginx starts as root) own the store
+if ($> == 0) {
+    my (undef, undef, $uid, $gid) = getpwnam('nobody');
+    chown $uid, $gid, $store, glob("$store/*") if defined $uid;
+}
+
+my $prefix = "$opt{work}/nginx";
+make_path("$prefix/conf", "$prefix/logs");
+chmod 0755, $prefix;
+my $mport = free_port();
+spew("$prefix/conf/nginx.conf", <<"CONF");
+load_module $opt{module};
+worker_processes 2;
+error_log logs/error.log notice;
+pid logs/nginx.pid;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    mytimetable_store $store;
+    server {
+        listen 127.0.0.1:$mport reuseport;
+        location /api/ {
+            mytimetable;
+            mytimetable_base_url $BASE;
+        }
+    }
+}
+CONF
+unlink "$prefix/logs/nginx.pid";
+system($opt{nginx}, '-p', "$prefix/", '-c', 'conf/nginx.conf') == 0
+  or die "nginx did not start:\n" . (slurp("$prefix/logs/error.log") // '') . "\n";
+my ($master, $peer);
+END {
+    kill 'QUIT', $master if $master;
+    kill 'TERM', $peer if $peer;
+}
+wait_port($mport, 'nginx', "$prefix/logs/error.log");
+($master) = (slurp("$prefix/logs/nginx.pid") // '') =~ /(\d+)/;
+
+my $pport = free_port();
+my $plog = "$opt{work}/peer.log";
+$peer = fork // die "fork: $!";
+if (!$peer) {
+    open STDOUT, '>', $plog;
+    open STDERR, '>&', \*STDOUT;
+    exec 'node', 'bench/peer/server.mjs', '--db', $db, '--users', $dump, '--port', $pport,
+      '--base-url', $BASE, '--modules', $opt{'node-modules'};
+    die "exec node: $!";
+}
+wait_port($pport, 'the peer', $plog);
+
+# ---------------------------------------------------------------- measuring
+
+my %http = (module => HTTP::Tiny->new(keep_alive => 1, timeout => 120),
+            peer => HTTP::Tiny->new(keep_alive => 1, timeout => 120));
+my %port = (module => $mport, peer => $pport);
+
+sub get {
+    my ($side, $query) = @_;
+    (my $q = $query) =~ s/([^A-Za-z0-9\$=&_.~,-])/sprintf('%%%02X', ord $1)/ge;
+    my $t = time;
+    my $r = $http{$side}->get("http://127.0.0.1:$port{$side}/api/users?$q");
+    my $ms = (time - $t) * 1000;
+    die "$side: $query: $r->{status} $r->{content}\n" unless $r->{status} == 200;
+    return ($ms, $r->{content});
+}
+
+sub median {
+    my @s = sort { $a <=> $b } @_;
+    return @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2;
+}
+
+my @lines;
+my $fails = 0;
+for my $row (@rows) {
+    get($_, $row->{make}->(-1)) for qw(module peer);    # warm both up
+    my (%ms, $same, $diff);
+    $same = 0;
+    my $rowsn = 0;
+    for my $i (0 .. $opt{requests} - 1) {
+        my $q = $row->{make}->($i);
+        # alternate which side goes first
+        my @order = $i % 2 ? qw(peer module) : qw(module peer);
+        my %body;
+        for my $side (@order) {
+            my ($t, $b) = get($side, $q);
+            push @{ $ms{$side} }, $t;
+            $body{$side} = $b;
+        }
+        if ($body{module} eq $body{peer}) {
+            $same++;
+            my $n = () = $body{module} =~ /"Id":/g;
+            $rowsn += $n;
+        } else {
+            $diff //= "$q:\n  module: " . substr($body{module}, 0, 300) . "\n  peer:   " .
+              substr($body{peer}, 0, 300);
+        }
+    }
+    my ($m, $p) = (median(@{ $ms{module} }), median(@{ $ms{peer} }));
+    my $ratio = $m / $p;
+    $fails++ if $diff || $ratio > 0.5;
+    push @lines, sprintf('| `%s`%s | %.2f ms | %.2f ms | %.2f | %s | %d/%d%s |', $row->{what},
+        $row->{note} ? " ($row->{note})" : '', $m, $p, $ratio, $ratio <= 0.5 ? 'yes' : 'NO',
+        $same, $opt{requests}, $same ? sprintf(', %.1f rows each', $rowsn / $same) : '');
+    print "$lines[-1]\n";
+    print STDERR "different answers: $diff\n" if $diff;
+}
+
+my $head = "| query (`GET users?...`) | module | Node + SQLite | ratio | ≤ 0.5 | same bytes |\n" .
+           "|---|---|---|---|---|---|\n";
+my $commit = `git rev-parse --short HEAD 2>/dev/null` // '';
+chomp $commit;
+my $cpu = (grep { /^model name/ } split /\n/, slurp('/proc/cpuinfo') // '')[0] // '';
+$cpu =~ s/^model name\s*:\s*//;
+my $section = "## Query engine\n\n" .
+  sprintf("`make bench-query`, %s, commit %s, %s users, %d requests per row and side, one at a time " .
+          "(each with a new literal or \$skip), medians; ratio = module / peer (the target is ≤ 0.5). " .
+          "Peer: Node.js %s + better-sqlite3 (bench/peer/server.mjs), SQLite WAL. %s, %d cores.\n\n",
+          strftime('%Y-%m-%d %H:%M UTC', gmtime), $commit || '?', $N, $opt{requests},
+          `node --version` =~ s/\s+//r, $cpu, scalar(grep { /^processor/ } split /\n/, slurp('/proc/cpuinfo') // '')) .
+  $head . join("\n", @lines) . "\n";
+print "\n$section";
+if ($opt{out}) {
+    my $text = slurp($opt{out}) // '';
+    $text =~ s/\n## Query engine\n.*?(?=\n## |\z)//s;
+    $text =~ s/\n*\z/\n\n/;
+    spew($opt{out}, $text . $section);
+}
+exit 0;
