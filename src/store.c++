@@ -65,17 +65,29 @@ Env::Env(const EnvOptions &opts) {
         open("syncs_by_user", tables_.syncs_by_user);
         open("events", tables_.events);
         open("events_by_user", tables_.events_by_user);
+        open("users_by_email", tables_.users_by_email);
+        open("users_by_first", tables_.users_by_first);
+        open("users_by_last", tables_.users_by_last);
 
-        // An older schema is upgraded in place: its records still read (each
-        // record carries its own version), and from now on an older module
-        // refuses the store rather than meet records it cannot read.
+        // An older schema is upgraded in place, in this transaction: its
+        // records still read (each record carries its own version), what the
+        // new layout adds (indexes) is built, and from now on an older module
+        // refuses the store rather than meet a layout it does not keep up.
         auto version = txn.get(tables_.meta, "schema");
-        if (!version || from_be64(*version) < schema_version) {
+        if (!version) { // a new store
             txn.put(tables_.meta, "schema", be64(schema_version));
+        } else if (from_be64(*version) < schema_version) {
+            auto t0 = std::chrono::steady_clock::now();
+            upgrade_.from = static_cast<uint32_t>(from_be64(*version));
+            upgrade_.users = upgrade_store(txn, upgrade_.from);
+            txn.put(tables_.meta, "schema", be64(schema_version));
+            upgrade_.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         } else if (from_be64(*version) > schema_version) {
-            throw StoreError("the store was written by a newer version (schema " +
-                                 std::to_string(from_be64(*version)) + ", this module reads " +
-                                 std::to_string(schema_version) + ")",
+            throw StoreError("the store has layout version " +
+                                 std::to_string(from_be64(*version)) +
+                                 ", newer than this module's " + std::to_string(schema_version) +
+                                 ": it was written by a newer release; refused",
                              MDB_VERSION_MISMATCH);
         }
         txn.commit();

@@ -49,7 +49,23 @@ struct Tables {
     MDB_dbi syncs_by_user = 0; // user id + type -> sync id
     MDB_dbi events = 0;        // sync id + event id -> event record
     MDB_dbi events_by_user = 0; // user id + instance + NUL + sync id + event id -> ""
+    // secondary user indexes (layout 3): index_key(value, username) -> user id
+    MDB_dbi users_by_email = 0;
+    MDB_dbi users_by_first = 0;
+    MDB_dbi users_by_last = 0;
 };
+
+// What opening a store of an older layout did (Env::upgrade()).
+struct Upgrade {
+    uint32_t from = 0;  // the layout found; 0: none was needed
+    uint64_t users = 0; // users whose index entries were built
+    double seconds = 0;
+};
+
+// Brings a store of layout `from` up to Env::schema_version inside `txn`,
+// the transaction that also records the new version (defined with the
+// tables it fills, in users.c++). Returns how many users it indexed.
+uint64_t upgrade_store(class Txn &txn, uint32_t from);
 
 // LMDB's reader table: one slot per read transaction open at once, in all
 // the processes on the store. With MDB_NOTLS a slot belongs to a transaction,
@@ -79,8 +95,9 @@ struct ReadStats {
 class Env {
   public:
     // Opens (creating the directory's files if missing) and prepares the
-    // tables. Refuses a store written by a newer schema version; marks an
-    // older one as of this version (its records read as they are).
+    // tables. Refuses a store written by a newer schema version; upgrades an
+    // older one (upgrade_store) in the write transaction that marks it as of
+    // this version, and says so in upgrade().
     explicit Env(const EnvOptions &opts);
     ~Env();
     Env(const Env &) = delete;
@@ -95,15 +112,19 @@ class Env {
     // This process's read transactions so far (not thread-safe: the event
     // loop's thread only).
     const ReadStats &read_stats() const { return stats_; }
+    // What opening did to a store of an older layout (for the caller's log).
+    const Upgrade &upgrade() const { return upgrade_; }
 
     // 1: the first layout. 2: synchronization records of version 2
-    // (enabled, last_resync).
-    static constexpr uint32_t schema_version = 2;
+    // (enabled, last_resync). 3: the secondary user indexes (users_by_email,
+    // users_by_first, users_by_last).
+    static constexpr uint32_t schema_version = 3;
 
   private:
     friend class Txn;
     MDB_env *env_ = nullptr;
     Tables tables_;
+    Upgrade upgrade_;
     mutable ReadStats stats_;
 };
 

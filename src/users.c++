@@ -1,6 +1,7 @@
 #include "users.h++"
 
 #include "codec.h++"
+#include "indexkey.h++"
 #include "syncs.h++"
 #include "text.h++"
 
@@ -227,20 +228,68 @@ std::optional<User> find_user_by_name(const Txn &txn, std::string_view username)
     return u;
 }
 
+namespace {
+
+struct SecondaryIndex {
+    MDB_dbi Tables::*dbi;
+    std::optional<std::string> User::*field;
+};
+constexpr SecondaryIndex secondary_indexes[] = {
+    {&Tables::users_by_email, &User::email},
+    {&Tables::users_by_first, &User::first_name},
+    {&Tables::users_by_last, &User::last_name},
+};
+
+std::string secondary_key(const User &u, const SecondaryIndex &ix) {
+    const auto &v = u.*ix.field;
+    return index_key(v ? std::optional<std::string_view>(*v) : std::nullopt, u.username);
+}
+
+} // namespace
+
 void put_user(Txn &txn, const User &u, const User *previous) {
     const Tables &t = txn.tables();
     if (previous && previous->username != u.username)
         txn.del(t.users_by_name, previous->username);
     if (!previous || previous->username != u.username)
         txn.put(t.users_by_name, u.username, u.id);
+    for (const SecondaryIndex &ix : secondary_indexes) {
+        std::string key = secondary_key(u, ix);
+        if (previous) {
+            std::string old = secondary_key(*previous, ix);
+            if (old == key)
+                continue;
+            txn.del(t.*ix.dbi, old);
+        }
+        txn.put(t.*ix.dbi, key, u.id);
+    }
     txn.put(t.users, u.id, encode_user(u));
 }
 
 void delete_user(Txn &txn, const User &u) {
     delete_user_synchronizations(txn, u.id);
     delete_user_events(txn, u.id);
-    txn.del(txn.tables().users_by_name, u.username);
-    txn.del(txn.tables().users, u.id);
+    const Tables &t = txn.tables();
+    txn.del(t.users_by_name, u.username);
+    for (const SecondaryIndex &ix : secondary_indexes)
+        txn.del(t.*ix.dbi, secondary_key(u, ix));
+    txn.del(t.users, u.id);
+}
+
+// Layouts 1 and 2 have no secondary indexes: they are built from the users.
+uint64_t upgrade_store(Txn &txn, uint32_t from) {
+    if (from >= 3)
+        return 0;
+    const Tables &t = txn.tables();
+    uint64_t n = 0;
+    Cursor c(txn, t.users);
+    for (bool ok = c.first(); ok; ok = c.next()) {
+        User u = decode_or_throw(c.value());
+        for (const SecondaryIndex &ix : secondary_indexes)
+            txn.put(t.*ix.dbi, secondary_key(u, ix), u.id);
+        ++n;
+    }
+    return n;
 }
 
 bool ensure_user(Txn &txn, std::string_view username) {

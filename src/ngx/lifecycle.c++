@@ -135,6 +135,11 @@ void open_store(ngx_cycle_t *cycle, const EnvOptions &opts, Settings settings) {
         worker = new Worker();
         worker->settings = std::move(settings);
         worker->env = std::make_unique<Env>(opts);
+        if (const Upgrade &up = worker->env->upgrade(); up.from)
+            ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                          "mytimetable: upgraded the store \"%s\" from layout %uD to %uD: "
+                          "indexed %uL users in %.3f s",
+                          opts.path.c_str(), up.from, Env::schema_version, up.users, up.seconds);
         int stale = worker->env->clear_stale_readers();
         if (stale > 0)
             ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,

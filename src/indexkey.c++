@@ -1,0 +1,100 @@
+#include "indexkey.h++"
+
+namespace mtt {
+
+namespace {
+
+void append_escaped(std::string &out, std::string_view value) {
+    for (char c : value) {
+        out.push_back(c);
+        if (c == '\0')
+            out.push_back('\xFF');
+    }
+}
+
+} // namespace
+
+namespace {
+
+// 0x01 escaped(value), cut; true when cut.
+bool value_part(std::string_view value, std::string &k) {
+    k.reserve(value.size() + 3);
+    k.push_back('\x01');
+    append_escaped(k, value);
+    if (k.size() - 1 <= max_index_value_bytes)
+        return false;
+    size_t end = 1 + max_index_value_bytes;
+    // the byte before the cut opens a 0x00 0xFF pair: cut before it
+    for (size_t i = 1; i < end; ++i)
+        if (k[i] == '\0') {
+            ++i;
+            if (i == end) { // the pair straddles the cut
+                end -= 1;
+                break;
+            }
+        }
+    k.resize(end);
+    return true;
+}
+
+} // namespace
+
+std::string index_value_prefix(std::string_view value) {
+    std::string k;
+    value_part(value, k);
+    return k;
+}
+
+std::string index_value_key(std::string_view value) {
+    std::string k;
+    bool cut = value_part(value, k);
+    k.push_back('\0');
+    k.push_back(cut ? '\x01' : '\0');
+    return k;
+}
+
+std::string index_key(std::optional<std::string_view> value, std::string_view username) {
+    std::string k = value ? index_value_key(*value) : index_null_prefix();
+    k.append(username);
+    return k;
+}
+
+bool split_index_key(std::string_view key, IndexEntry &out) {
+    if (key.empty())
+        return false;
+    if (key[0] == '\0') {
+        out.null = true;
+        out.escaped = {};
+        out.username = key.substr(1);
+        return true;
+    }
+    if (key[0] != '\x01')
+        return false;
+    for (size_t i = 1; i + 1 < key.size(); ++i) {
+        if (key[i] != '\0')
+            continue;
+        if (key[i + 1] == '\0' || key[i + 1] == '\x01') {
+            out.null = false;
+            out.cut = key[i + 1] == '\x01';
+            out.escaped = key.substr(1, i - 1);
+            out.username = key.substr(i + 2);
+            return true;
+        }
+        ++i; // 0x00 0xFF: an escaped 0x00
+    }
+    return false;
+}
+
+std::string_view unescape(std::string_view escaped, std::string &scratch) {
+    if (escaped.find('\0') == std::string_view::npos)
+        return escaped;
+    scratch.clear();
+    for (size_t i = 0; i < escaped.size(); ++i) {
+        scratch.push_back(escaped[i]);
+        if (escaped[i] == '\0')
+            ++i;
+    }
+    return scratch;
+}
+
+} // namespace mtt
