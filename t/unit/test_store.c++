@@ -93,7 +93,8 @@ START_TEST(refuses_newer_schema) {
         ck_abort_msg("a store of a newer schema was opened");
     } catch (const StoreError &e) {
         ck_assert_string_eq(e.what(),
-                            "the store was written by a newer version (schema 3, this module reads 2)");
+                            "the store has layout version 4, newer than this module's 3: it was "
+                            "written by a newer release; refused");
     }
 }
 END_TEST
