@@ -68,6 +68,27 @@ bool Reader::str(std::string &s) {
     return true;
 }
 
+bool Reader::view(std::string_view &s) {
+    uint32_t n;
+    if (!u32(n) || n > in_.size())
+        return false;
+    s = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return true;
+}
+
+bool Reader::opt_view(std::optional<std::string_view> &s) {
+    uint8_t present;
+    if (!u8(present) || present > 1)
+        return false;
+    if (!present) {
+        s.reset();
+        return true;
+    }
+    s.emplace();
+    return view(*s);
+}
+
 bool Reader::opt_str(std::optional<std::string> &s) {
     uint8_t present;
     if (!u8(present) || present > 1)

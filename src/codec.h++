@@ -33,6 +33,9 @@ class Reader {
     bool str(std::string &s);
     bool opt_str(std::optional<std::string> &s);
     bool opt_i64(std::optional<int64_t> &v);
+    // A string as a view of the input (no copy).
+    bool view(std::string_view &s);
+    bool opt_view(std::optional<std::string_view> &s);
     bool done() const { return in_.empty(); }
 
   private:

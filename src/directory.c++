@@ -3,6 +3,7 @@
 
 #include "json.h++"
 #include "odata.h++"
+#include "query.h++"
 #include "rfc3339.h++"
 #include "text.h++"
 #include "users.h++"
@@ -16,32 +17,22 @@ namespace mtt {
 
 namespace {
 
-// The filterable fields, in the seed's order. Row::get indexes by position.
-enum FieldIndex { F_Id, F_UserName, F_Email, F_FirstName, F_LastName, F_Phone, F_LastLogIn,
-                  F_Enabled, F_IsExternal };
-
-// Id holds lower-case GUIDs: a literal compared with it is lowered, so an
-// upper-case GUID finds the user as GET user/{GUID} does.
-const odata::Schema schema = {
-    {"Id", odata::Type::String, true},    {"UserName", odata::Type::String},
-    {"Email", odata::Type::String},       {"FirstName", odata::Type::String},
-    {"LastName", odata::Type::String},    {"Phone", odata::Type::String},
-    {"LastLogIn", odata::Type::DateTime}, {"Enabled", odata::Type::Boolean},
-    {"IsExternal", odata::Type::Boolean},
-};
-
 // The properties of a user for $select, in the seed's order, and what
 // $expand offers.
 enum Property { P_Id, P_UserName, P_Email, P_FirstName, P_LastName, P_Phone, P_LastLogIn,
                 P_Enabled, P_IsExternal, P_Self, P_Links };
 enum Navigation { N_Groups };
 
-const odata::EntitySet users_set = {
-    schema,
-    {"Id", "UserName", "Email", "FirstName", "LastName", "Phone", "LastLogIn", "Enabled",
-     "IsExternal", "Self", "Links"},
-    {"Groups"},
-};
+// (made on first use: the schema is another file's static)
+const odata::EntitySet &users_set() {
+    static const odata::EntitySet set = {
+        user_schema(),
+        {"Id", "UserName", "Email", "FirstName", "LastName", "Phone", "LastLogIn", "Enabled",
+         "IsExternal", "Self", "Links"},
+        {"Groups"},
+    };
+    return set;
+}
 
 constexpr size_t max_name_bytes = 256;
 constexpr size_t min_password_chars = 8;
@@ -51,34 +42,6 @@ constexpr size_t max_password_bytes = 1024;
 // one worker per password written.
 constexpr unsigned long long pwhash_ops = 2;
 constexpr size_t pwhash_mem = 19 * 1024 * 1024;
-
-class UserRow : public odata::Row {
-  public:
-    explicit UserRow(const User &u) : u_(u), id_(format_guid(u.id)) {}
-    odata::Value get(size_t field) const override {
-        switch (field) {
-        case F_Id: return odata::Value::of_string(id_);
-        case F_UserName: return odata::Value::of_string(u_.username);
-        case F_Email: return optional(u_.email);
-        case F_FirstName: return optional(u_.first_name);
-        case F_LastName: return optional(u_.last_name);
-        case F_Phone: return optional(u_.phone);
-        case F_LastLogIn:
-            return u_.last_login ? odata::Value::of_unix_seconds(*u_.last_login)
-                                 : odata::Value::null();
-        case F_Enabled: return odata::Value::of_bool(u_.enabled);
-        case F_IsExternal: return odata::Value::of_bool(u_.external);
-        }
-        return odata::Value::null();
-    }
-
-  private:
-    static odata::Value optional(const std::optional<std::string> &s) {
-        return s ? odata::Value::of_string(*s) : odata::Value::null();
-    }
-    const User &u_;
-    std::string id_;
-};
 
 json_t *optional_str(const std::optional<std::string> &s) {
     return s ? json_str(*s) : json_null();
@@ -321,129 +284,51 @@ Response username_taken(std::string_view name) {
     return error(409, "the UserName \"" + std::string(name) + "\" is taken");
 }
 
-// The users an $orderby (or index) query answers, in answer order, and how
-// many matched in all. Memory is bounded by what the answer shows: with $top
-// only the $skip+$top best matches are ever held (a bounded heap, never a
-// sort of every user), and each held user keeps only the fields an answer
-// renders (no password hash, no v0 profile but its roles).
-struct Ranked {
-    std::vector<User> users; // from users[skip] on is the answer
-    uint64_t total = 0;
-};
-
-Ranked rank_users(const Txn &txn, const odata::Query &q) {
-    Ranked out;
-    struct Held {
-        User u;
-        uint64_t seq; // scan order: UserName order breaks ties
-    };
-    std::vector<Held> held;
-    uint64_t seq = 0;
-    std::optional<uint64_t> limit;
-    if (q.top && !q.orderby.empty())
-        limit = q.skip > UINT64_MAX - *q.top ? UINT64_MAX : q.skip + *q.top;
-    auto before = [&](const Held &a, const Held &b) {
-        int c = odata::compare_rows(UserRow(a.u), UserRow(b.u), q.orderby);
-        return c < 0 || (c == 0 && a.seq < b.seq);
-    };
-    auto keep = [&](User &&u) {
-        if (q.filter && !q.filter->matches(UserRow(u)))
-            return;
-        ++out.total;
-        if (limit && *limit == 0)
-            return;
-        u.password_hash = std::string();
-        u.display_name.reset();
-        u.locale.reset();
-        u.attributes.reset();
-        held.push_back({std::move(u), seq++});
-        if (limit) { // a max-heap of the best `limit`: the worst is dropped
-            std::push_heap(held.begin(), held.end(), before);
-            if (held.size() > *limit) {
-                std::pop_heap(held.begin(), held.end(), before);
-                held.pop_back();
-            }
-        }
-    };
-    std::optional<std::vector<std::string_view>> by_name, by_id;
-    if (q.filter) {
-        by_name = odata::index_literals(*q.filter, F_UserName);
-        by_id = odata::index_literals(*q.filter, F_Id);
-    }
-    if (by_name) {
-        // in UserName order, each name once, as the index would give them
-        std::sort(by_name->begin(), by_name->end());
-        by_name->erase(std::unique(by_name->begin(), by_name->end()), by_name->end());
-        for (std::string_view name : *by_name)
-            if (auto u = find_user_by_name(txn, name))
-                keep(std::move(*u));
-    } else if (by_id) {
-        std::vector<std::string> raws;
-        for (std::string_view id : *by_id)
-            if (auto raw = parse_guid(id))
-                raws.push_back(std::move(*raw));
-        std::sort(raws.begin(), raws.end());
-        raws.erase(std::unique(raws.begin(), raws.end()), raws.end());
-        std::vector<User> found;
-        for (const std::string &raw : raws)
-            if (auto u = find_user(txn, raw))
-                found.push_back(std::move(*u));
-        std::sort(found.begin(), found.end(),
-                  [](const User &a, const User &b) { return a.username < b.username; });
-        for (User &u : found)
-            keep(std::move(u));
-    } else {
-        Cursor c(txn, txn.tables().users_by_name);
-        for (bool ok = c.first(); ok; ok = c.next()) {
-            auto u = find_user(txn, c.value());
-            if (!u)
-                throw StoreError("the username index names a missing user", MDB_CORRUPTED);
-            keep(std::move(*u));
-        }
-    }
-    if (!q.orderby.empty())
-        std::sort(held.begin(), held.end(), before); // seq makes it stable
-    uint64_t end = held.size();
-    if (q.top && !limit)
-        end = std::min<uint64_t>(end, q.skip + *q.top);
-    out.users.reserve(end);
-    for (uint64_t i = 0; i < end; ++i)
-        out.users.push_back(std::move(held[i].u));
-    return out;
-}
-
-// Renders ranked users a piece at a time: the answer of a large sorted query
-// is never whole in memory, and no read transaction is held while it is sent.
-class RankedStream : public BodyStream {
+// The users a planned query answers (src/query.h++), rendered a piece at a
+// time from their ids, each piece in a read transaction of its own: the
+// answer is never whole in memory and a slow client holds no snapshot. A
+// user deleted after the query ran is left out; one changed is shown as it
+// is when its piece is made.
+class IdListStream : public BodyStream {
   public:
-    RankedStream(Ranked ranked, odata::Query q, std::string base_url)
-        : users_(std::move(ranked.users)), query_(std::move(q)), base_url_(std::move(base_url)),
-          next_(query_.skip) {}
+    IdListStream(const Env &env, std::vector<std::string> ids, odata::Query q,
+                 std::string base_url)
+        : env_(env), ids_(std::move(ids)), query_(std::move(q)), base_url_(std::move(base_url)) {}
 
     bool next(std::string &out, size_t hint) override {
         size_t start = out.size();
-        while (next_ < users_.size() && out.size() - start < hint) {
-            if (next_ > query_.skip)
-                out.push_back(',');
-            Json j(user_json(base_url_, users_[next_], &query_));
-            append_json(out, j.get());
-            users_[next_++] = User(); // sent: its memory goes back now
+        if (next_ < ids_.size()) {
+            Txn txn(env_, Txn::Read);
+            for (size_t n = 0; next_ < ids_.size() && out.size() - start < hint && n < piece;
+                 ++n) {
+                auto u = find_user(txn, ids_[next_]);
+                ids_[next_++] = std::string(); // its memory goes back now
+                if (!u)
+                    continue;
+                if (emitted_++)
+                    out.push_back(',');
+                Json j(user_json(base_url_, *u, &query_));
+                append_json(out, j.get());
+            }
         }
-        if (next_ < users_.size())
+        if (next_ < ids_.size())
             return true;
         out += query_.inline_count || query_.count ? "]}" : "]";
         return false;
     }
 
   private:
-    std::vector<User> users_;
+    static constexpr size_t piece = 1024; // users read in one transaction at most
+
+    const Env &env_;
+    std::vector<std::string> ids_;
     odata::Query query_;
     std::string base_url_;
-    size_t next_;
+    size_t next_ = 0, emitted_ = 0;
 };
 
-// The users of a query without $orderby, in UserName order straight from
-// the username index: filtered, skipped and cut to $top a piece at a time,
+// The users of a query without $filter, $orderby or $top, in UserName order
+// straight from the username index: skipped a piece at a time,
 // so neither the list nor the answer is ever whole in memory. Each piece runs
 // in a read transaction of its own (see ResumableScan): a slow client holds
 // no snapshot and no reader slot.
@@ -455,19 +340,8 @@ class UserListStream : public BodyStream {
 
     const odata::Query &query() const { return query_; }
 
-    // The number of users the filter matches (for $inlinecount), counted in
-    // pieces of count_piece users, each in a read transaction of its own.
-    uint64_t count() {
-        uint64_t n = 0;
-        ResumableScan all(env_, env_.tables().users_by_name);
-        size_t seen = 0;
-        while (all.piece([&](const Txn &txn, const Cursor &c) {
-            n += !query_.filter || query_.filter->matches(UserRow(load(txn, c.value())));
-            return ++seen % count_piece != 0;
-        })) {
-        }
-        return n;
-    }
+    // The number of users (for $inlinecount), from the table's root.
+    uint64_t count() { return Txn(env_, Txn::Read).entries(env_.tables().users); }
 
     bool next(std::string &out, size_t hint) override {
         size_t start = out.size();
@@ -475,6 +349,10 @@ class UserListStream : public BodyStream {
         bool more = !(query_.top && emitted_ >= *query_.top) &&
                     scan_.piece([&](const Txn &txn, const Cursor &c) {
                         ++seen;
+                        if (!query_.filter && skipped_ < query_.skip) { // no need to read it
+                            ++skipped_;
+                            return seen < count_piece;
+                        }
                         User u = load(txn, c.value());
                         if (query_.filter && !query_.filter->matches(UserRow(u)))
                             return seen < count_piece;
@@ -522,21 +400,16 @@ std::string envelope_start(const odata::Query &q, uint64_t total) {
            ",\"Total\":" + std::to_string(total) + ",\"Items\":[";
 }
 
-bool served_from_index(const odata::Query &q) {
-    return q.filter && (odata::index_literals(*q.filter, F_UserName) ||
-                        odata::index_literals(*q.filter, F_Id));
-}
-
 } // namespace
 
 // ---------------------------------------------------------------- handlers
 
 Response dir_list_users(Context &ctx, const Request &req, const Params &) {
-    auto parsed = odata::parse_query(req.query, users_set);
+    auto parsed = odata::parse_query(req.query, users_set());
     if (auto *e = std::get_if<odata::Error>(&parsed))
         return error(400, e->message);
     odata::Query &q = std::get<odata::Query>(parsed);
-    if (q.orderby.empty() && !served_from_index(q)) {
+    if (q.orderby.empty() && !q.filter && !q.top) { // every user (after $skip), streamed
         auto stream = std::make_unique<UserListStream>(ctx.env, std::move(q),
                                                        std::string(req.base_url));
         const odata::Query &sq = stream->query();
@@ -546,11 +419,11 @@ Response dir_list_users(Context &ctx, const Request &req, const Params &) {
         r.stream = std::move(stream);
         return r;
     }
-    Ranked ranked = rank_users(Txn(ctx.env, Txn::Read), q);
+    QueryResult result = run_query(Txn(ctx.env, Txn::Read), q, q.inline_count || q.count);
     Response r;
     r.content_type = json_type;
-    r.body = q.inline_count || q.count ? envelope_start(q, ranked.total) : "[";
-    auto stream = std::make_unique<RankedStream>(std::move(ranked), std::move(q),
+    r.body = q.inline_count || q.count ? envelope_start(q, result.total) : "[";
+    auto stream = std::make_unique<IdListStream>(ctx.env, std::move(result.ids), std::move(q),
                                                  std::string(req.base_url));
     // an answer that fits in one piece is whole at once (and can be cached)
     if (stream->next(r.body, Cache::max_body))

@@ -1026,6 +1026,69 @@ std::optional<std::vector<std::string_view>> find_literals(const Node &n, size_t
     return out;
 }
 
+void collect_constraints(const Node &n, std::vector<Constraint> &out) {
+    if (n.op == Op::And) {
+        for (const Node &arg : n.args)
+            collect_constraints(arg, out);
+        return;
+    }
+    auto field_of = [](const Node &x) {
+        return x.op == Op::Field && x.type == Type::String ? std::optional<size_t>(x.index)
+                                                           : std::nullopt;
+    };
+    if (n.op == Op::In) {
+        auto f = field_of(n.args[0]);
+        if (!f)
+            return;
+        Constraint c{*f, {}};
+        for (size_t i = 1; i < n.args.size(); ++i) {
+            if (!is_string_literal(n.args[i]))
+                return;
+            std::string_view v(n.args[i].text);
+            c.intervals.push_back(Interval{v, v, true, true, false});
+        }
+        out.push_back(std::move(c));
+        return;
+    }
+    if (n.op == Op::Call && n.func == Func::StartsWith) {
+        auto f = field_of(n.args[0]);
+        if (f && is_string_literal(n.args[1]))
+            out.push_back(Constraint{
+                *f, {Interval{std::string_view(n.args[1].text), std::nullopt, true, true, true}}});
+        return;
+    }
+    if (n.op != Op::Eq && n.op != Op::Gt && n.op != Op::Ge && n.op != Op::Lt && n.op != Op::Le)
+        return;
+    Op op = n.op;
+    std::optional<size_t> f = field_of(n.args[0]);
+    const Node *lit = &n.args[1];
+    if (!f) { // 'L' op F is F op' 'L'
+        f = field_of(n.args[1]);
+        lit = &n.args[0];
+        op = op == Op::Gt ? Op::Lt : op == Op::Ge ? Op::Le : op == Op::Lt ? Op::Gt
+           : op == Op::Le ? Op::Ge : op;
+    }
+    if (!f || !is_string_literal(*lit))
+        return;
+    std::string_view v(lit->text);
+    Interval i;
+    switch (op) {
+    case Op::Eq: i = Interval{v, v, true, true, false}; break;
+    case Op::Gt: i.lower = v; i.lower_inclusive = false; break;
+    case Op::Ge: i.lower = v; break;
+    case Op::Lt: i.upper = v; i.upper_inclusive = false; break;
+    default: i.upper = v; break; // Le
+    }
+    out.push_back(Constraint{*f, {i}});
+}
+
+void collect_fields(const Node &n, uint64_t &bits) {
+    if (n.op == Op::Field && n.index < 64)
+        bits |= uint64_t(1) << n.index;
+    for (const Node &arg : n.args)
+        collect_fields(arg, bits);
+}
+
 // ------------------------------------------------------------------ orderby
 
 // Parses the tokens of $orderby into `keys`.
@@ -1415,6 +1478,18 @@ std::optional<std::string_view> equality_literal(const Filter &filter, size_t fi
 
 std::optional<std::vector<std::string_view>> index_literals(const Filter &filter, size_t field) {
     return find_literals(*filter.root_, field);
+}
+
+std::vector<Constraint> constraints(const Filter &filter) {
+    std::vector<Constraint> out;
+    collect_constraints(*filter.root_, out);
+    return out;
+}
+
+uint64_t fields_read(const Filter &filter) {
+    uint64_t bits = 0;
+    collect_fields(*filter.root_, bits);
+    return bits;
 }
 
 std::string map_case(std::string_view s, bool upper) {

@@ -211,6 +211,8 @@ class Filter {
     friend std::optional<std::string_view> equality_literal(const Filter &filter, size_t field);
     friend std::optional<std::vector<std::string_view>> index_literals(const Filter &filter,
                                                                        size_t field);
+    friend std::vector<struct Constraint> constraints(const Filter &filter);
+    friend uint64_t fields_read(const Filter &filter);
 };
 
 struct OrderKey {
@@ -270,6 +272,34 @@ std::optional<std::string_view> equality_literal(const Filter &filter, size_t fi
 // index lookups, as equality_literal; the caller applies the whole filter
 // to the rows it fetches. The list may repeat a value.
 std::optional<std::vector<std::string_view>> index_literals(const Filter &filter, size_t field);
+
+// A set of values of a String field: [lower, upper] with each bound
+// inclusive or not (none: unbounded), or, when `prefix`, every value that
+// starts with *lower. Never null.
+struct Interval {
+    std::optional<std::string_view> lower, upper;
+    bool lower_inclusive = true, upper_inclusive = true;
+    bool prefix = false;
+};
+
+// A conjunct of the filter that holds only where `field` is in one of the
+// intervals (their union).
+struct Constraint {
+    size_t field;
+    std::vector<Interval> intervals;
+};
+
+// The conjuncts of the filter's top-level `and` (at any parenthesised depth)
+// that confine a String field to intervals an index can enumerate: `F eq 'L'`
+// (either side), `F in ('L1', ...)` (every item a string literal), `F gt|ge|
+// lt|le 'L'` (either side) and `startswith(F, 'P')`. A row that matches the
+// filter has F in the intervals of every constraint; the caller fetches the
+// rows of one constraint from an index and applies the whole filter to them.
+// Views stay valid while the Filter lives.
+std::vector<Constraint> constraints(const Filter &filter);
+
+// Bit i set when the filter reads field i (fields 0..63).
+uint64_t fields_read(const Filter &filter);
 
 // `s` with every code point mapped by Unicode's simple upper (or lower) case
 // mapping; bytes that are not well-formed UTF-8 are kept as they are.

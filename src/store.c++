@@ -290,6 +290,8 @@ bool Cursor::seek(std::string_view key) {
 
 bool Cursor::first() { return step(MDB_FIRST); }
 bool Cursor::next() { return step(MDB_NEXT); }
+bool Cursor::last() { return step(MDB_LAST); }
+bool Cursor::prev() { return step(MDB_PREV); }
 
 void Cursor::del() {
     ++txn_.writes_;

@@ -220,6 +220,8 @@ class Cursor {
     bool seek(std::string_view key);
     bool first();
     bool next();
+    bool last();
+    bool prev();
     // Deletes the current entry; next() then moves to the entry that
     // followed it, so `for (ok = seek(p); ok && has_prefix(p); ok = next())`
     // may delete as it goes.

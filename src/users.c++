@@ -94,6 +94,23 @@ std::string encode_user(const User &u) {
     return w.data();
 }
 
+bool view_user(std::string_view record, UserView &v) {
+    Reader r(record);
+    uint8_t version, enabled, external;
+    if (!r.u8(version) || version != record_version)
+        return false;
+    if (!r.view(v.id) || v.id.size() != 16 || !r.view(v.username))
+        return false;
+    if (!r.opt_view(v.email) || !r.opt_view(v.first_name) || !r.opt_view(v.last_name) ||
+        !r.opt_view(v.phone) || !r.opt_i64(v.last_login))
+        return false;
+    if (!r.u8(enabled) || enabled > 1 || !r.u8(external) || external > 1)
+        return false;
+    v.enabled = enabled;
+    v.external = external;
+    return true;
+}
+
 bool decode_user(std::string_view record, User &u) {
     Reader r(record);
     uint8_t version, enabled, external;

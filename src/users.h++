@@ -30,6 +30,19 @@ struct User {
     std::vector<std::string> roles;
 };
 
+// The directory fields of a stored record, as views of it (valid while the
+// record is: in LMDB, while its transaction is open). For scans that test a
+// filter on every user without building a User.
+struct UserView {
+    std::string_view id, username;
+    std::optional<std::string_view> email, first_name, last_name, phone;
+    std::optional<int64_t> last_login;
+    bool enabled = true, external = false;
+};
+// False when the record is malformed or of an unknown version (the fields
+// after these are not checked: decode_user does that).
+bool view_user(std::string_view record, UserView &v);
+
 std::string encode_user(const User &u);
 // False when the record is malformed or of an unknown version.
 bool decode_user(std::string_view record, User &u);

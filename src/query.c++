@@ -1,0 +1,590 @@
+#include "query.h++"
+
+#include "indexkey.h++"
+
+#include <algorithm>
+#include <memory>
+
+namespace mtt {
+
+namespace {
+
+// Id holds lower-case GUIDs: a literal compared with it is lowered, so an
+// upper-case GUID finds the user as GET user/{GUID} does.
+const odata::Schema schema = {
+    {"Id", odata::Type::String, true},    {"UserName", odata::Type::String},
+    {"Email", odata::Type::String},       {"FirstName", odata::Type::String},
+    {"LastName", odata::Type::String},    {"Phone", odata::Type::String},
+    {"LastLogIn", odata::Type::DateTime}, {"Enabled", odata::Type::Boolean},
+    {"IsExternal", odata::Type::Boolean},
+};
+
+std::optional<std::string_view> view_of(const std::optional<std::string> &s) {
+    return s ? std::optional<std::string_view>(*s) : std::nullopt;
+}
+
+odata::Value string_or_null(const std::optional<std::string_view> &s) {
+    return s ? odata::Value::of_string(*s) : odata::Value::null();
+}
+
+} // namespace
+
+const odata::Schema &user_schema() { return schema; }
+
+UserRow::UserRow(const User &u) {
+    v_.id = u.id;
+    v_.username = u.username;
+    v_.email = view_of(u.email);
+    v_.first_name = view_of(u.first_name);
+    v_.last_name = view_of(u.last_name);
+    v_.phone = view_of(u.phone);
+    v_.last_login = u.last_login;
+    v_.enabled = u.enabled;
+    v_.external = u.external;
+}
+
+odata::Value UserRow::get(size_t field) const {
+    switch (field) {
+    case F_Id:
+        if (id_.empty())
+            id_ = format_guid(v_.id);
+        return odata::Value::of_string(id_);
+    case F_UserName: return odata::Value::of_string(v_.username);
+    case F_Email: return string_or_null(v_.email);
+    case F_FirstName: return string_or_null(v_.first_name);
+    case F_LastName: return string_or_null(v_.last_name);
+    case F_Phone: return string_or_null(v_.phone);
+    case F_LastLogIn:
+        return v_.last_login ? odata::Value::of_unix_seconds(*v_.last_login)
+                             : odata::Value::null();
+    case F_Enabled: return odata::Value::of_bool(v_.enabled);
+    case F_IsExternal: return odata::Value::of_bool(v_.external);
+    }
+    return odata::Value::null();
+}
+
+namespace {
+
+using Keys = std::vector<odata::OrderKey>;
+
+// The index of a field, if it has one: raw usernames (users_by_name) or
+// index_key()s (the secondary indexes); the value of an entry is the user id.
+struct IndexInfo {
+    bool exists = false;
+    MDB_dbi dbi = 0;
+    bool secondary = false;
+    const char *name = "";
+};
+
+IndexInfo index_of(const Tables &t, size_t field) {
+    switch (field) {
+    case F_UserName: return {true, t.users_by_name, false, "UserName"};
+    case F_Email: return {true, t.users_by_email, true, "Email"};
+    case F_FirstName: return {true, t.users_by_first, true, "FirstName"};
+    case F_LastName: return {true, t.users_by_last, true, "LastName"};
+    }
+    return {};
+}
+
+// The keys from `start` (or with `prefix`) up to `stop` (exclusive).
+struct KeyRange {
+    std::string start;
+    std::optional<std::string> stop;
+    std::optional<std::string> prefix;
+    bool contains(std::string_view k) const {
+        if (prefix)
+            return k.substr(0, prefix->size()) == *prefix;
+        return !stop || k < *stop;
+    }
+};
+
+bool is_cut(std::string_view v) {
+    return v.size() + std::count(v.begin(), v.end(), '\0') > max_index_value_bytes;
+}
+
+KeyRange range_of(const odata::Interval &i, bool secondary) {
+    KeyRange r;
+    if (!secondary) {
+        if (i.prefix) {
+            r.prefix = std::string(*i.lower);
+            return r;
+        }
+        if (i.lower)
+            r.start = std::string(*i.lower) + (i.lower_inclusive ? "" : std::string(1, '\0'));
+        if (i.upper)
+            r.stop = std::string(*i.upper) + (i.upper_inclusive ? std::string(1, '\0') : "");
+        return r;
+    }
+    if (i.prefix) {
+        r.prefix = index_value_prefix(*i.lower);
+        return r;
+    }
+    // a long (cut) bound is widened to what its cut form allows: the filter
+    // decides the rest
+    r.start = std::string(1, '\x01');
+    if (i.lower) {
+        r.start = index_value_prefix(*i.lower);
+        if (!i.lower_inclusive && !is_cut(*i.lower))
+            r.start += std::string("\0\x01", 2);
+    }
+    r.stop = std::string(1, '\x02');
+    if (i.upper && !is_cut(*i.upper)) {
+        r.stop = index_value_prefix(*i.upper);
+        if (i.upper_inclusive)
+            *r.stop += std::string("\0\x02", 2);
+    }
+    return r;
+}
+
+bool is_point(const odata::Interval &i) {
+    return !i.prefix && i.lower && i.upper && *i.lower == *i.upper && i.lower_inclusive &&
+           i.upper_inclusive;
+}
+
+// The key ranges of a constraint's intervals, each value once, in key order.
+std::vector<KeyRange> key_ranges(const std::vector<odata::Interval> &intervals, bool secondary) {
+    std::vector<KeyRange> out;
+    std::vector<std::string_view> points;
+    for (const odata::Interval &i : intervals) {
+        if (is_point(i))
+            points.push_back(*i.lower);
+        else
+            out.push_back(range_of(i, secondary));
+    }
+    std::sort(points.begin(), points.end());
+    points.erase(std::unique(points.begin(), points.end()), points.end());
+    for (std::string_view p : points) {
+        KeyRange r;
+        if (secondary) {
+            r.prefix = index_value_key(p);
+        } else {
+            r.start = std::string(p);
+            r.stop = std::string(p) + std::string(1, '\0');
+        }
+        // two long values may share their cut form (they are neighbours in
+        // byte order): one range for both
+        const KeyRange *last = out.empty() ? nullptr : &out.back();
+        if (!last || last->prefix != r.prefix || last->start != r.start || last->stop != r.stop)
+            out.push_back(std::move(r));
+    }
+    return out;
+}
+
+// The entries of a set of key ranges, range after range.
+class RangeWalk {
+  public:
+    RangeWalk(const Txn &txn, MDB_dbi dbi, std::vector<KeyRange> ranges)
+        : c_(txn, dbi), ranges_(std::move(ranges)) {}
+    bool next() {
+        while (r_ < ranges_.size()) {
+            const KeyRange &kr = ranges_[r_];
+            bool ok = started_ ? c_.next() : c_.seek(kr.prefix ? *kr.prefix : kr.start);
+            started_ = true;
+            if (ok && kr.contains(c_.key()))
+                return true;
+            ++r_;
+            started_ = false;
+        }
+        return false;
+    }
+    std::string_view key() const { return c_.key(); }
+    std::string_view value() const { return c_.value(); }
+
+  private:
+    Cursor c_;
+    std::vector<KeyRange> ranges_;
+    size_t r_ = 0;
+    bool started_ = false;
+};
+
+// A row made of an index entry alone: its field and UserName.
+class KeyRow : public odata::Row {
+  public:
+    KeyRow(size_t field, std::optional<std::string_view> value, std::string_view username)
+        : field_(field), value_(value), username_(username) {}
+    odata::Value get(size_t field) const override {
+        if (field == F_UserName)
+            return odata::Value::of_string(username_);
+        if (field == field_)
+            return string_or_null(value_);
+        return odata::Value::null(); // not read: the caller checked fields_read
+    }
+
+  private:
+    size_t field_;
+    std::optional<std::string_view> value_;
+    std::string_view username_;
+};
+
+// A matching user: views into the read transaction's pages.
+struct Match {
+    std::string_view username, id;
+    std::string_view record; // empty until read
+};
+
+struct Tuning {
+    uint64_t range_cap;  // with an indexed $orderby: a range longer than this walks the order
+    double scan_share;   // a range holding more than this share of the users: scan them all
+};
+constexpr Tuning default_tuning{5000, 0.25};
+
+class Engine {
+  public:
+    Engine(const Txn &txn, const odata::Query &q, bool want_total, QueryResult &out)
+        : txn_(txn), t_(txn.tables()), q_(q), want_total_(want_total), out_(out),
+          reads_(q.filter ? odata::fields_read(*q.filter) : 0),
+          keys_(q.orderby.empty() ? Keys{{F_UserName, false}} : q.orderby) {}
+
+    void run(const Tuning &tuning) {
+        std::vector<Match> matches;
+        if (q_.filter && (by_id(matches) || by_range(matches, tuning))) {
+            rank(matches);
+            return;
+        }
+        if (walk_possible()) {
+            walk(index_of(t_, keys_[0].field));
+            return;
+        }
+        scan(matches);
+        rank(matches);
+    }
+
+  private:
+    const Txn &txn_;
+    const Tables &t_;
+    const odata::Query &q_;
+    bool want_total_;
+    QueryResult &out_;
+    uint64_t reads_;
+    Keys keys_;
+    std::string scratch_;
+
+    // The first key's index can be walked, testing the filter on its keys.
+    bool walk_possible() const {
+        return index_of(t_, keys_[0].field).exists && (!q_.filter || covered_by(keys_[0].field));
+    }
+
+    bool covered_by(size_t field) const {
+        uint64_t allowed = (uint64_t(1) << field) | (uint64_t(1) << F_UserName);
+        return (reads_ & ~allowed) == 0;
+    }
+
+    std::string_view fetch(std::string_view id) const {
+        auto r = txn_.get(t_.users, id);
+        if (!r)
+            throw StoreError("an index of the users names a missing user", MDB_CORRUPTED);
+        return *r;
+    }
+
+    static UserView view(std::string_view record) {
+        UserView v;
+        if (!view_user(record, v))
+            throw StoreError("a user record in the store is malformed", MDB_CORRUPTED);
+        return v;
+    }
+
+    bool test_record(std::string_view record) {
+        ++out_.examined;
+        return q_.filter->matches(UserRow(view(record)));
+    }
+
+    // Fills m from the entry (key, id) of `ix` (the index of `field`) and
+    // tests the filter: on the key alone when `covering` allows.
+    bool test_entry(const IndexInfo &ix, size_t field, std::string_view key, std::string_view id,
+                    Match &m, bool covering) {
+        m.id = id;
+        IndexEntry e;
+        if (ix.secondary) {
+            if (!split_index_key(key, e))
+                throw StoreError("an index key of the users is malformed", MDB_CORRUPTED);
+            m.username = e.username;
+        } else {
+            m.username = key;
+        }
+        if (!q_.filter)
+            return true;
+        if (covering && !e.cut) {
+            ++out_.examined;
+            std::optional<std::string_view> value;
+            if (!ix.secondary)
+                value = key;
+            else if (!e.null)
+                value = unescape(e.escaped, scratch_);
+            return q_.filter->matches(KeyRow(field, value, m.username));
+        }
+        m.record = fetch(id);
+        return test_record(m.record);
+    }
+
+    // `Id eq` / `Id in`: the users by key.
+    bool by_id(std::vector<Match> &matches) {
+        for (const odata::Constraint &c : odata::constraints(*q_.filter)) {
+            if (c.field != F_Id || !std::all_of(c.intervals.begin(), c.intervals.end(), is_point))
+                continue;
+            std::vector<std::string> raws;
+            for (const odata::Interval &i : c.intervals)
+                if (auto raw = parse_guid(*i.lower))
+                    raws.push_back(std::move(*raw));
+            std::sort(raws.begin(), raws.end());
+            raws.erase(std::unique(raws.begin(), raws.end()), raws.end());
+            for (const std::string &raw : raws) {
+                auto record = txn_.get(t_.users, raw);
+                if (!record)
+                    continue;
+                UserView v = view(*record);
+                if (test_record(*record))
+                    matches.push_back(Match{v.username, v.id, *record});
+            }
+            out_.plan = "id";
+            return true;
+        }
+        return false;
+    }
+
+    // The smallest range of the filter's indexed constraints, when one is
+    // small enough: their cursors step in turn until one ends.
+    bool by_range(std::vector<Match> &matches, const Tuning &tuning) {
+        struct Runner {
+            size_t field;
+            IndexInfo ix;
+            std::unique_ptr<RangeWalk> walk;
+            std::vector<std::pair<std::string_view, std::string_view>> entries;
+            bool out = false;
+        };
+        std::vector<Runner> runners;
+        for (const odata::Constraint &c : odata::constraints(*q_.filter)) {
+            IndexInfo ix = index_of(t_, c.field);
+            if (!ix.exists)
+                continue;
+            runners.push_back(Runner{c.field, ix,
+                                     std::make_unique<RangeWalk>(
+                                         txn_, ix.dbi, key_ranges(c.intervals, ix.secondary)),
+                                     {}, false});
+        }
+        if (runners.empty())
+            return false;
+        uint64_t cap = static_cast<uint64_t>(tuning.scan_share *
+                                             static_cast<double>(txn_.entries(t_.users)));
+        if (walk_possible())
+            cap = std::min(cap, tuning.range_cap);
+        Runner *winner = nullptr;
+        for (size_t left = runners.size(); left > 0 && !winner;) {
+            for (Runner &r : runners) {
+                if (r.out)
+                    continue;
+                if (!r.walk->next()) {
+                    winner = &r;
+                    break;
+                }
+                r.entries.emplace_back(r.walk->key(), r.walk->value());
+                if (r.entries.size() > cap) {
+                    r.out = true;
+                    r.entries = {};
+                    --left;
+                }
+            }
+        }
+        if (!winner)
+            return false;
+        bool covering = covered_by(winner->field);
+        for (const auto &[key, id] : winner->entries) {
+            Match m;
+            if (test_entry(winner->ix, winner->field, key, id, m, covering))
+                matches.push_back(m);
+        }
+        out_.plan = std::string("index ") + winner->ix.name;
+        return true;
+    }
+
+    // Every user: from an index alone when the filter reads only its field
+    // and UserName, else from the user table.
+    void scan(std::vector<Match> &matches) {
+        for (size_t field : {F_UserName, F_Email, F_FirstName, F_LastName}) {
+            if (!covered_by(field))
+                continue;
+            IndexInfo ix = index_of(t_, field);
+            Cursor c(txn_, ix.dbi);
+            for (bool ok = c.first(); ok; ok = c.next()) {
+                Match m;
+                if (test_entry(ix, field, c.key(), c.value(), m, true))
+                    matches.push_back(m);
+            }
+            out_.plan = std::string("scan index ") + ix.name;
+            return;
+        }
+        Cursor c(txn_, t_.users);
+        for (bool ok = c.first(); ok; ok = c.next()) {
+            if (test_record(c.value())) {
+                UserView v = view(c.value());
+                matches.push_back(Match{v.username, c.key(), c.value()});
+            }
+        }
+        out_.plan = "scan users";
+    }
+
+    // Orders the matches by the keys (ties by UserName) and keeps
+    // [skip, skip+top): a partial sort (a heap of skip+top) with $top.
+    void rank(std::vector<Match> &matches) {
+        out_.total = matches.size();
+        uint64_t end = matches.size();
+        if (q_.top)
+            end = std::min<uint64_t>(end, q_.skip > UINT64_MAX - *q_.top ? UINT64_MAX
+                                                                         : q_.skip + *q_.top);
+        if (q_.skip >= end)
+            return;
+        auto mid = matches.begin() + static_cast<std::ptrdiff_t>(end);
+        if (keys_[0].field == F_UserName) { // unique: the first key decides
+            bool desc = keys_[0].descending;
+            auto before = [desc](const Match &a, const Match &b) {
+                return desc ? b.username < a.username : a.username < b.username;
+            };
+            std::partial_sort(matches.begin(), mid, matches.end(), before);
+            for (uint64_t i = q_.skip; i < end; ++i)
+                out_.ids.emplace_back(matches[i].id);
+            return;
+        }
+        struct Ranked {
+            UserRow row;
+            const Match *m;
+        };
+        std::vector<Ranked> rows;
+        rows.reserve(matches.size());
+        for (Match &m : matches) {
+            if (m.record.empty())
+                m.record = fetch(m.id);
+            rows.push_back(Ranked{UserRow(view(m.record)), &m});
+        }
+        const Keys &keys = keys_;
+        auto before = [&keys](const Ranked &a, const Ranked &b) {
+            int c = odata::compare_rows(a.row, b.row, keys);
+            return c < 0 || (c == 0 && a.m->username < b.m->username);
+        };
+        auto rmid = rows.begin() + static_cast<std::ptrdiff_t>(end);
+        std::partial_sort(rows.begin(), rmid, rows.end(), before);
+        for (uint64_t i = q_.skip; i < end; ++i)
+            out_.ids.emplace_back(rows[i].m->id);
+    }
+
+    // Walks the index of the first key in order, testing the filter (on the
+    // key alone: the caller checked that it reads nothing else), skipping
+    // $skip matches, stopping after $top unless the total is wanted.
+    void walk(const IndexInfo &ix) {
+        size_t field = keys_[0].field;
+        bool back = keys_[0].descending;
+        out_.plan = std::string("walk ") + ix.name;
+        uint64_t matched = 0;
+        auto emit = [&](const Match &m) {
+            ++matched;
+            if (matched > q_.skip && (!q_.top || out_.ids.size() < *q_.top))
+                out_.ids.emplace_back(m.id);
+            return want_total_ || !q_.top || out_.ids.size() < *q_.top;
+        };
+        Cursor c(txn_, ix.dbi);
+        bool ok = back ? c.last() : c.first();
+        auto step = [&] { return back ? c.prev() : c.next(); };
+        if (!ix.secondary) { // unique keys
+            for (; ok; ok = step()) {
+                Match m;
+                if (!q_.filter && matched < q_.skip) { // nothing to test: count it
+                    ++matched;
+                    continue;
+                }
+                if (test_entry(ix, field, c.key(), c.value(), m, true) && !emit(m))
+                    break;
+            }
+            out_.total = matched;
+            return;
+        }
+        // entries of one value come in UserName order (reversed when walking
+        // back): each group is put in answer order, then tested
+        std::vector<std::pair<std::string_view, std::string_view>> group;
+        bool more = true;
+        while (more && ok) {
+            group.clear();
+            IndexEntry first;
+            if (!split_index_key(c.key(), first))
+                throw StoreError("an index key of the users is malformed", MDB_CORRUPTED);
+            std::string_view value_part = c.key().substr(0, c.key().size() - first.username.size());
+            bool cut = first.cut;
+            for (; ok && c.key().substr(0, value_part.size()) == value_part &&
+                   split_index_key(c.key(), first) &&
+                   c.key().size() - first.username.size() == value_part.size();
+                 ok = step())
+                group.emplace_back(c.key(), c.value());
+            if (back)
+                std::reverse(group.begin(), group.end());
+            if (cut || keys_.size() > 1)
+                sort_group(group);
+            for (const auto &[key, id] : group) {
+                Match m;
+                if (test_entry(ix, field, key, id, m, true) && !emit(m)) {
+                    more = false;
+                    break;
+                }
+            }
+        }
+        out_.total = matched;
+    }
+
+    // A group of entries with one key value (or one cut prefix): in the
+    // order of every key, ties by UserName.
+    void sort_group(std::vector<std::pair<std::string_view, std::string_view>> &group) {
+        struct Ranked {
+            UserRow row;
+            std::string_view username;
+            std::pair<std::string_view, std::string_view> entry;
+        };
+        std::vector<Ranked> rows;
+        for (const auto &e : group) {
+            UserView v = view(fetch(e.second));
+            rows.push_back(Ranked{UserRow(v), v.username, e});
+        }
+        const Keys &keys = keys_;
+        std::stable_sort(rows.begin(), rows.end(), [&keys](const Ranked &a, const Ranked &b) {
+            int c = odata::compare_rows(a.row, b.row, keys);
+            return c < 0 || (c == 0 && a.username < b.username);
+        });
+        for (size_t i = 0; i < rows.size(); ++i)
+            group[i] = rows[i].entry;
+    }
+};
+
+} // namespace
+
+QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total) {
+    QueryResult out;
+    Engine(txn, q, want_total, out).run(default_tuning);
+    return out;
+}
+
+// For the equivalence tests: the same with other thresholds.
+QueryResult run_query_tuned(const Txn &txn, const odata::Query &q, bool want_total,
+                            uint64_t range_cap, double scan_share) {
+    QueryResult out;
+    Engine(txn, q, want_total, out).run(Tuning{range_cap, scan_share});
+    return out;
+}
+
+QueryResult run_query_by_scan(const Txn &txn, const odata::Query &q) {
+    std::vector<User> users;
+    Cursor c(txn, txn.tables().users);
+    for (bool ok = c.first(); ok; ok = c.next()) {
+        User u;
+        if (!decode_user(c.value(), u))
+            throw StoreError("a user record in the store is malformed", MDB_CORRUPTED);
+        if (!q.filter || q.filter->matches(UserRow(u)))
+            users.push_back(std::move(u));
+    }
+    std::sort(users.begin(), users.end(), [&q](const User &a, const User &b) {
+        int c = odata::compare_rows(UserRow(a), UserRow(b), q.orderby);
+        return c < 0 || (c == 0 && a.username < b.username);
+    });
+    QueryResult out;
+    out.total = users.size();
+    out.plan = "judge";
+    for (uint64_t i = q.skip; i < users.size() && (!q.top || i - q.skip < *q.top); ++i)
+        out.ids.push_back(users[i].id);
+    return out;
+}
+
+} // namespace mtt

@@ -1,0 +1,76 @@
+// The query engine of the user directory: which users a parsed OData query
+// answers, in answer order, read through the indexes where the filter or the
+// order allows (see README, "Query options").
+//
+// The planner:
+// - a conjunct `F eq 'L'`, `F in (...)`, `F gt|ge|lt|le 'L'` or
+//   `startswith(F, 'P')` on an indexed field (UserName, Email, FirstName,
+//   LastName; Id by key for eq/in) is a set of cursor ranges on its index;
+//   of several such conjuncts (an `and`), the one with the fewest entries is
+//   read (their cursors are stepped in turn until one ends) and the whole
+//   filter is tested on the users it yields;
+// - $orderby whose first key is an indexed field (and no answer-sized range)
+//   walks that index in order (desc backwards, ties still by UserName),
+//   skipping $skip matches and stopping after $top unless the total is
+//   wanted;
+// - otherwise every user is read: from an index alone when the filter reads
+//   only that index's field and UserName (the index key holds both), else
+//   from the user table in key order, testing the filter on a view of the
+//   record (no User is built); only the $skip+$top best are kept (a bounded
+//   heap) when there is a $top.
+// The filter's evaluator decides every match: a planned query answers exactly
+// what testing every user would (t/unit/test_query.c++).
+#pragma once
+
+#include "odata.h++"
+#include "store.h++"
+#include "users.h++"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mtt {
+
+// The filterable fields of a user, in the seed's order (the schema's indexes).
+enum UserField { F_Id, F_UserName, F_Email, F_FirstName, F_LastName, F_Phone, F_LastLogIn,
+                 F_Enabled, F_IsExternal };
+const odata::Schema &user_schema();
+
+// A user's fields as a filter reads them, from a full User or a record view.
+class UserRow : public odata::Row {
+  public:
+    explicit UserRow(const User &u);
+    explicit UserRow(const UserView &v) : v_(v) {}
+    odata::Value get(size_t field) const override;
+
+  private:
+    UserView v_;
+    mutable std::string id_; // the GUID text, made when asked for
+};
+
+struct QueryResult {
+    std::vector<std::string> ids; // the answer's users (raw ids), in order, $skip/$top applied
+    uint64_t total = 0;           // users the filter matches (when asked for)
+    // What was read, for tests: "id", "index UserName", "index Email", ...,
+    // "walk LastName", "walk UserName", "scan index Email", "scan users".
+    std::string plan;
+    uint64_t examined = 0; // users the filter was tested on
+};
+
+// Runs `q` (filter, orderby, skip, top) in `txn`. With `want_total`, total is
+// the number of matches (else it may stop early and total is a lower bound).
+QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total);
+
+// run_query with other thresholds than the defaults (5000, 0.25), for tests:
+// with an indexed $orderby that can be walked, a range of more than
+// `range_cap` entries is not read; a range of more than `scan_share` of the
+// users is not read either (every user is then).
+QueryResult run_query_tuned(const Txn &txn, const odata::Query &q, bool want_total,
+                            uint64_t range_cap, double scan_share);
+
+// The same answer by testing every user and sorting them all: the judge the
+// planner is tested against.
+QueryResult run_query_by_scan(const Txn &txn, const odata::Query &q);
+
+} // namespace mtt
