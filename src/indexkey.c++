@@ -1,5 +1,7 @@
 #include "indexkey.h++"
 
+#include <cstring>
+
 namespace mtt {
 
 namespace {
@@ -64,25 +66,33 @@ bool split_index_key(std::string_view key, IndexEntry &out) {
         return false;
     if (key[0] == '\0') {
         out.null = true;
+        out.cut = false;
+        out.has_nul = false;
         out.escaped = {};
         out.username = key.substr(1);
         return true;
     }
     if (key[0] != '\x01')
         return false;
-    for (size_t i = 1; i + 1 < key.size(); ++i) {
-        if (key[i] != '\0')
-            continue;
-        if (key[i + 1] == '\0' || key[i + 1] == '\x01') {
+    out.has_nul = false;
+    for (size_t i = 1;;) {
+        const void *z = std::memchr(key.data() + i, '\0', key.size() - i);
+        if (!z)
+            return false;
+        i = static_cast<size_t>(static_cast<const char *>(z) - key.data());
+        if (i + 1 >= key.size())
+            return false;
+        char next = key[i + 1];
+        if (next == '\0' || next == '\x01') {
             out.null = false;
-            out.cut = key[i + 1] == '\x01';
+            out.cut = next == '\x01';
             out.escaped = key.substr(1, i - 1);
             out.username = key.substr(i + 2);
             return true;
         }
-        ++i; // 0x00 0xFF: an escaped 0x00
+        out.has_nul = true; // 0x00 0xFF: an escaped 0x00
+        i += 2;
     }
-    return false;
 }
 
 std::string_view unescape(std::string_view escaped, std::string &scratch) {

@@ -44,6 +44,7 @@ inline std::string index_null_prefix() { return std::string(1, '\0'); }
 struct IndexEntry {
     bool null = false;
     bool cut = false;         // a long value, cut: the record has the whole of it
+    bool has_nul = false;     // escaped holds an escaped 0x00 (unescape copies)
     std::string_view escaped; // the value as stored (escaped)
     std::string_view username;
 };

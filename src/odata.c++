@@ -1406,7 +1406,15 @@ Filter &Filter::operator=(Filter &&) noexcept = default;
 Filter::~Filter() = default;
 
 Value Filter::evaluate(const Row &row) const {
-    Scratch scratch(scratch_slots_);
+    if (scratch_slots_ == 0) {
+        Scratch none;
+        return evaluate_node(*root_, row, none);
+    }
+    // one per thread, kept from row to row (the strings keep their capacity);
+    // a Value never outlives the evaluation that made it
+    thread_local Scratch scratch;
+    if (scratch.size() < scratch_slots_)
+        scratch.resize(scratch_slots_);
     return evaluate_node(*root_, row, scratch);
 }
 

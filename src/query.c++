@@ -309,7 +309,7 @@ class Engine {
             if (!ix.secondary)
                 value = key;
             else if (!e.null)
-                value = unescape(e.escaped, scratch_);
+                value = e.has_nul ? unescape(e.escaped, scratch_) : e.escaped;
             return q_.filter->matches(KeyRow(field, value, m.username));
         }
         m.record = fetch(id);
