@@ -62,6 +62,7 @@ struct MainConf {
     ngx_array_t *sync_types; // of SyncTypeConf; NULL: the defaults
     ngx_flag_t used;         // some location carries `mytimetable;`
     ngx_uint_t max_streams;  // streamed answers in progress at once, per worker
+    ngx_uint_t query_max_scan; // users and index entries one directory query may read; 0: any
 #if (NGX_THREADS)
     ngx_thread_pool_t *hash_pool; // nginx's "default" thread pool: Argon2id off the event loop
 #endif
@@ -120,6 +121,9 @@ ngx_command_t commands[] = {
      &instance_id_post},
     {ngx_string("mytimetable_max_streams"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_num_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, max_streams), nullptr},
+    {ngx_string("mytimetable_query_max_scan"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_num_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, query_max_scan),
+     nullptr},
     {ngx_string("mytimetable_sync_type"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE12, set_sync_type,
      NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
     {ngx_string("mytimetable_base_url"),
@@ -359,6 +363,7 @@ void *create_main_conf(ngx_conf_t *cf) {
     mcf->store_size = NGX_CONF_UNSET;
     mcf->durability = NGX_CONF_UNSET_UINT;
     mcf->max_streams = NGX_CONF_UNSET_UINT;
+    mcf->query_max_scan = NGX_CONF_UNSET_UINT;
     return mcf;
 }
 
@@ -367,6 +372,7 @@ char *init_main_conf(ngx_conf_t *cf, void *conf) {
     ngx_conf_init_value(mcf->store_size, static_cast<off_t>(mtt::default_map_size));
     ngx_conf_init_uint_value(mcf->durability, durability_full);
     ngx_conf_init_uint_value(mcf->max_streams, 256);
+    ngx_conf_init_uint_value(mcf->query_max_scan, mtt::default_query_max_scan);
     if (mcf->max_streams == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"mytimetable_max_streams\" must be at least 1");
         return static_cast<char *>(NGX_CONF_ERROR);
@@ -431,6 +437,7 @@ ngx_int_t init_module(ngx_cycle_t *cycle) {
 mtt::Settings settings_from(const MainConf *mcf) {
     mtt::Settings s;
     s.instance_id = std::string(view(mcf->instance_id));
+    s.query_max_scan = mcf->query_max_scan;
     if (!mcf->sync_types) {
         s.sync_types = {{"o365", true}, {"ews", true}, {"googlecalendar", false}};
         return s;

@@ -18,9 +18,14 @@ struct SyncType {
 // mytimetable_instance_id's default.
 inline constexpr char default_instance_id[] = "default";
 
+// mytimetable_query_max_scan's default: users and index entries one
+// directory query may read (0: no limit).
+inline constexpr uint64_t default_query_max_scan = 1000000;
+
 struct Settings {
     std::vector<SyncType> sync_types;
     std::string instance_id = default_instance_id;
+    uint64_t query_max_scan = default_query_max_scan;
 };
 
 // The JSON answers to GET requests a worker gave for the store's current

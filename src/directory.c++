@@ -419,7 +419,18 @@ Response dir_list_users(Context &ctx, const Request &req, const Params &) {
         r.stream = std::move(stream);
         return r;
     }
-    QueryResult result = run_query(Txn(ctx.env, Txn::Read), q, q.inline_count || q.count);
+    QueryResult result;
+    try {
+        result = run_query(Txn(ctx.env, Txn::Read), q, q.inline_count || q.count,
+                           ctx.settings.query_max_scan);
+    } catch (const ScanLimit &e) {
+        std::string n = std::to_string(e.limit());
+        return error(400, "the query would read more than " + n +
+                              " users and index entries (mytimetable_query_max_scan " + n +
+                              "): add to $filter a condition on an indexed field (UserName, "
+                              "Email, FirstName, LastName or Id with eq, in, gt, ge, lt, le or "
+                              "startswith), or ask for a smaller $skip");
+    }
     Response r;
     r.content_type = json_type;
     r.body = q.inline_count || q.count ? envelope_start(q, result.total) : "[";

@@ -230,8 +230,10 @@ constexpr Tuning default_tuning{5000, 0.25};
 
 class Engine {
   public:
-    Engine(const Txn &txn, const odata::Query &q, bool want_total, QueryResult &out)
+    Engine(const Txn &txn, const odata::Query &q, bool want_total, QueryResult &out,
+           uint64_t max_read = 0)
         : txn_(txn), t_(txn.tables()), q_(q), want_total_(want_total), out_(out),
+          max_read_(max_read),
           reads_(q.filter ? odata::fields_read(*q.filter) : 0),
           keys_(q.orderby.empty() ? Keys{{F_UserName, false}} : q.orderby) {}
 
@@ -255,9 +257,16 @@ class Engine {
     const odata::Query &q_;
     bool want_total_;
     QueryResult &out_;
+    uint64_t max_read_;
     uint64_t reads_;
     Keys keys_;
     std::string scratch_;
+
+    // One more index entry or record read.
+    void read_one() {
+        if (++out_.read > max_read_ && max_read_)
+            throw ScanLimit(max_read_);
+    }
 
     // The first key's index can be walked, testing the filter on its keys.
     bool walk_possible() const {
@@ -269,7 +278,8 @@ class Engine {
         return (reads_ & ~allowed) == 0;
     }
 
-    std::string_view fetch(std::string_view id) const {
+    std::string_view fetch(std::string_view id) {
+        read_one();
         auto r = txn_.get(t_.users, id);
         if (!r)
             throw StoreError("an index of the users names a missing user", MDB_CORRUPTED);
@@ -292,6 +302,7 @@ class Engine {
     // tests the filter: on the key alone when `covering` allows.
     bool test_entry(const IndexInfo &ix, size_t field, std::string_view key, std::string_view id,
                     Match &m, bool covering) {
+        read_one();
         m.id = id;
         IndexEntry e;
         if (ix.secondary) {
@@ -328,6 +339,7 @@ class Engine {
             std::sort(raws.begin(), raws.end());
             raws.erase(std::unique(raws.begin(), raws.end()), raws.end());
             for (const std::string &raw : raws) {
+                read_one();
                 auto record = txn_.get(t_.users, raw);
                 if (!record)
                     continue;
@@ -376,6 +388,7 @@ class Engine {
                     winner = &r;
                     break;
                 }
+                read_one();
                 r.entries.emplace_back(r.walk->key(), r.walk->value());
                 if (r.entries.size() > cap) {
                     r.out = true;
@@ -387,6 +400,7 @@ class Engine {
         if (!winner)
             return false;
         bool covering = covered_by(winner->field);
+        out_.read -= winner->entries.size(); // test_entry counts them again
         for (const auto &[key, id] : winner->entries) {
             Match m;
             if (test_entry(winner->ix, winner->field, key, id, m, covering))
@@ -399,6 +413,8 @@ class Engine {
     // Every user: from an index alone when the filter reads only its field
     // and UserName, else from the user table.
     void scan(std::vector<Match> &matches) {
+        if (max_read_ && txn_.entries(t_.users) > max_read_)
+            throw ScanLimit(max_read_);
         for (size_t field : {F_UserName, F_Email, F_FirstName, F_LastName}) {
             if (!covered_by(field))
                 continue;
@@ -414,6 +430,7 @@ class Engine {
         }
         Cursor c(txn_, t_.users);
         for (bool ok = c.first(); ok; ok = c.next()) {
+            read_one();
             if (test_record(c.value())) {
                 UserView v = view(c.value());
                 matches.push_back(Match{v.username, c.key(), c.value()});
@@ -486,6 +503,7 @@ class Engine {
             for (; ok; ok = step()) {
                 Match m;
                 if (!q_.filter && matched < q_.skip) { // nothing to test: count it
+                    read_one();
                     ++matched;
                     continue;
                 }
@@ -551,9 +569,10 @@ class Engine {
 
 } // namespace
 
-QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total) {
+QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total,
+                      uint64_t max_read) {
     QueryResult out;
-    Engine(txn, q, want_total, out).run(default_tuning);
+    Engine(txn, q, want_total, out, max_read).run(default_tuning);
     return out;
 }
 

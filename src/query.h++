@@ -27,6 +27,7 @@
 #include "users.h++"
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,19 @@ class UserRow : public odata::Row {
     mutable std::string id_; // the GUID text, made when asked for
 };
 
+// The query would read more users or index entries than its limit allows
+// (mytimetable_query_max_scan).
+class ScanLimit : public std::runtime_error {
+  public:
+    explicit ScanLimit(uint64_t limit)
+        : std::runtime_error("the query reads more than " + std::to_string(limit) + " users"),
+          limit_(limit) {}
+    uint64_t limit() const { return limit_; }
+
+  private:
+    uint64_t limit_;
+};
+
 struct QueryResult {
     std::vector<std::string> ids; // the answer's users (raw ids), in order, $skip/$top applied
     uint64_t total = 0;           // users the filter matches (when asked for)
@@ -56,11 +70,16 @@ struct QueryResult {
     // "walk LastName", "walk UserName", "scan index Email", "scan users".
     std::string plan;
     uint64_t examined = 0; // users the filter was tested on
+    uint64_t read = 0;     // index entries and records read
 };
 
 // Runs `q` (filter, orderby, skip, top) in `txn`. With `want_total`, total is
 // the number of matches (else it may stop early and total is a lower bound).
-QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total);
+// With `max_read` (0: no limit), throws ScanLimit rather than read more than
+// that many index entries and records: before it starts when it must read
+// every user and there are more, else as soon as it gets there.
+QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total,
+                      uint64_t max_read = 0);
 
 // run_query with other thresholds than the defaults (5000, 0.25), for tests:
 // with an indexed $orderby that can be walked, a range of more than

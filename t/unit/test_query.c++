@@ -324,6 +324,29 @@ START_TEST(indexed_queries_read_few_users) {
     r = run("tolower(FirstName) eq 'first77'", nullptr, std::nullopt, 0);
     ck_assert_str_eq(r.plan.c_str(), "scan index FirstName");
     ck_assert_uint_eq(r.ids.size(), 1);
+
+    // the limit on what one query reads
+    auto limited = [&](const char *filter, std::optional<uint64_t> top, uint64_t skip,
+                       uint64_t max_read) {
+        odata::Query q;
+        if (filter)
+            q.filter.emplace(std::get<odata::Filter>(odata::parse_filter(filter, user_schema())));
+        q.top = top;
+        q.skip = skip;
+        try {
+            return static_cast<long long>(run_query(txn, q, false, max_read).read);
+        } catch (const ScanLimit &e) {
+            ck_assert_uint_eq(e.limit(), max_read);
+            return -1LL;
+        }
+    };
+    ck_assert_int_eq(limited("substringof('zz',Email)", std::nullopt, 0, 1999), -1); // before it starts
+    ck_assert_int_eq(limited("substringof('zz',Email)", std::nullopt, 0, 2000), 2000);
+    ck_assert_int_eq(limited("LastName eq 'Last7'", std::nullopt, 0, 2), 1); // its index entry alone
+    ck_assert_int_eq(limited("LastName eq 'Last7' and Enabled", std::nullopt, 0, 2), 2); // and the record
+    ck_assert_int_eq(limited(nullptr, 10, 100, 110), 110);
+    ck_assert_int_eq(limited(nullptr, 10, 100, 109), -1);
+    ck_assert_int_eq(limited(nullptr, 10, 100, 0), 110);
 }
 END_TEST
 
