@@ -8,6 +8,7 @@
 //   src/ngx/output     mtt::Response -> headers and body chain, streamed answers
 //   src/ngx/batch      group commit: the writes of one event-loop turn, one commit
 //   src/ngx/passwords  password hashing in nginx's thread pool
+//   src/ngx/queries    directory queries that read many users, in the same pool
 //   src/ngx/lifecycle  the store directory, opening and closing the store per worker
 // Everything else in src/ is plain C++ that knows nothing of nginx.
 
@@ -25,6 +26,7 @@ extern "C" {
 #include "ngx/lifecycle.h++"
 #include "ngx/output.h++"
 #include "ngx/passwords.h++"
+#include "ngx/queries.h++"
 #include "ngx/request.h++"
 
 #include "api.h++"
@@ -462,6 +464,7 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
     mtt::ngx::batch_init(cycle->log);
 #if (NGX_THREADS)
     mtt::ngx::passwords_init(mcf->hash_pool);
+    mtt::ngx::queries_init(mcf->hash_pool);
 #endif
     try {
         mtt::EnvOptions opts;
@@ -478,6 +481,7 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
 
 void exit_process(ngx_cycle_t *cycle) {
     mtt::ngx::passwords_exit();
+    mtt::ngx::queries_exit();
     mtt::ngx::close_store(cycle);
 }
 
@@ -526,6 +530,10 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
             return NGX_DONE;
         }
         mtt::Context ctx{*worker->env, worker->settings, {}, nullptr, &worker->cache};
+        if (mtt::ngx::query_first(r, ctx, req)) { // a query that reads many users
+            deferred = true;
+            return NGX_DONE;
+        }
         mtt::Response resp = mtt::handle(ctx, req);
         if (!ctx.log.empty())
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", ctx.log.c_str());

@@ -48,11 +48,14 @@ const std::vector<Route<Handler>> routes = {
 
 // A GET answer from the cache, or the handler's answer (kept when it is a
 // whole JSON 200).
+std::string cache_key(const Request &req) {
+    return std::string(req.path) + '?' + std::string(req.query) + ' ' + std::string(req.base_url);
+}
+
 Response cached_get(Context &ctx, const Request &req, const Route<Handler> &route,
                     const Params &params) {
     uint64_t snapshot = Txn(ctx.env, Txn::Read).snapshot();
-    std::string key = std::string(req.path) + '?' + std::string(req.query) + ' ' +
-                      std::string(req.base_url);
+    std::string key = cache_key(req);
     if (const Response *hit = ctx.cache->find(snapshot, key)) {
         Response r;
         r.status = hit->status;
@@ -62,7 +65,9 @@ Response cached_get(Context &ctx, const Request &req, const Route<Handler> &rout
         return r;
     }
     Response r = route.handler(ctx, req, params);
-    ctx.cache->store(snapshot, key, r);
+    // a query run ahead may have read an older snapshot: not this one's answer
+    if (!req.prequeried || req.prequeried->snapshot == snapshot)
+        ctx.cache->store(snapshot, key, r);
     return r;
 }
 
@@ -128,6 +133,17 @@ Response handle(Context &ctx, const Request &req) {
         ctx.log = "out of memory";
         return error(500, "out of memory");
     }
+}
+
+std::unique_ptr<PendingQuery> offload_query(Context &ctx, const Request &req, uint64_t rows) {
+    if (req.method != "GET")
+        return nullptr;
+    auto m = route(routes, req.method, req.path);
+    if (m.kind != Match<Handler>::Found || m.route->handler != dir_list_users)
+        return nullptr;
+    if (ctx.cache && ctx.cache->find(Txn(ctx.env, Txn::Read).snapshot(), cache_key(req)))
+        return nullptr;
+    return dir_plan_list_users(ctx, req, rows);
 }
 
 bool password_to_hash(const Request &req, std::string &password) {

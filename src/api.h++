@@ -2,6 +2,7 @@
 #pragma once
 
 #include "http.h++"
+#include "query.h++"
 #include "store.h++"
 
 #include <string>
@@ -52,6 +53,23 @@ struct Context {
     Batch *batch = nullptr;   // when set, write transactions run in it (group commit)
     Cache *cache = nullptr;   // optional
 };
+
+// A GET of the directory's users whose query may read many users: the query
+// to run off the event loop (run(), in any thread), after which the request
+// is answered by handle() with Request::prequeried = &out.
+struct PendingQuery {
+    odata::Query query;
+    bool want_total = false;
+    uint64_t max_read = 0;
+    Prequeried out;
+    void run(const Env &env) noexcept { prequery(env, query, want_total, max_read, out); }
+};
+
+// The PendingQuery of `req` when it is a GET users whose query may read more
+// than `rows` users and index entries (light_query); nullptr for every other
+// request, a query that reads little, a refused query and an answer the
+// cache holds: handle() answers those at once.
+std::unique_ptr<PendingQuery> offload_query(Context &ctx, const Request &req, uint64_t rows);
 
 // True for the methods whose handlers write.
 bool writes(std::string_view method);

@@ -400,7 +400,27 @@ std::string envelope_start(const odata::Query &q, uint64_t total) {
            ",\"Total\":" + std::to_string(total) + ",\"Items\":[";
 }
 
+// A query without $filter, $orderby and $top: every user (after $skip), in
+// UserName order, streamed straight from the username index.
+bool streamed(const odata::Query &q) { return q.orderby.empty() && !q.filter && !q.top; }
+
 } // namespace
+
+std::unique_ptr<PendingQuery> dir_plan_list_users(Context &ctx, const Request &req,
+                                                  uint64_t rows) {
+    auto parsed = odata::parse_query(req.query, users_set());
+    auto *q = std::get_if<odata::Query>(&parsed);
+    if (!q || streamed(*q))
+        return nullptr;
+    bool want_total = q->inline_count || q->count;
+    if (light_query(Txn(ctx.env, Txn::Read), *q, want_total, rows))
+        return nullptr;
+    auto p = std::make_unique<PendingQuery>();
+    p->query = std::move(*q);
+    p->want_total = want_total;
+    p->max_read = ctx.settings.query_max_scan;
+    return p;
+}
 
 // ---------------------------------------------------------------- handlers
 
@@ -409,7 +429,7 @@ Response dir_list_users(Context &ctx, const Request &req, const Params &) {
     if (auto *e = std::get_if<odata::Error>(&parsed))
         return error(400, e->message);
     odata::Query &q = std::get<odata::Query>(parsed);
-    if (q.orderby.empty() && !q.filter && !q.top) { // every user (after $skip), streamed
+    if (streamed(q)) { // every user (after $skip)
         auto stream = std::make_unique<UserListStream>(ctx.env, std::move(q),
                                                        std::string(req.base_url));
         const odata::Query &sq = stream->query();
@@ -421,8 +441,18 @@ Response dir_list_users(Context &ctx, const Request &req, const Params &) {
     }
     QueryResult result;
     try {
-        result = run_query(Txn(ctx.env, Txn::Read), q, q.inline_count || q.count,
-                           ctx.settings.query_max_scan);
+        if (const Prequeried *pre = req.prequeried) { // run ahead, off the event loop
+            if (pre->limit_hit)
+                throw ScanLimit(pre->limit_hit);
+            if (pre->store_error)
+                throw StoreError(pre->failure, pre->store_error);
+            if (!pre->failure.empty())
+                throw std::runtime_error(pre->failure);
+            result = pre->result;
+        } else {
+            result = run_query(Txn(ctx.env, Txn::Read), q, q.inline_count || q.count,
+                               ctx.settings.query_max_scan);
+        }
     } catch (const ScanLimit &e) {
         std::string n = std::to_string(e.limit());
         return error(400, "the query would read more than " + n +

@@ -33,6 +33,9 @@ Response v0_sync_events(Context &, const Request &, const Params &);
 
 // the user directory resource (directory.c++)
 Response dir_list_users(Context &, const Request &, const Params &);
+// GET users, when its query may read more than `rows` users: the query to
+// run ahead (see offload_query); nullptr otherwise.
+std::unique_ptr<PendingQuery> dir_plan_list_users(Context &, const Request &, uint64_t rows);
 Response dir_create_user(Context &, const Request &, const Params &);
 Response dir_get_user(Context &, const Request &, const Params &);
 Response dir_update_user(Context &, const Request &, const Params &);

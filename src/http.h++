@@ -15,6 +15,8 @@ struct Prehashed {
     std::string_view password, hash;
 };
 
+struct Prequeried; // query.h++
+
 struct Request {
     std::string_view method;       // "GET", "PUT", ...
     std::string_view path;         // below the location, still percent-encoded: "v0/users/alice"
@@ -25,6 +27,9 @@ struct Request {
     std::string_view base_url;     // absolute URL of the location, ending in '/'
     int64_t now = 0;               // seconds since the epoch
     Prehashed prehashed;           // empty: the handler hashes what it needs
+    // A directory query already run off the event loop (see offload_query);
+    // null: the handler runs its query.
+    const Prequeried *prequeried = nullptr;
 };
 
 struct Header {

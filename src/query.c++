@@ -490,12 +490,15 @@ class Engine {
         bool back = keys_[0].descending;
         out_.plan = std::string("walk ") + ix.name;
         uint64_t matched = 0;
+        // without a filter the total is the table's size: no need to go on
+        bool count_all = want_total_ && q_.filter;
         auto emit = [&](const Match &m) {
             ++matched;
             if (matched > q_.skip && (!q_.top || out_.ids.size() < *q_.top))
                 out_.ids.emplace_back(m.id);
-            return want_total_ || !q_.top || out_.ids.size() < *q_.top;
+            return count_all || !q_.top || out_.ids.size() < *q_.top;
         };
+        auto total = [&] { return q_.filter ? matched : txn_.entries(t_.users); };
         Cursor c(txn_, ix.dbi);
         bool ok = back ? c.last() : c.first();
         auto step = [&] { return back ? c.prev() : c.next(); };
@@ -510,7 +513,7 @@ class Engine {
                 if (test_entry(ix, field, c.key(), c.value(), m, true) && !emit(m))
                     break;
             }
-            out_.total = matched;
+            out_.total = total();
             return;
         }
         // entries of one value come in UserName order (reversed when walking
@@ -541,7 +544,7 @@ class Engine {
                 }
             }
         }
-        out_.total = matched;
+        out_.total = total();
     }
 
     // A group of entries with one key value (or one cut prefix): in the
@@ -582,6 +585,54 @@ QueryResult run_query_tuned(const Txn &txn, const odata::Query &q, bool want_tot
     QueryResult out;
     Engine(txn, q, want_total, out).run(Tuning{range_cap, scan_share});
     return out;
+}
+
+bool light_query(const Txn &txn, const odata::Query &q, bool want_total, uint64_t rows) {
+    const Tables &t = txn.tables();
+    if (txn.entries(t.users) <= rows)
+        return true;
+    if (q.filter) {
+        auto cs = odata::constraints(*q.filter);
+        for (const odata::Constraint &c : cs)
+            if (c.field == F_Id && std::all_of(c.intervals.begin(), c.intervals.end(), is_point))
+                return c.intervals.size() <= rows;
+        for (const odata::Constraint &c : cs) {
+            IndexInfo ix = index_of(t, c.field);
+            if (!ix.exists)
+                continue;
+            RangeWalk w(txn, ix.dbi, key_ranges(c.intervals, ix.secondary));
+            uint64_t n = 0;
+            while (n <= rows && w.next())
+                ++n;
+            if (n <= rows)
+                return true;
+        }
+        return false;
+    }
+    (void)want_total; // without a filter, the total is the table's size
+    size_t first = q.orderby.empty() ? size_t(F_UserName) : q.orderby[0].field;
+    return index_of(t, first).exists && q.top && q.skip <= rows && *q.top <= rows - q.skip;
+}
+
+void prequery(const Env &env, const odata::Query &q, bool want_total, uint64_t max_read,
+              Prequeried &out) noexcept {
+    try {
+        try {
+            Txn txn(env, Txn::ReadAnyThread);
+            out.snapshot = txn.snapshot();
+            out.result = run_query(txn, q, want_total, max_read);
+        } catch (const ScanLimit &e) {
+            out.limit_hit = e.limit();
+        } catch (const StoreError &e) {
+            out.store_error = e.code() ? e.code() : MDB_PANIC;
+            out.failure = e.what();
+        } catch (const std::exception &e) {
+            out.failure = e.what();
+        }
+    } catch (...) { // out of memory for the message
+        out.failure = std::string();
+        out.store_error = out.store_error ? out.store_error : MDB_PANIC;
+    }
 }
 
 QueryResult run_query_by_scan(const Txn &txn, const odata::Query &q) {

@@ -81,6 +81,25 @@ struct QueryResult {
 QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total,
                       uint64_t max_read = 0);
 
+// True when `q` surely reads at most about `rows` index entries and records
+// (an Id look-up, an indexed range of at most `rows` entries, a short walk
+// without a filter, or a store of at most `rows` users); reads at most
+// `rows` entries per indexed condition to find out.
+bool light_query(const Txn &txn, const odata::Query &q, bool want_total, uint64_t rows);
+
+// A query run ahead of its request, in any thread (see offload_query in
+// api.h++): its result, or why it has none.
+struct Prequeried {
+    QueryResult result;
+    uint64_t snapshot = 0;       // the store's snapshot it read
+    uint64_t limit_hit = 0;      // ScanLimit's limit; 0: none
+    int store_error = 0;         // a StoreError's code; 0: none
+    std::string failure;         // the exception's message, when there was one
+};
+// Runs `q` in a read transaction of its own; no exception leaves it.
+void prequery(const Env &env, const odata::Query &q, bool want_total, uint64_t max_read,
+              Prequeried &out) noexcept;
+
 // run_query with other thresholds than the defaults (5000, 0.25), for tests:
 // with an indexed $orderby that can be walked, a range of more than
 // `range_cap` entries is not read; a range of more than `scan_share` of the

@@ -187,7 +187,8 @@ Txn::Txn(const Env &env, Mode mode, Batch *batch) : tables_(env.tables()) {
         return;
     }
     MDB_txn *parent = mode == Write && batch ? batch->txn : nullptr;
-    check(mdb_txn_begin(env.get(), parent, mode == Read ? MDB_RDONLY : 0, &txn_), "mdb_txn_begin");
+    check(mdb_txn_begin(env.get(), parent, mode == Write ? 0 : MDB_RDONLY, &txn_),
+          "mdb_txn_begin");
     if (mode == Read) {
         stats_ = &env.stats_;
         begun_us_ = now_us();

@@ -173,7 +173,9 @@ struct Batch {
 
 class Txn {
   public:
-    enum Mode { Read, Write };
+    // ReadAnyThread: a read transaction that any thread may open (the
+    // event loop's read statistics do not count it).
+    enum Mode { Read, Write, ReadAnyThread };
     // A Write txn with a `batch` runs inside it (see Batch): its commit
     // leaves the changes to the batch's commit, its abort undoes them (nested)
     // or spoils the batch (direct).
