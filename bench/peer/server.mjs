@@ -7,7 +7,7 @@
 //                  startswith(F,'x') | F eq 'x'
 //                  &$orderby=F [asc|desc] &$top=N &$skip=N &$inlinecount=allpages
 //
-// and 400 for anything else. Not a reimplementation of OData: only what the
+// and 400 for anything else; GET /ping answers [] (the bench's floor). Not a reimplementation of OData: only what the
 // bench sends.
 //
 //   node bench/peer/server.mjs --db FILE --users USERS.tsv --port P --base-url URL
@@ -129,7 +129,9 @@ createServer((req, res) => {
     const path = q < 0 ? req.url : req.url.slice(0, q);
     let status = 200, body;
     try {
-        if (req.method !== 'GET' || path !== '/api/users') {
+        if (req.method === 'GET' && path === '/ping') { // the bench's floor: no query
+            body = '[]';
+        } else if (req.method !== 'GET' || path !== '/api/users') {
             status = 404;
             body = '{"error":"not_found"}';
         } else {
