@@ -117,6 +117,105 @@ json_t *user_json(std::string_view base_url, const User &u, const odata::Query *
     return o;
 }
 
+} // namespace
+
+std::string user_json_text(std::string_view base_url, const User &u, const odata::Query *shape) {
+    Json j(user_json(base_url, u, shape));
+    return dump(j.get());
+}
+
+// The same bytes as user_json and jansson's compact dump, written straight
+// into `out`: no json_t per user (jansson still escapes what needs it).
+void append_user_json(std::string &out, std::string_view base_url, const User &u,
+                      const odata::Query *shape) {
+    auto want = [&](Property p) { return !shape || shape->selected(p); };
+    bool first = true;
+    auto key = [&](const char *k) {
+        out += first ? "{\"" : ",\"";
+        first = false;
+        out += k;
+        out += "\":";
+    };
+    auto opt = [&](const char *k, const std::optional<std::string> &v) {
+        key(k);
+        if (v)
+            append_json_string(out, *v);
+        else
+            out += "null";
+    };
+    std::string self = self_url(base_url, u);
+    if (want(P_Id)) {
+        key("Id");
+        append_json_string(out, format_guid(u.id));
+    }
+    if (want(P_UserName)) {
+        key("UserName");
+        append_json_string(out, u.username);
+    }
+    if (want(P_Email))
+        opt("Email", u.email);
+    if (want(P_FirstName))
+        opt("FirstName", u.first_name);
+    if (want(P_LastName))
+        opt("LastName", u.last_name);
+    if (want(P_Phone))
+        opt("Phone", u.phone);
+    if (want(P_LastLogIn))
+        opt("LastLogIn", u.last_login ? std::optional<std::string>(format_rfc3339(*u.last_login))
+                                      : std::nullopt);
+    if (want(P_Enabled)) {
+        key("Enabled");
+        out += u.enabled ? "true" : "false";
+    }
+    if (want(P_IsExternal)) {
+        key("IsExternal");
+        out += u.external ? "true" : "false";
+    }
+    if (want(P_Self)) {
+        key("Self");
+        append_json_string(out, self);
+    }
+    if (want(P_Links)) {
+        key("Links");
+        static const struct {
+            const char *path, *rel, *title;
+        } links[] = {{"/password", "ChangePassword", nullptr},
+                     {"/permissions/global", "GlobalPermissions", nullptr},
+                     {"/groups", "Groups", "Group Memberships"},
+                     {"/notifications", "Notifications", nullptr},
+                     {"/permissions/projects", "ProjectPermissions", nullptr},
+                     {"/mailmessages", "MailMessages", nullptr}};
+        out += '[';
+        for (const auto &l : links) {
+            out += &l == links ? "{" : ",{";
+            if (l.title) {
+                out += "\"Title\":\"";
+                out += l.title;
+                out += "\",";
+            }
+            out += "\"Href\":";
+            append_json_string(out, self + l.path);
+            out += ",\"Rel\":\"";
+            out += l.rel;
+            out += "\"}";
+        }
+        out += ']';
+    }
+    if (shape && shape->expanded(N_Groups)) {
+        key("Groups");
+        out += '[';
+        for (size_t i = 0; i < u.roles.size(); ++i) {
+            out += i ? ",{\"Name\":" : "{\"Name\":";
+            append_json_string(out, u.roles[i]);
+            out += '}';
+        }
+        out += ']';
+    }
+    out += first ? "{}" : "}";
+}
+
+namespace {
+
 Response user_response(int status, const Request &req, const User &u) {
     Json body(user_json(req.base_url, u));
     return json_response(status, body.get());
@@ -307,8 +406,7 @@ class IdListStream : public BodyStream {
                     continue;
                 if (emitted_++)
                     out.push_back(',');
-                Json j(user_json(base_url_, *u, &query_));
-                append_json(out, j.get());
+                append_user_json(out, base_url_, *u, &query_);
             }
         }
         if (next_ < ids_.size())
@@ -362,8 +460,7 @@ class UserListStream : public BodyStream {
                         }
                         if (emitted_++)
                             out.push_back(',');
-                        Json j(user_json(base_url_, u, &query_));
-                        append_json(out, j.get());
+                        append_user_json(out, base_url_, u, &query_);
                         return out.size() - start < hint && seen < count_piece &&
                                !(query_.top && emitted_ >= *query_.top);
                     });

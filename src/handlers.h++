@@ -46,6 +46,13 @@ Response dir_empty_list(Context &, const Request &, const Params &);
 
 // ---------------------------------------------------------------- helpers
 
+// A directory user's JSON as the answers show it (directory.c++), shaped by
+// a query's $select/$expand when given: built with jansson (single users),
+// and written straight into `out` (the lists); the bytes are the same.
+std::string user_json_text(std::string_view base_url, const User &u, const odata::Query *shape);
+void append_user_json(std::string &out, std::string_view base_url, const User &u,
+                      const odata::Query *shape);
+
 // The password a directory write's JSON body sets, when it is a valid one
 // (directory.c++).
 bool body_password(const Request &req, std::string &password);
