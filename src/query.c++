@@ -499,6 +499,10 @@ class Engine {
             return count_all || !q_.top || out_.ids.size() < *q_.top;
         };
         auto total = [&] { return q_.filter ? matched : txn_.entries(t_.users); };
+        if (!q_.filter && q_.skip >= txn_.entries(t_.users)) { // past the end
+            out_.total = txn_.entries(t_.users);
+            return;
+        }
         Cursor c(txn_, ix.dbi);
         bool ok = back ? c.last() : c.first();
         auto step = [&] { return back ? c.prev() : c.next(); };
@@ -609,9 +613,14 @@ bool light_query(const Txn &txn, const odata::Query &q, bool want_total, uint64_
         }
         return false;
     }
-    (void)want_total; // without a filter, the total is the table's size
+    // without a filter the total is the table's size, and a walk only steps
+    // a cursor over the entries it skips (about 10 ns each, a sixteenth of
+    // what testing a user costs)
+    (void)want_total;
     size_t first = q.orderby.empty() ? size_t(F_UserName) : q.orderby[0].field;
-    return index_of(t, first).exists && q.top && q.skip <= rows && *q.top <= rows - q.skip;
+    uint64_t steps = 16 * rows;
+    return index_of(t, first).exists && q.top && q.skip <= steps && *q.top <= rows &&
+           q.skip + *q.top <= steps;
 }
 
 void prequery(const Env &env, const odata::Query &q, bool want_total, uint64_t max_read,

@@ -81,10 +81,10 @@ struct QueryResult {
 QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total,
                       uint64_t max_read = 0);
 
-// True when `q` surely reads at most about `rows` index entries and records
-// (an Id look-up, an indexed range of at most `rows` entries, a short walk
-// without a filter, or a store of at most `rows` users); reads at most
-// `rows` entries per indexed condition to find out.
+// True when `q` surely costs at most about as much as testing `rows` users
+// (an Id look-up, an indexed range of at most `rows` entries, a walk without
+// a filter over at most 16 * `rows` entries, or a store of at most `rows`
+// users); reads at most `rows` entries per indexed condition to find out.
 bool light_query(const Txn &txn, const odata::Query &q, bool want_total, uint64_t rows);
 
 // A query run ahead of its request, in any thread (see offload_query in
