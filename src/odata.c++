@@ -1500,6 +1500,80 @@ uint64_t fields_read(const Filter &filter) {
     return bits;
 }
 
+std::optional<SimplePredicate> simple_predicate(const Filter &filter) {
+    const Node &n = *filter.root_;
+    auto field = [](const Node &x) {
+        return x.op == Op::Field && x.type == Type::String ? std::optional<size_t>(x.index)
+                                                           : std::nullopt;
+    };
+    using K = SimplePredicate::Kind;
+    if (n.op == Op::Call && n.args.size() == 2) {
+        const Node &a = n.args[0], &b = n.args[1];
+        switch (n.func) {
+        case Func::SubstringOf:
+            if (is_string_literal(a) && field(b))
+                return SimplePredicate{K::SubstringOf, *field(b), a.text};
+            break;
+        case Func::Contains:
+        case Func::StartsWith:
+        case Func::EndsWith:
+            if (field(a) && is_string_literal(b))
+                return SimplePredicate{n.func == Func::Contains     ? K::SubstringOf
+                                       : n.func == Func::StartsWith ? K::StartsWith
+                                                                    : K::EndsWith,
+                                       *field(a), b.text};
+            break;
+        default:
+            break;
+        }
+        return std::nullopt;
+    }
+    if (n.op != Op::Eq)
+        return std::nullopt;
+    for (int side = 0; side < 2; ++side) {
+        const Node &call = n.args[side], &lit = n.args[1 - side];
+        if (call.op == Op::Call && (call.func == Func::ToLower || call.func == Func::ToUpper) &&
+            field(call.args[0]) && is_string_literal(lit))
+            return SimplePredicate{call.func == Func::ToLower ? K::LowerEq : K::UpperEq,
+                                   *field(call.args[0]), lit.text};
+    }
+    return std::nullopt;
+}
+
+std::optional<bool> SimplePredicate::test(std::optional<std::string_view> value) const {
+    if (!value)
+        return false; // a function of null is null: no match
+    std::string_view v = *value;
+    switch (kind) {
+    case Kind::SubstringOf: return v.find(literal) != std::string_view::npos;
+    case Kind::StartsWith: return starts_with(v, literal);
+    case Kind::EndsWith: return ends_with(v, literal);
+    case Kind::LowerEq:
+    case Kind::UpperEq: {
+        bool upper = kind == Kind::UpperEq;
+        if (v.size() != literal.size()) { // ASCII maps byte for byte: only a non-ASCII v may match
+            for (char c : v)
+                if (static_cast<unsigned char>(c) >= 0x80)
+                    return std::nullopt;
+            return false;
+        }
+        for (size_t i = 0; i < v.size(); ++i) {
+            char c = v[i];
+            if (static_cast<unsigned char>(c) >= 0x80)
+                return std::nullopt;
+            if (upper && c >= 'a' && c <= 'z')
+                c = static_cast<char>(c - 'a' + 'A');
+            else if (!upper && c >= 'A' && c <= 'Z')
+                c = static_cast<char>(c - 'A' + 'a');
+            if (c != literal[i]) // the mapping is byte for byte up to here
+                return false;
+        }
+        return true;
+    }
+    }
+    return std::nullopt;
+}
+
 std::string map_case(std::string_view s, bool upper) {
     std::string out;
     out.reserve(s.size());

@@ -213,6 +213,7 @@ class Filter {
                                                                        size_t field);
     friend std::vector<struct Constraint> constraints(const Filter &filter);
     friend uint64_t fields_read(const Filter &filter);
+    friend std::optional<struct SimplePredicate> simple_predicate(const Filter &filter);
 };
 
 struct OrderKey {
@@ -300,6 +301,21 @@ std::vector<Constraint> constraints(const Filter &filter);
 
 // Bit i set when the filter reads field i (fields 0..63).
 uint64_t fields_read(const Filter &filter);
+
+// A whole filter of one of the forms a scan meets most, testing one String
+// field against a string literal: substringof('L', F), contains(F, 'L'),
+// startswith(F, 'L'), endswith(F, 'L'), tolower(F) eq 'L' and toupper(F) eq
+// 'L' (either side). test() decides it on the field's value without the
+// tree walk, exactly as matches() would, or says nothing (tolower/toupper of
+// a value that is not ASCII): then the caller asks matches().
+struct SimplePredicate {
+    enum class Kind { SubstringOf, StartsWith, EndsWith, LowerEq, UpperEq };
+    Kind kind;
+    size_t field;
+    std::string_view literal; // valid while the Filter lives
+    std::optional<bool> test(std::optional<std::string_view> value) const;
+};
+std::optional<SimplePredicate> simple_predicate(const Filter &filter);
 
 // `s` with every code point mapped by Unicode's simple upper (or lower) case
 // mapping; bytes that are not well-formed UTF-8 are kept as they are.

@@ -420,8 +420,35 @@ class Engine {
                 continue;
             IndexInfo ix = index_of(t_, field);
             Cursor c(txn_, ix.dbi);
+            std::optional<odata::SimplePredicate> simple;
+            if (q_.filter)
+                simple = odata::simple_predicate(*q_.filter);
+            if (simple && simple->field != field)
+                simple.reset();
             for (bool ok = c.first(); ok; ok = c.next()) {
                 Match m;
+                if (simple) { // the common forms, decided on the key without the tree walk
+                    std::string_view key = c.key();
+                    std::optional<std::string_view> value;
+                    IndexEntry e;
+                    if (!ix.secondary) {
+                        value = key;
+                    } else if (!split_index_key(key, e)) {
+                        throw StoreError("an index key of the users is malformed", MDB_CORRUPTED);
+                    } else if (!e.null && !e.cut) {
+                        value = e.has_nul ? unescape(e.escaped, scratch_) : e.escaped;
+                    }
+                    if (!e.cut) {
+                        if (std::optional<bool> verdict = simple->test(value)) {
+                            read_one();
+                            ++out_.examined;
+                            if (*verdict)
+                                matches.push_back(
+                                    Match{ix.secondary ? e.username : key, c.value(), {}});
+                            continue;
+                        }
+                    }
+                }
                 if (test_entry(ix, field, c.key(), c.value(), m, true))
                     matches.push_back(m);
             }

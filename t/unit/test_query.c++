@@ -350,6 +350,60 @@ START_TEST(indexed_queries_read_few_users) {
 }
 END_TEST
 
+// The forms a scan decides without the tree walk decide as the evaluator does
+// (or leave it to the evaluator), on values whose case mapping is not ASCII's.
+START_TEST(simple_predicates_decide_as_the_evaluator) {
+    class One : public odata::Row {
+      public:
+        std::optional<std::string> v;
+        odata::Value get(size_t f) const override {
+            return f == F_Email && v ? odata::Value::of_string(*v) : odata::Value::null();
+        }
+    };
+    std::vector<std::optional<std::string>> values = {std::nullopt};
+    for (const auto &v : pool())
+        values.push_back(v);
+    for (const char *v : {"\xC4\xB1", "\xE2\x84\xAA", "K", "k", "I", "i", "ABC\xC3\xA9",
+                          "abc\xC3\xA9", "Abc", "aBC"})
+        values.push_back(std::string(v));
+    std::vector<std::string> lits = literals();
+    for (const char *l : {"i", "I", "k", "K", "abc\xC3\xA9", "ABC\xC3\x89"})
+        lits.push_back(l);
+    const char *forms[] = {"substringof(%s,Email)", "contains(Email,%s)", "startswith(Email,%s)",
+                           "endswith(Email,%s)", "tolower(Email) eq %s", "%s eq toupper(Email)"};
+    int decided = 0, left = 0;
+    for (const char *form : forms)
+        for (const std::string &l : lits) {
+            char text[1024];
+            std::snprintf(text, sizeof text, form, quote(l).c_str());
+            auto parsed = odata::parse_filter(text, user_schema());
+            ck_assert_msg(std::holds_alternative<odata::Filter>(parsed), "%s", text);
+            const auto &f = std::get<odata::Filter>(parsed);
+            auto simple = odata::simple_predicate(f);
+            ck_assert_msg(simple && simple->field == F_Email, "%s is not simple", text);
+            for (const auto &v : values) {
+                One row;
+                row.v = v;
+                auto verdict = simple->test(v ? std::optional<std::string_view>(*v) : std::nullopt);
+                if (!verdict) {
+                    ++left;
+                    continue;
+                }
+                ++decided;
+                ck_assert_msg(*verdict == f.matches(row), "%s on '%s'", text,
+                              v ? v->c_str() : "null");
+            }
+        }
+    ck_assert_int_gt(decided, 1000);
+    ck_assert_int_gt(left, 0);
+    for (const char *not_simple : {"Email eq 'a'", "substringof(Email,'a')", "tolower(Email) ne 'a'",
+                                   "startswith(Email,'a') and Enabled", "length(Email) eq 1"})
+        ck_assert_msg(!odata::simple_predicate(std::get<odata::Filter>(
+                          odata::parse_filter(not_simple, user_schema()))),
+                      "%s is simple", not_simple);
+}
+END_TEST
+
 int main() {
     if (sodium_init() < 0)
         return 1;
@@ -358,6 +412,7 @@ int main() {
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, planned_queries_answer_what_a_full_scan_does, 0, 4);
     tcase_add_test(tc, indexed_queries_read_few_users);
+    tcase_add_test(tc, simple_predicates_decide_as_the_evaluator);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
