@@ -23,7 +23,11 @@ SRCS      := $(wildcard src/*.c++)
 HDRS      := $(wildcard src/*.h++)
 NGX_SRCS  := $(wildcard src/ngx/*.c++)
 NGX_HDRS  := $(wildcard src/ngx/*.h++)
-OBJS      := $(patsubst src/%.c++,$(BUILD)/obj/%.o,$(SRCS))
+# doc/openapi.json enters the objects as its bytes (src/openapi_json.S, which
+# .incbin's the file that MTT_OPENAPI_JSON names; `config` does the same).
+OPENAPI   := doc/openapi.json
+OPENAPI_DEF = -DMTT_OPENAPI_JSON='"$(CURDIR)/$(OPENAPI)"'
+OBJS      := $(patsubst src/%.c++,$(BUILD)/obj/%.o,$(SRCS)) $(BUILD)/obj/openapi_json.o
 UNIT_SRCS := $(wildcard t/unit/test_*.c++)
 UNIT_BINS := $(patsubst t/unit/%.c++,$(BUILD)/unit/%,$(UNIT_SRCS))
 
@@ -39,13 +43,17 @@ TEST_PACKAGES := check curl procps lmdb-utils wrk clang libclang-rt-14-dev \
 	libtest-base-perl libtest-longstring-perl libtext-diff-perl liblist-moreutils-perl \
 	libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl
 
-# npm packages the tests call (t/ical/check-calendar.mjs), pinned here and
-# installed into build/npm without a lock file; node and npm come from Debian
-# (nodejs, npm) unless the machine has them already.
-NPM_PACKAGES := ical.js@2.2.1
-NPM_STAMP := build/npm/.installed-$(subst /,-,$(subst @,-,$(NPM_PACKAGES)))
+# npm packages the tests call, pinned here and installed into build/npm
+# without a lock file: ical.js (t/ical/check-calendar.mjs), Redocly's linter
+# and ajv (make openapi-check); node and npm come from Debian (nodejs, npm)
+# unless the machine has them already.
+NPM_PACKAGES := ical.js@2.2.1 @redocly/cli@1.34.5 ajv@8.17.1 ajv-formats@3.0.1
+# (the stamp's name is the list, one word: a changed list installs again)
+empty     :=
+space     := $(empty) $(empty)
+NPM_STAMP := build/npm/.installed-$(subst $(space),+,$(subst /,-,$(subst @,-,$(NPM_PACKAGES))))
 
-.PHONY: FORCE all help module deps deps-run run test unit t torture clean
+.PHONY: FORCE all help module deps deps-run run test unit t openapi-check torture clean
 
 all: module
 
@@ -57,6 +65,7 @@ help:
 	@echo 'make test         deps + build + unit tests + fuzz smoke runs + Test::Nginx suites'
 	@echo 'make unit         the Check unit tests only'
 	@echo 'make t            the Test::Nginx suites only (t/*.t)'
+	@echo 'make openapi-check  lint doc/openapi.json, compare it with the router, validate answers against it'
 	@echo 'make torture      the crash test with 20 rounds'
 	@echo 'make fuzz         each libFuzzer target for FUZZ_SECONDS (default 60)'
 	@echo 'make bench        the benchmarks (bench/README.md)'
@@ -108,7 +117,7 @@ deps: deps-run
 # removed configures it again (the list is rewritten only when it changes).
 $(BUILD)/sources.list: FORCE
 	@mkdir -p $(@D)
-	@echo $(SRCS) $(NGX_SRCS) > $@.tmp; cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+	@echo $(SRCS) $(NGX_SRCS) src/openapi_json.S > $@.tmp; cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 $(BUILD)/nginx/Makefile: config $(BUILD)/sources.list
 	@mkdir -p $(BUILD)/nginx
@@ -119,7 +128,12 @@ $(BUILD)/nginx/Makefile: config $(BUILD)/sources.list
 
 module: $(MODULE)
 
-$(MODULE): $(BUILD)/nginx/Makefile ngx_mytimetable_module.c++ $(SRCS) $(HDRS) $(NGX_SRCS) $(NGX_HDRS)
+# nginx's Makefile knows only the headers as dependencies: the object that
+# embeds doc/openapi.json is made again when the file changed.
+$(MODULE): $(BUILD)/nginx/Makefile ngx_mytimetable_module.c++ $(SRCS) $(HDRS) $(NGX_SRCS) $(NGX_HDRS) \
+		src/openapi_json.S $(OPENAPI)
+	@o=$(BUILD)/nginx/addon/mytimetable/openapi_json.o; \
+		if [ -e $$o ] && { [ $(OPENAPI) -nt $$o ] || [ src/openapi_json.S -nt $$o ]; }; then rm -f $$o; fi
 	$(MAKE) -s -f $(CURDIR)/$(BUILD)/nginx/Makefile -C $(NGX_SRC) modules
 	@# a new file, not an overwrite: a running nginx keeps its mapped copy
 	cp $(BUILD)/nginx/ngx_http_mytimetable_module.so $@.tmp && mv -f $@.tmp $@
@@ -129,6 +143,11 @@ $(BUILD)/obj/%.o: src/%.c++ $(HDRS)
 	@mkdir -p $(@D)
 	@echo "  CXX   $<"
 	@$(CXX) $(CXXFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD)/obj/openapi_json.o: src/openapi_json.S $(OPENAPI)
+	@mkdir -p $(@D)
+	@echo "  AS    $<"
+	@$(CXX) $(OPENAPI_DEF) -c -o $@ $<
 
 $(BUILD)/libmytimetable.a: $(OBJS)
 	@ar rcs $@ $^
@@ -163,6 +182,26 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
 	$(MAKE) t
+	$(MAKE) openapi-check
+
+# ---------------------------------------------------------------- OpenAPI
+# doc/openapi.json, which the module serves as GET openapi.json: Redocly's
+# linter (doc/redocly.yaml), the router's table against its operations both
+# ways (t/openapi/routes.*), and the answers to requests on every route
+# validated against its schemas with ajv (t/openapi/answers.t, validate.mjs).
+OPENAPI_ROUTES := $(BUILD)/openapi/routes
+REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true build/npm/node_modules/.bin/redocly
+
+$(OPENAPI_ROUTES): t/openapi/routes.c++ $(BUILD)/libmytimetable.a
+	@mkdir -p $(@D)
+	@echo "  LINK  $@"
+	@$(CXX) $(CXXFLAGS) -Isrc -o $@ $< $(BUILD)/libmytimetable.a $(LIBS)
+
+openapi-check: $(MODULE) $(NPM_STAMP) $(OPENAPI_ROUTES)
+	$(REDOCLY) lint --config doc/redocly.yaml $(OPENAPI)
+	set -o pipefail; $(OPENAPI_ROUTES) | node t/openapi/routes.mjs $(OPENAPI)
+	TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) $(SAN_ENV) \
+		t/prove t/openapi/answers.t
 
 # the crash test at full length (make test runs it with 3 rounds)
 torture: deps module

@@ -44,6 +44,8 @@ const std::vector<Route<Handler>> routes = {
     {"GET", "user/{id}/permissions/projects", dir_empty_list},
     {"GET", "user/{id}/notifications", dir_empty_list},
     {"GET", "user/{id}/mailmessages", dir_empty_list},
+    // the API's own description (doc/openapi.json)
+    {"GET", "openapi.json", api_description},
 };
 
 // A GET answer from the cache, or the handler's answer (kept when it is a
@@ -94,6 +96,13 @@ std::string lower(std::string_view s) {
 }
 
 } // namespace
+
+std::vector<std::string> route_table() {
+    std::vector<std::string> lines;
+    for (const auto &r : routes)
+        lines.push_back(std::string(r.method) + ' ' + r.pattern);
+    return lines;
+}
 
 bool writes(std::string_view method) {
     return method == "PUT" || method == "POST" || method == "DELETE" || method == "PATCH";

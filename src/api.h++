@@ -48,6 +48,14 @@ struct Context {
     Cache *cache = nullptr;   // optional
 };
 
+// The routing table, one "METHOD pattern" line per route, in its order
+// (make openapi-check compares it with the operations of doc/openapi.json).
+std::vector<std::string> route_table();
+
+// The API's OpenAPI description (GET openapi.json): the bytes of
+// doc/openapi.json, embedded when the module was built.
+std::string_view openapi_description();
+
 // True for the methods whose handlers write.
 bool writes(std::string_view method);
 
