@@ -48,12 +48,23 @@ TEST_PACKAGES := check curl procps lmdb-utils wrk clang libclang-rt-14-dev \
 # and ajv (make openapi-check); node and npm come from Debian (nodejs, npm)
 # unless the machine has them already.
 NPM_PACKAGES := ical.js@2.2.1 @redocly/cli@1.34.5 ajv@8.17.1 ajv-formats@3.0.1
-# (the stamp's name is the list, one word: a changed list installs again)
+# (a stamp's name is its list, one word: a changed list installs again)
 empty     :=
 space     := $(empty) $(empty)
-NPM_STAMP := build/npm/.installed-$(subst $(space),+,$(subst /,-,$(subst @,-,$(NPM_PACKAGES))))
+npm_stamp  = $(1)/.installed-$(subst $(space),+,$(subst /,-,$(subst @,-,$(2))))
+NPM_STAMP := $(call npm_stamp,build/npm,$(NPM_PACKAGES))
 
-.PHONY: FORCE all help module deps deps-run run test unit t openapi-check torture clean
+# The API in a browser (make swagger, make browser-check): Swagger UI's files
+# into build/swagger, served by examples/swagger.conf; Debian's Chromium and
+# playwright-core (into build/browser/npm) for the check that loads the page.
+SWAGGER_UI       := swagger-ui-dist@5.27.1
+SWAGGER_STAMP    := $(call npm_stamp,build/swagger,$(SWAGGER_UI))
+BROWSER_PACKAGES := chromium fonts-liberation
+BROWSER_NPM      := playwright-core@1.65.1
+BROWSER_STAMP    := $(call npm_stamp,build/browser/npm,$(BROWSER_NPM))
+
+.PHONY: FORCE all help module deps deps-run deps-browser run swagger test unit t openapi-check \
+	browser-check torture clean
 
 all: module
 
@@ -62,10 +73,13 @@ help:
 	@echo 'make deps-run     install (apt, as root) what building and running need'
 	@echo 'make deps         install (apt, as root) what building, running and every test need'
 	@echo 'make run          deps-run + build + nginx in the foreground on 127.0.0.1:8080'
+	@echo 'make swagger      the same with Swagger UI beside the API (examples/swagger.conf)'
 	@echo 'make test         deps + build + unit tests + fuzz smoke runs + Test::Nginx suites'
 	@echo 'make unit         the Check unit tests only'
 	@echo 'make t            the Test::Nginx suites only (t/*.t)'
 	@echo 'make openapi-check  lint doc/openapi.json, compare it with the router, validate answers against it'
+	@echo 'make deps-browser install (apt, as root) Chromium, and playwright-core, for browser-check'
+	@echo 'make browser-check  the Swagger page in headless Chromium (about a minute; not in make test)'
 	@echo 'make torture      the crash test with 20 rounds'
 	@echo 'make fuzz         each libFuzzer target for FUZZ_SECONDS (default 60)'
 	@echo 'make bench        the benchmarks (bench/README.md)'
@@ -94,20 +108,42 @@ deps-run:
 	@v=$$(dpkg-query -W -f='$${Version}' nginx); d=$$(dpkg-query -W -f='$${Version}' nginx-dev); \
 	if [ "$$v" != "$$d" ]; then echo "nginx ($$v) and nginx-dev ($$d) differ: install the same version"; exit 1; fi
 
-$(NPM_STAMP):
-	@rm -rf build/npm && mkdir -p build/npm
-	npm install --prefix build/npm --no-package-lock --no-save --no-audit --no-fund --loglevel=error \
-		$(NPM_PACKAGES)
+# $(call npm_install,DIR,PACKAGES): PACKAGES into DIR/node_modules, afresh
+# (the rest of DIR stays: build/swagger also holds the page's store), without
+# their install scripts (swagger-ui-dist's only one reports usage).
+define npm_install
+	@rm -rf $(1)/node_modules $(1)/.installed-* && mkdir -p $(1)
+	SCARF_ANALYTICS=false npm install --prefix $(1) --no-package-lock --no-save --no-audit --no-fund \
+		--ignore-scripts --loglevel=error $(2)
 	@touch $@
+endef
 
-deps: deps-run
-	$(call install_missing,$(TEST_PACKAGES))
+$(NPM_STAMP):
+	$(call npm_install,build/npm,$(NPM_PACKAGES))
+
+$(SWAGGER_STAMP):
+	$(call npm_install,build/swagger,$(SWAGGER_UI))
+
+$(BROWSER_STAMP):
+	$(call npm_install,build/browser/npm,$(BROWSER_NPM))
+
+define need_node
 	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
 		echo "installing: nodejs npm"; \
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
 	fi
+endef
+
+deps: deps-run
+	$(call install_missing,$(TEST_PACKAGES))
+	$(need_node)
 	@$(MAKE) -s $(NPM_STAMP)
+
+deps-browser: deps-run
+	$(call install_missing,$(BROWSER_PACKAGES))
+	$(need_node)
+	@$(MAKE) -s $(BROWSER_STAMP) $(SWAGGER_STAMP)
 
 # ---------------------------------------------------------------- the module
 # Debian's own recipe for out-of-tree modules: configure the packaged source
@@ -203,6 +239,12 @@ openapi-check: $(MODULE) $(NPM_STAMP) $(OPENAPI_ROUTES)
 	TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) $(SAN_ENV) \
 		t/prove t/openapi/answers.t
 
+# Swagger UI in headless Chromium (t/browser/swagger.mjs): every operation
+# listed, "Try it out" of GET v0/users answered; screenshots in build/browser/.
+browser-check: deps-browser module
+	MTT_NGINX=$(NGINX) MTT_MODULE=$(CURDIR)/$(MODULE) MTT_SWAGGER=build/swagger MTT_OUT=build/browser \
+		MTT_NPM_DIR=build/browser/npm $(SAN_ENV) node t/browser/swagger.mjs
+
 # the crash test at full length (make test runs it with 3 rounds)
 torture: deps module
 	MTT_CRASH_ROUNDS=20 TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) $(SAN_ENV) \
@@ -215,6 +257,16 @@ include bench/bench.mk
 run: deps-run module
 	@mkdir -p $(BUILD)/run/logs
 	$(NGINX) -p $(CURDIR)/$(BUILD)/run -c $(CURDIR)/examples/nginx.conf \
+		-g 'daemon off; load_module $(CURDIR)/$(MODULE);'
+
+# Swagger UI beside the API, pointed at its description (examples/swagger.conf)
+swagger: deps-run module
+	$(need_node)
+	@$(MAKE) -s $(SWAGGER_STAMP)
+	@mkdir -p build/swagger/logs
+	@echo "Swagger UI ($(SWAGGER_UI)) and the API: open http://127.0.0.1:8080/ in a browser" \
+		"(the API is below /api/; Ctrl-C stops nginx)"
+	$(NGINX) -p $(CURDIR)/build/swagger -c $(CURDIR)/examples/swagger.conf \
 		-g 'daemon off; load_module $(CURDIR)/$(MODULE);'
 
 clean:
