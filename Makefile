@@ -74,7 +74,7 @@ help:
 	@echo 'make deps         install (apt, as root) what building, running and every test need'
 	@echo 'make run          deps-run + build + nginx in the foreground on 127.0.0.1:8080'
 	@echo 'make swagger      the same with Swagger UI beside the API (examples/swagger.conf)'
-	@echo 'make test         deps + build + unit tests + fuzz smoke runs + Test::Nginx suites'
+	@echo 'make test         deps + build + unit tests + fuzz smoke runs + Test::Nginx suites + openapi-check'
 	@echo 'make unit         the Check unit tests only'
 	@echo 'make t            the Test::Nginx suites only (t/*.t)'
 	@echo 'make openapi-check  lint doc/openapi.json, compare it with the router, validate answers against it'
