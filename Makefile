@@ -35,7 +35,7 @@ RUN_PACKAGES := nginx nginx-dev build-essential pkg-config libjansson-dev liblmd
 # (clang), curl, pgrep (procps), mdb_stat (lmdb-utils), wrk; and node + npm
 # (Debian's nodejs and npm unless the machine has a node already) for the npm
 # reference libraries below.
-TEST_PACKAGES := check curl procps lmdb-utils wrk clang libclang-rt-14-dev \
+TEST_PACKAGES := check curl procps lmdb-utils wrk clang libclang-rt-14-dev prometheus \
 	libtest-base-perl libtest-longstring-perl libtext-diff-perl liblist-moreutils-perl \
 	libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl
 
