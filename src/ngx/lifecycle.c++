@@ -168,6 +168,9 @@ void close_store(ngx_cycle_t *cycle) {
         worker->flusher.reset(); // lets a flush in progress finish
         if (worker->env)
             worker->env->sync();
+    } catch (const StoreError &e) { // the exiting worker's last flush
+        metrics::count(&metrics::Block::sync_failures);
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0, "mytimetable: %s", e.what());
     } catch (const std::exception &e) {
         ngx_log_error(NGX_LOG_ALERT, cycle->log, 0, "mytimetable: %s", e.what());
     }
