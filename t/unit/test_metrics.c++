@@ -359,6 +359,18 @@ START_TEST(a_batch_is_counted_with_its_writes) {
 }
 END_TEST
 
+START_TEST(the_503_refusals_are_counted_by_limit) {
+    Counting c(two_routes());
+    ck_assert_int_eq(too_many_streams(256).status, 503);
+    std::string log;
+    ck_assert_int_eq(store_failure(StoreError("mdb_txn_begin", MDB_READERS_FULL), log).status, 503);
+    ck_assert_int_eq(store_failure(StoreError("mdb_put", MDB_MAP_FULL), log).status, 507);
+    ck_assert_uint_eq(get(c.block->refused[static_cast<size_t>(Limit::streams)]), 1);
+    ck_assert_uint_eq(get(c.block->refused[static_cast<size_t>(Limit::readers)]), 1);
+    ck_assert_uint_eq(get(c.block->refused[static_cast<size_t>(Limit::top_skip)]), 0);
+}
+END_TEST
+
 int main() {
     Suite *s = suite_create("metrics");
     TCase *tc = tcase_create("metrics");
@@ -374,6 +386,7 @@ int main() {
     tcase_add_test(tc, a_label_value_is_escaped);
     tcase_add_test(tc, the_store_gauges_read_lmdb);
     tcase_add_test(tc, a_batch_is_counted_with_its_writes);
+    tcase_add_test(tc, the_503_refusals_are_counted_by_limit);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
