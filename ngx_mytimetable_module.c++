@@ -516,6 +516,7 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
         case mtt::ngx::Adapted::NoMemory:
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         case mtt::ngx::Adapted::BadPath:
+            mtt::ngx::metrics_route(r, req.path);
             return send_error(r, 400, problem);
         }
         if (mtt::writes(req.method)) {
