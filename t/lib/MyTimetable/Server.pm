@@ -19,7 +19,7 @@ use Time::HiRes qw(sleep time);
 sub module_path { return $ENV{TEST_NGINX_LOAD_MODULES} }
 
 # new(workers => 2, http_config => "...", location_config => "...", store => DIR,
-#     listen_params => "sndbuf=4k")
+#     listen_params => "sndbuf=4k", server_config => "location = /metrics {...}")
 # new(config => TEXT, port => N): a whole nginx.conf of one's own (an example
 # as it is), to which only `pid` and `error_log` are added; `port` is the one
 # start() waits for.
@@ -29,6 +29,7 @@ sub new {
         workers         => $opt{workers} // 2,
         http_config     => $opt{http_config} // '',
         location_config => $opt{location_config} // '',
+        server_config   => $opt{server_config} // '',
         listen_params   => $opt{listen_params} // '',
         prefix          => tempdir('mtt-server-XXXXXX', TMPDIR => 1, CLEANUP => 1),
         binary          => $ENV{TEST_NGINX_BINARY} // 'nginx',
@@ -80,6 +81,7 @@ http {
             mytimetable;
             $self->{location_config}
         }
+        $self->{server_config}
     }
 }
 CONF
