@@ -209,7 +209,16 @@ unlike($srv->error_log, qr/\[(?:alert|crit|emerg)\]/, 'no alert in error.log');
 # Each file's code before __DATA__ (its helpers and fixtures, which the
 # blocks' `eval` sections use) runs in a package of its own (its `main::`
 # names rewritten to it), where the Test::Nginx and MyTimetable::Blocks
-# functions do nothing. Only the sections that make the requests are read.
+# functions do nothing but add_block_preprocessor: the file's preprocessors
+# (a default config) run on each block. Only the sections that make the
+# requests are read.
+package MyTimetable::Replay::Block {
+    sub set_value { my ($self, $name, $value) = @_; $self->{$name} = $value }
+    our $AUTOLOAD;
+    sub AUTOLOAD { my $self = shift; (my $name = $AUTOLOAD) =~ s/.*:://; return $self->{$name} }
+    sub DESTROY {}
+}
+
 sub blocks_of {
     my ($file, $n) = @_;
     my $text = do { local $/; open my $f, '<', $file or die "$file: $!"; <$f> };
@@ -217,6 +226,8 @@ sub blocks_of {
     my $pkg = "MyTimetable::Replay::F$n";
     $prelude =~ s/^\s*use\s+(?:Test::Nginx::Socket|MyTimetable::\w+)\b[^;]*;//mg;
     s/\bmain::/${pkg}::/g for $prelude, $data;
+    my @preprocessors;
+    { no strict 'refs'; *{"${pkg}::add_block_preprocessor"} = sub { push @preprocessors, $_[0] }; }
     eval "package $pkg; no warnings; sub AUTOLOAD { return '' } $prelude; 1"
         or die "$file: its code before __DATA__ does not run here: $@";
     my @blocks;
@@ -238,7 +249,9 @@ sub blocks_of {
             }
             $sec{$name} = $value;
         }
-        push @blocks, { title => $title, %sec } if $sec{request};
+        my $block = bless { title => $title, %sec }, 'MyTimetable::Replay::Block';
+        $_->($block) for @preprocessors;
+        push @blocks, $block if $block->{request};
     }
     return @blocks;
 }
