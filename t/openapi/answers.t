@@ -228,6 +228,8 @@ sub blocks_of {
     s/\bmain::/${pkg}::/g for $prelude, $data;
     my @preprocessors;
     { no strict 'refs'; *{"${pkg}::add_block_preprocessor"} = sub { push @preprocessors, $_[0] }; }
+    # as if the file ran: $FindBin::Bin is its directory
+    local $FindBin::Bin = $file =~ s{/[^/]*\z}{}r;
     eval "package $pkg; no warnings; sub AUTOLOAD { return '' } $prelude; 1"
         or die "$file: its code before __DATA__ does not run here: $@";
     my @blocks;
