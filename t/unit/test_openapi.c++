@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "api.h++"
+#include "metrics.h++"
 #include "unit.h++"
 
 #include <jansson.h>
@@ -35,6 +36,9 @@ START_TEST(embeds_doc_openapi_json) {
     ck_assert_int_eq(openapi_description().data()[openapi_description().size()], 0);
     json_t *doc = description();
     ck_assert_str_eq(json_string_value(json_object_get(doc, "openapi")), "3.1.0");
+    // the version it describes is the module's (mytimetable_build_info)
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "info"), "version")),
+                     metrics::version);
     json_decref(doc);
 }
 END_TEST
