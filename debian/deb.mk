@@ -1,0 +1,49 @@
+# The Debian package (make deb) and its check on a fresh Debian 12 (make
+# deb-check). Included by the Makefile; see debian/ for the packaging itself.
+
+# What building the package and checking it need (make deps-deb): debhelper
+# with dh_nginx (nginx-dev, in RUN_PACKAGES), dpkg-dev, and debootstrap for the
+# Debian 12 chroot of deb-check.
+DEB_PACKAGES := debhelper dpkg-dev debootstrap
+
+DEB_NAME    := libnginx-mod-http-mytimetable
+DEB_VERSION := $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
+DEB_ARCH    := $(shell dpkg-architecture -q DEB_HOST_ARCH 2>/dev/null)
+DEB         := build/deb/$(DEB_NAME)_$(DEB_VERSION)_$(DEB_ARCH).deb
+# the files the package is built from (the tree as git sees it, uncommitted
+# edits included)
+DEB_SOURCES  = $(wildcard $(shell git ls-files -co --exclude-standard 2>/dev/null \
+	|| find . -path ./build -prune -o -path ./t/servroot -prune -o -type f -print))
+
+# The chroot of deb-check: debootstrap'ed once into a tarball, unpacked anew
+# for every check.
+DEB_SUITE   ?= bookworm
+DEB_MIRROR  ?= http://deb.debian.org/debian
+DEB_CHROOT_TAR := build/deb-chroot/$(DEB_SUITE)-minbase.tar.gz
+
+.PHONY: deps-deb deb deb-check
+
+deps-deb: deps-run
+	$(call install_missing,$(DEB_PACKAGES))
+
+deb: deps-deb
+	@$(MAKE) -s $(DEB)
+
+# dpkg-buildpackage writes next to the source tree: the tree is copied into
+# build/deb/ so that the package lands there.
+$(DEB): $(DEB_SOURCES)
+	@rm -rf build/deb && mkdir -p build/deb/src
+	@tar cf - $(DEB_SOURCES) | tar xf - -C build/deb/src
+	cd build/deb/src && dpkg-buildpackage -b -us -uc > ../build.log 2>&1 \
+		|| { tail -40 ../build.log; exit 1; }
+	@dpkg-deb -I $@ | sed -n '/Package:/,$$p'; dpkg-deb -c $@
+
+$(DEB_CHROOT_TAR):
+	@rm -rf $(@D)/base && mkdir -p $(@D)/base
+	debootstrap --variant=minbase $(DEB_SUITE) $(@D)/base $(DEB_MIRROR) > $(@D)/debootstrap.log 2>&1 \
+		|| { tail -20 $(@D)/debootstrap.log; exit 1; }
+	tar czf $@.tmp -C $(@D)/base . && mv $@.tmp $@ && rm -rf $(@D)/base
+
+deb-check: deb
+	@$(MAKE) -s $(DEB_CHROOT_TAR)
+	debian/deb-check.sh $(DEB_CHROOT_TAR) $(DEB) examples/mytimetable-site.conf $(DEB_MIRROR) $(DEB_SUITE)
