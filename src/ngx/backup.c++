@@ -26,9 +26,10 @@ namespace {
 
 #if (NGX_THREADS)
 
-// Copies made at once in one worker: each holds a thread of the pool, a
-// reader slot and, until its client has it, a file as large as the compacted
-// store. Beyond, 503 with Retry-After.
+// Backups in progress at once in one worker, from the request until its
+// answer is sent: each holds a thread of the pool and a reader slot while its
+// copy is made, then a file as large as the compacted store until its client
+// has it. Beyond, 503 with Retry-After.
 constexpr unsigned max_copies = 1;
 // While a copy is made, this long passes between the checks of the guard timer.
 constexpr ngx_msec_t copy_guard_ms = 1000;
@@ -51,9 +52,12 @@ struct CopyJob {
     time_t began;
     int fd;        // the copy, once made; closed with the request's pool
     char *error;   // set by the thread when the copy failed (malloc'ed)
+    bool counted;  // in copies.running until the request's pool goes
 };
 static_assert(std::is_trivially_destructible<CopyJob>::value, "lives in a pool");
 
+// (Kept while the answer is sent too: harmless, the request's send timer
+// keeps the worker then anyway.)
 void guard_copies(ngx_event_t *ev) {
     if (copies.running)
         ngx_add_timer(ev, copy_guard_ms);
@@ -61,6 +65,9 @@ void guard_copies(ngx_event_t *ev) {
 
 void close_copy(void *data) {
     auto *job = static_cast<CopyJob *>(data);
+    if (job->counted)
+        copies.running--;
+    job->counted = false;
     if (job->fd != -1)
         close(job->fd);
     job->fd = -1;
@@ -136,7 +143,6 @@ void copy_done(ngx_event_t *ev) {
     auto *job = static_cast<CopyJob *>(task->ctx);
     ngx_http_request_t *r = job->r;
     ngx_connection_t *c = r->connection;
-    copies.running--;
     ngx_int_t rc;
     if (job->error) {
         ngx_log_error(NGX_LOG_ERR, c->log, 0, "mytimetable: backup: %s", job->error);
@@ -159,7 +165,7 @@ ngx_int_t start_copy(ngx_http_request_t *r) {
     if (!worker || !worker->env)
         return send_error(r, 503, "the store is not open; see the error log");
     if (copies.running >= max_copies)
-        return refuse(r, 503, "a backup is being made; retry when it is done", "Retry-After", "5");
+        return refuse(r, 503, "another backup is in progress in this worker; retry when it is done", "Retry-After", "5");
     static ngx_str_t pool_name = ngx_string("default");
     ngx_thread_pool_t *pool = ngx_thread_pool_get((ngx_cycle_t *)ngx_cycle, &pool_name);
     MDB_env *env = worker->env->get();
@@ -170,7 +176,7 @@ ngx_int_t start_copy(ngx_http_request_t *r) {
     ngx_pool_cleanup_t *cln = ngx_pool_cleanup_add(r->pool, 0);
     if (!task || !cln)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    auto *job = new (task->ctx) CopyJob{r, env, dir, ngx_time(), -1, nullptr};
+    auto *job = new (task->ctx) CopyJob{r, env, dir, ngx_time(), -1, nullptr, false};
     cln->handler = close_copy;
     cln->data = job;
     task->handler = copy_in_thread;
@@ -180,6 +186,7 @@ ngx_int_t start_copy(ngx_http_request_t *r) {
     if (ngx_thread_task_post(pool, task) != NGX_OK)
         return send_error(r, 500, "the backup failed: the thread pool refused it; see the error log");
     copies.running++;
+    job->counted = true;
     if (!copies.guard.timer_set) {
         copies.guard.handler = guard_copies;
         copies.guard.log = ngx_cycle->log;

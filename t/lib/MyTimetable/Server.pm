@@ -19,13 +19,14 @@ use Time::HiRes qw(sleep time);
 sub module_path { return $ENV{TEST_NGINX_LOAD_MODULES} }
 
 # new(workers => 2, http_config => "...", location_config => "...", store => DIR,
-#     listen_params => "sndbuf=4k")
+#     listen_params => "sndbuf=4k", server_config => "location = /backup { ... }")
 sub new {
     my ($class, %opt) = @_;
     my $self = bless {
         workers         => $opt{workers} // 2,
         http_config     => $opt{http_config} // '',
         location_config => $opt{location_config} // '',
+        server_config   => $opt{server_config} // '',
         listen_params   => $opt{listen_params} // '',
         prefix          => tempdir('mtt-server-XXXXXX', TMPDIR => 1, CLEANUP => 1),
         binary          => $ENV{TEST_NGINX_BINARY} // 'nginx',
@@ -66,6 +67,7 @@ http {
     $self->{http_config}
     server {
         listen 127.0.0.1:$self->{port} reuseport $self->{listen_params};
+        $self->{server_config}
         location /api/ {
             mytimetable;
             $self->{location_config}
