@@ -2,7 +2,7 @@
 # make deb-check: the package on a fresh Debian 12. Unpacks the cached
 # debootstrap chroot anew, installs the package with apt (which pulls nginx),
 # enables the example site on a free port, checks `nginx -t`, starts nginx and
-# asks the API for its users; purges the package (its link and store go); stops
+# asks the API for its users and the backup location for a copy; purges the package (its link and store go); stops
 # nginx and unmounts, whatever happened.
 # Usage: debian/deb-check.sh CHROOT_TARBALL DEB SITE MIRROR SUITE
 set -euo pipefail
@@ -71,12 +71,22 @@ for _ in $(seq 100); do
 	curl -s -o /dev/null "http://127.0.0.1:$port/" && break
 	sleep 0.1
 done
-echo "== GET /api/v0/users"
+echo "== PUT /api/v0/users/deb-check, GET /api/v0/users"
+curl -sS -f -X PUT "http://127.0.0.1:$port/api/v0/users/deb-check"
 out=$(curl -sS -D - "http://127.0.0.1:$port/api/v0/users")
 echo "$out"
 head -1 <<<"$out" | grep -q '^HTTP/1.1 200' || { echo "not 200"; exit 1; }
 grep -qi '^Content-Type: application/json' <<<"$out" || { echo "not JSON"; exit 1; }
-tail -1 <<<"$out" | perl -MJSON::PP -ne 'decode_json($_); exit 0' || { echo "the body is not JSON"; exit 1; }
+tail -1 <<<"$out" | perl -MJSON::PP -e 'my $u = decode_json(<STDIN>)->{users}; exit !("@$u" eq "deb-check")' \
+	|| { echo "the body is not the JSON list of the user written"; exit 1; }
+
+echo "== GET /backup"
+curl -sS -f -D - -o build/deb-chroot/backup.mdb "http://127.0.0.1:$port/backup" | grep -i '^Content-'
+rm -rf build/deb-chroot/restored && mkdir build/deb-chroot/restored
+cp build/deb-chroot/backup.mdb build/deb-chroot/restored/data.mdb
+entries=$(mdb_stat -a build/deb-chroot/restored | grep -A6 '^Status of users$' | grep Entries)
+echo "the copy's users table: $entries"
+[[ $entries =~ Entries:\ 1$ ]] || { echo "the backup does not hold the user written"; exit 1; }
 ls -l "$root/var/lib/mytimetable"
 
 echo "== apt-get purge: the module's link and the store go"

@@ -2,9 +2,9 @@
 # deb-check). Included by the Makefile; see debian/ for the packaging itself.
 
 # What building the package and checking it need (make deps-deb): debhelper
-# with dh_nginx (nginx-dev, in RUN_PACKAGES), dpkg-dev, and debootstrap for the
-# Debian 12 chroot of deb-check.
-DEB_PACKAGES := debhelper dpkg-dev debootstrap
+# with dh_nginx (nginx-dev, in RUN_PACKAGES), dpkg-dev; for deb-check,
+# debootstrap (the Debian 12 chroot), curl and mdb_stat (lmdb-utils).
+DEB_PACKAGES := debhelper dpkg-dev debootstrap curl lmdb-utils
 
 DEB_NAME    := libnginx-mod-http-mytimetable
 DEB_VERSION := $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
