@@ -2,13 +2,15 @@
 # deb-check). Included by the Makefile; see debian/ for the packaging itself.
 
 # What building the package and checking it need (make deps-deb): debhelper
-# with dh_nginx (nginx-dev, in RUN_PACKAGES), dpkg-dev; for deb-check,
-# debootstrap (the Debian 12 chroot), curl and mdb_stat (lmdb-utils).
-DEB_PACKAGES := debhelper dpkg-dev debootstrap curl lmdb-utils
+# with dh_nginx (nginx-dev, in RUN_PACKAGES), dpkg-dev, lintian (Debian's
+# checks of a package, run by make deb); for deb-check, debootstrap (the
+# Debian 12 chroot), curl and mdb_stat (lmdb-utils).
+DEB_PACKAGES := debhelper dpkg-dev lintian debootstrap curl lmdb-utils
 
 DEB_NAME    := libnginx-mod-http-mytimetable
-DEB_VERSION := $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
-DEB_ARCH    := $(shell dpkg-architecture -q DEB_HOST_ARCH 2>/dev/null)
+# (read cheaply: every make run reads this file)
+DEB_VERSION := $(shell awk -F'[()]' 'NR == 1 { print $$2 }' debian/changelog)
+DEB_ARCH    := $(shell dpkg --print-architecture 2>/dev/null)
 DEB         := build/deb/$(DEB_NAME)_$(DEB_VERSION)_$(DEB_ARCH).deb
 # the files the package is built from (the tree as git sees it, uncommitted
 # edits included)
@@ -30,13 +32,17 @@ deb: deps-deb
 	@$(MAKE) -s $(DEB)
 
 # dpkg-buildpackage writes next to the source tree: the tree is copied into
-# build/deb/ so that the package lands there.
+# build/deb/ so that the package lands there. A package that lintian finds
+# an error or a warning in is removed.
 $(DEB): $(DEB_SOURCES)
 	@rm -rf build/deb && mkdir -p build/deb/src
 	@tar cf - $(DEB_SOURCES) | tar xf - -C build/deb/src
 	cd build/deb/src && dpkg-buildpackage -b -us -uc > ../build.log 2>&1 \
 		|| { tail -40 ../build.log; exit 1; }
 	@dpkg-deb -I $@ | sed -n '/Package:/,$$p'; dpkg-deb -c $@
+	@echo "lintian $@"
+	@lintian --fail-on error,warning -I $@ 2>&1 | { grep -v 'with root privileges' || true; }; \
+		[ $${PIPESTATUS[0]} = 0 ] || { rm -f $@; exit 1; }
 
 $(DEB_CHROOT_TAR):
 	@rm -rf $(@D)/base && mkdir -p $(@D)/base
