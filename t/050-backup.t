@@ -221,7 +221,7 @@ is(scalar held_copies(), 0, 'and the worker holds no copy once it is sent');
     is($srv->request(GET => 'v0/users/pre1')->{status}, 200, 'and the API answers');
 }
 
-unlike($srv->error_log, qr/\[(?:alert|crit|emerg)\]|mytimetable: backup/, 'nothing went wrong in the error log')
+unlike($srv->error_log, qr/\[(?:alert|crit|emerg)\]|mytimetable: backup|AddressSanitizer|runtime error/, 'nothing went wrong in the error log')
     or diag $srv->error_log;
 $srv->stop;
 
@@ -243,6 +243,7 @@ sub nginx_t {
     print $f "load_module $ENV{TEST_NGINX_LOAD_MODULES};\nevents {}\nhttp {\n"
         . "mytimetable_store $prefix/store;\nserver {\nlisten 127.0.0.1:1;\n$server\n}\n}\n";
     close $f;
+    local $ENV{LD_PRELOAD} = $ENV{TEST_NGINX_LD_PRELOAD} if $ENV{TEST_NGINX_LD_PRELOAD};
     my $out = `$NGINX -p $prefix/ -c $prefix/nginx.conf -t -g 'error_log stderr;' 2>&1`;
     $out =~ s/^nginx: configuration file .* test failed\n//m;
     $out =~ s{\Q$prefix\E}{PREFIX}g;
