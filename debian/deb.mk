@@ -50,6 +50,11 @@ $(DEB_CHROOT_TAR):
 		|| { tail -20 $(@D)/debootstrap.log; exit 1; }
 	tar czf $@.tmp -C $(@D)/base . && mv $@.tmp $@ && rm -rf $(@D)/base
 
+# The check mounts /proc, /sys and /dev in the chroot in a mount namespace of
+# its own: whatever stops it, they vanish with it, and no `rm -rf build` ever
+# meets them.
 deb-check: deb
+	@[ "$$(id -u)" = 0 ] || { echo "deb-check needs root (debootstrap, chroot, mount): sudo make deb-check"; exit 1; }
 	@$(MAKE) -s $(DEB_CHROOT_TAR)
-	debian/deb-check.sh $(DEB_CHROOT_TAR) $(DEB) examples/mytimetable-site.conf $(DEB_MIRROR) $(DEB_SUITE)
+	unshare --mount --propagation private \
+		debian/deb-check.sh $(DEB_CHROOT_TAR) $(DEB) examples/mytimetable-site.conf $(DEB_MIRROR) $(DEB_SUITE)

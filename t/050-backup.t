@@ -10,6 +10,7 @@ use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
 use HTTP::Tiny;
+use POSIX ();
 use IO::Socket::INET;
 use Socket qw(SOL_SOCKET SO_RCVBUF);
 use Time::HiRes qw(sleep time);
@@ -28,7 +29,8 @@ my $BACKUP = 'location = /backup { allow 127.0.0.1; deny all; mytimetable_backup
 # small socket buffers, so that the copy takes many writes to send.
 my $srv = MyTimetable::Server->new(workers => 1, listen_params => 'sndbuf=4k', server_config => $BACKUP);
 $srv->start;
-my ($worker) = $srv->worker_pids;
+# (the master listens before its worker is forked: wait for the worker)
+my ($worker) = $srv->wait_workers(1, 10) or BAIL_OUT('the worker did not start');
 
 # ---------------------------------------------------------------- helpers
 
@@ -159,6 +161,9 @@ like($head, qr{^HTTP/1\.1 200 }, 'GET /backup answers 200');
 like($head, qr{^Content-Type: application/octet-stream\r$}m, 'as application/octet-stream');
 like($head, qr{^Content-Disposition: attachment; filename="mytimetable-\d{8}T\d{6}Z\.mdb"\r$}m,
     'as an attachment with a dated file name');
+my ($stamp) = $head =~ /filename="mytimetable-(\d{8}T\d{6}Z)\.mdb"/;
+my @near = map { POSIX::strftime('%Y%m%dT%H%M%SZ', gmtime($_)) } int($began) - 1 .. int($answered) + 1;
+ok(defined $stamp && grep({ $_ eq $stamp } @near), 'named by the UTC time of the request (' . ($stamp // '?') . ')');
 my ($length) = $head =~ /^Content-Length: (\d+)\r$/m;
 is(length $copy, $length // -1, 'the whole copy came, as long as Content-Length says');
 is(scalar @failed, 0, 'every write of the storm succeeded') or diag explain [ @failed[0 .. 4] ];
@@ -205,7 +210,8 @@ is(scalar held_copies(), 0, 'and the worker holds no copy once it is sent');
     my @held = held_copies();
     is(scalar @held, 1, 'while it is sent, the worker holds its copy, a file without a name')
         or diag "@held";
-    my ($status, undef, $body) = request(GET => '/backup');
+    my ($status, $busy, $body) = request(GET => '/backup');
+    like($busy, qr/^Retry-After: 5\r$/m, 'with Retry-After');
     is("$status $body",
         '503 {"error":"service_unavailable","message":"another backup is in progress in this worker; retry when it is done"}',
         'a backup asked for meanwhile answers 503');
