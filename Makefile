@@ -32,10 +32,11 @@ RUN_PACKAGES := nginx nginx-dev build-essential pkg-config libjansson-dev liblmd
 	libsodium-dev libunistring-dev
 # ... and what the tests and benchmarks call besides (make deps, make test):
 # Check, Test::Base and the Perl modules of the Test::Nginx runner, libFuzzer
-# (clang), curl, pgrep (procps), mdb_stat (lmdb-utils), wrk; and node + npm
+# (clang), curl, openssl, pgrep (procps), mdb_stat (lmdb-utils), wrk, promtool
+# (prometheus: checks the metrics text); and node + npm
 # (Debian's nodejs and npm unless the machine has a node already) for the npm
 # reference libraries below.
-TEST_PACKAGES := check curl procps lmdb-utils wrk clang libclang-rt-14-dev \
+TEST_PACKAGES := check curl openssl procps lmdb-utils wrk clang libclang-rt-14-dev prometheus \
 	libtest-base-perl libtest-longstring-perl libtext-diff-perl liblist-moreutils-perl \
 	libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl
 

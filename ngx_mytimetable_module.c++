@@ -9,6 +9,7 @@
 //   src/ngx/batch      group commit: the writes of one event-loop turn, one commit
 //   src/ngx/passwords  password hashing in nginx's thread pool
 //   src/ngx/lifecycle  the store directory, opening and closing the store per worker
+//   src/ngx/metrics    the counters' shared zone, the request counter, mytimetable_metrics
 //   src/ngx/backup     mytimetable_backup: a compacted copy of the store, made in the thread pool
 // Everything else in src/ is plain C++ that knows nothing of nginx.
 
@@ -25,6 +26,7 @@ extern "C" {
 #include "ngx/batch.h++"
 #include "ngx/bridge.h++"
 #include "ngx/lifecycle.h++"
+#include "ngx/metrics.h++"
 #include "ngx/output.h++"
 #include "ngx/passwords.h++"
 #include "ngx/request.h++"
@@ -110,6 +112,8 @@ ngx_command_t commands[] = {
     {ngx_string("mytimetable"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, set_mytimetable,
      NGX_HTTP_LOC_CONF_OFFSET, 0,
      nullptr},
+    {ngx_string("mytimetable_metrics"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
+     mtt::ngx::set_metrics, NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
     {ngx_string("mytimetable_store"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, ngx_conf_set_str_slot,
      NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, store), &store_post},
     {ngx_string("mytimetable_store_size"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
@@ -449,6 +453,7 @@ mtt::Settings settings_from(const MainConf *mcf) {
 // In each worker (and in single-process mode): open the store. A store that
 // cannot be opened is logged and the API answers 503; the worker keeps going.
 ngx_int_t init_process(ngx_cycle_t *cycle) {
+    mtt::ngx::metrics_init_process(cycle);
     MainConf *mcf = main_conf(cycle);
     if (!mcf || !mcf->used)
         return NGX_OK;
@@ -509,12 +514,14 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
         }
         switch (mtt::ngx::adapt(r, configured, view(lcf->root), req, problem)) {
         case mtt::ngx::Adapted::Ok:
+            mtt::ngx::metrics_route(r, req.path);
             break;
         case mtt::ngx::Adapted::BodyUnreadable:
             return send_error(r, 500, "the request body could not be read");
         case mtt::ngx::Adapted::NoMemory:
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         case mtt::ngx::Adapted::BadPath:
+            mtt::ngx::metrics_route(r, req.path);
             return send_error(r, 400, problem);
         }
         if (mtt::writes(req.method)) {
@@ -552,6 +559,7 @@ void body_read(ngx_http_request_t *r) {
 }
 
 ngx_int_t content_handler(ngx_http_request_t *r) {
+    mtt::ngx::metrics_request(r); // counted by route and status when it ends
     if (r->method & (NGX_HTTP_PUT | NGX_HTTP_POST | NGX_HTTP_PATCH)) {
         ngx_int_t rc = ngx_http_read_client_request_body(r, body_read);
         if (rc >= NGX_HTTP_SPECIAL_RESPONSE)

@@ -32,9 +32,12 @@ deb: deps-deb
 	@$(MAKE) -s $(DEB)
 
 # dpkg-buildpackage writes next to the source tree: the tree is copied into
-# build/deb/ so that the package lands there. A package that lintian finds
-# an error or a warning in is removed.
+# build/deb/ so that the package lands there. The package's version is the
+# module's (mytimetable_build_info). A package that lintian finds an error or
+# a warning in is removed.
 $(DEB): $(DEB_SOURCES)
+	@v=$$(sed -n 's/.*char version\[\] = "\(.*\)";.*/\1/p' src/metrics.h++); [ "$$v" = "$(DEB_VERSION)" ] \
+		|| { echo "debian/changelog says $(DEB_VERSION), src/metrics.h++ (mytimetable_build_info) $$v"; exit 1; }
 	@rm -rf build/deb && mkdir -p build/deb/src
 	@tar cf - $(DEB_SOURCES) | tar xf - -C build/deb/src
 	cd build/deb/src && dpkg-buildpackage -b -us -uc > ../build.log 2>&1 \

@@ -5,6 +5,7 @@
 #include "text.h++"
 #include "users.h++"
 
+#include <chrono>
 #include <new>
 #include <utility>
 
@@ -54,6 +55,7 @@ Response cached_get(Context &ctx, const Request &req, const Route<Handler> &rout
     std::string key = std::string(req.path) + '?' + std::string(req.query) + ' ' +
                       std::string(req.base_url);
     if (const Response *hit = ctx.cache->find(snapshot, key)) {
+        metrics::count(&metrics::Block::cache_hits);
         Response r;
         r.status = hit->status;
         r.content_type = hit->content_type;
@@ -61,6 +63,7 @@ Response cached_get(Context &ctx, const Request &req, const Route<Handler> &rout
         r.body = hit->body;
         return r;
     }
+    metrics::count(&metrics::Block::cache_misses);
     Response r = route.handler(ctx, req, params);
     ctx.cache->store(snapshot, key, r);
     return r;
@@ -85,6 +88,24 @@ Response dispatch(Context &ctx, const Request &req) {
     return error(404, "no API resource at this path");
 }
 
+// The distinct patterns of `routes`, in order.
+std::vector<std::string> patterns() {
+    std::vector<std::string> out;
+    for (const auto &r : routes) {
+        bool seen = false;
+        for (const auto &p : out)
+            seen = seen || p == r.pattern;
+        if (!seen)
+            out.push_back(r.pattern);
+    }
+    return out;
+}
+
+const std::vector<std::string> &distinct_patterns() {
+    static const std::vector<std::string> all = patterns();
+    return all;
+}
+
 std::string lower(std::string_view s) {
     std::string out(s);
     for (char &c : out)
@@ -95,6 +116,25 @@ std::string lower(std::string_view s) {
 
 } // namespace
 
+const metrics::Layout &metrics_layout() {
+    static const metrics::Layout layout = [] {
+        std::vector<metrics::Layout::Route> rows;
+        for (const auto &p : distinct_patterns())
+            rows.push_back({metrics::api_of_path(p), p});
+        return metrics::Layout(std::move(rows));
+    }();
+    return layout;
+}
+
+size_t route_index(std::string_view path) {
+    const auto &all = distinct_patterns();
+    Params params;
+    for (size_t i = 0; i < all.size(); i++)
+        if (match_pattern(all[i], path, params))
+            return i;
+    return all.size();
+}
+
 bool writes(std::string_view method) {
     return method == "PUT" || method == "POST" || method == "DELETE" || method == "PATCH";
 }
@@ -104,6 +144,7 @@ Response store_failure(const StoreError &e, std::string &log) {
     if (e.map_full())
         return error(507, "the store is full; raise mytimetable_store_size");
     if (e.readers_full()) {
+        metrics::refused(metrics::Limit::readers);
         log += " (every read transaction slot is taken at this instant; answered 503)";
         Response r = error(503, "the store is busy: every read slot is taken; retry in a second");
         r.headers.push_back({"Retry-After", "1"});
@@ -113,6 +154,7 @@ Response store_failure(const StoreError &e, std::string &log) {
 }
 
 Response too_many_streams(unsigned max) {
+    metrics::refused(metrics::Limit::streams);
     Response r = error(503, "this worker is streaming " + std::to_string(max) +
                                 " answers already (mytimetable_max_streams); retry in a second");
     r.headers.push_back({"Retry-After", "1"});
@@ -182,6 +224,7 @@ int run_batch(Env &env, const Settings &settings, const std::vector<Request> &wr
               std::vector<Answer> &answers, Runner run) {
     answers.clear();
     answers.resize(writes.size());
+    auto begun = std::chrono::steady_clock::now();
     for (bool nested : {false, true}) {
         BatchTxn txn;
         if (int rc = mdb_txn_begin(env.get(), nullptr, 0, &txn.txn))
@@ -196,7 +239,13 @@ int run_batch(Env &env, const Settings &settings, const std::vector<Request> &wr
                 continue; // abort, and again, nested
             return MDB_SUCCESS; // a lone write that failed: abort it
         }
-        return txn.commit();
+        int rc = txn.commit();
+        auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - begun);
+        metrics::batch_committed(writes.size(), static_cast<uint64_t>(took.count()));
+        if (rc != MDB_SUCCESS)
+            metrics::count(&metrics::Block::sync_failures);
+        return rc;
     }
     return MDB_SUCCESS; // not reached: the nested run always commits
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "http.h++"
+#include "metrics.h++"
 #include "store.h++"
 
 #include <string>
@@ -47,6 +48,14 @@ struct Context {
     Batch *batch = nullptr;   // when set, write transactions run in it (group commit)
     Cache *cache = nullptr;   // optional
 };
+
+// The rows of the request counters: the distinct path patterns of the
+// routes, in the table's order, each with its API.
+const metrics::Layout &metrics_layout();
+
+// The index (a route of metrics_layout()) of the pattern that `path`
+// matches, whatever the method; one past them when none does.
+size_t route_index(std::string_view path);
 
 // True for the methods whose handlers write.
 bool writes(std::string_view method);

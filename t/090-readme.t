@@ -17,8 +17,10 @@
 # - Every other ```nginx block must pass `nginx -t`: a whole file (one with
 #   `events`) as it is, a block that starts with `server` inside `http {}`,
 #   any other inside a `server {}` (a block whose first line is a comment
-#   `# http` goes inside `http {}`); each with the same substitutions, and a
-#   store of its own unless it sets `mytimetable_store` (substituted too).
+#   `# http` goes inside `http {}`); each with the same substitutions, a store
+#   of its own unless it sets `mytimetable_store` (substituted too), and
+#   files named under /etc/nginx/tls/ and /etc/nginx/mytimetable/ made in a
+#   temporary directory (a self-signed certificate, an empty key map).
 use strict;
 use warnings;
 
@@ -72,8 +74,19 @@ sub free_port {
     return $p;
 }
 
+# Files that README's configurations name under /etc/nginx/ and that nginx
+# reads at -t: a self-signed certificate and an (empty) key map, in the prefix.
+mkdir "$prefix/etc-nginx";
+mkdir "$prefix/etc-nginx/$_" for qw(tls mytimetable);
+system("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=timetable.example.edu"
+       . " -keyout $prefix/etc-nginx/tls/timetable.key -out $prefix/etc-nginx/tls/timetable.crt 2>/dev/null") == 0
+    or die 'openssl failed';
+{ open my $f, '>', "$prefix/etc-nginx/mytimetable/api-keys.map" or die $!; close $f }
+
 sub substitute {
     my ($text, $store) = @_;
+    $text =~ s{/etc/nginx/(tls|mytimetable)/}{$prefix/etc-nginx/$1/}g;
+    $text =~ s{\blisten 443 }{listen 127.0.0.1:$port }g;
     $text =~ s{^(\s*)load_module\s+modules/ngx_http_mytimetable_module\.so;}{$1load_module $module;}mg;
     $text =~ s{/var/lib/mytimetable\b}{$store}g;
     $text =~ s{127\.0\.0\.1:8080\b}{127.0.0.1:$port}g;
