@@ -2,8 +2,8 @@
 # of writes, restores every write acknowledged before the backup began and
 # none sent after its copy was answered; it opens with mdb_stat and serves
 # again as a store. A client that leaves midway leaves no file behind and the
-# worker goes on. Other methods are 405; one backup at a time per worker; the
-# directive's configuration checks.
+# worker goes on; a reload midway lets it finish. Other methods are 405; one
+# backup at a time per worker; the directive's configuration checks.
 use strict;
 use warnings;
 
@@ -117,6 +117,8 @@ my $profile = 'displayName=' . ('D' x 200) . '&attributes=note%3D' . ('n' x 1000
     like($head, qr/^Allow: GET\r$/m, 'with Allow: GET');
     is($body, '{"error":"method_not_allowed","message":"the method POST is not allowed here; allowed: GET"}',
         'and a JSON body that names the method');
+    ($status) = request(HEAD => '/backup');
+    is($status, 405, 'HEAD answers 405 (it would make a copy for nothing)');
     ($status, undef, $body) = request(DELETE => '/backup');
     is("$status $body", '405 {"error":"method_not_allowed","message":"the method DELETE is not allowed here; allowed: GET"}',
         'DELETE answers 405 too');
@@ -225,6 +227,27 @@ is(scalar held_copies(), 0, 'and the worker holds no copy once it is sent');
     my ($length) = $head =~ /^Content-Length: (\d+)\r$/m;
     is("$status " . length($body), "200 " . ($length // -1), 'the next backup is whole');
     is($srv->request(GET => 'v0/users/pre1')->{status}, 200, 'and the API answers');
+}
+
+# ---------------------------------------------------------------- a reload midway
+
+{
+    my ($head, $s) = open_request(GET => '/backup', rcvbuf => 4096);
+    my ($length) = $head =~ /^Content-Length: (\d+)\r$/m;
+    sysread($s, my $first, 4096);
+    $srv->reload;
+    my ($new, $deadline) = (undef, time + 10);
+    until ($new || time > $deadline) {    # the old worker is the master's child still
+        ($new) = grep { $_ != $worker } $srv->worker_pids;
+        sleep 0.05;
+    }
+    ok($new, 'a reload during a backup starts a new worker');
+    ok(kill(0, $worker), 'while the old one goes on sending the backup');
+    my $rest = read_body($s);
+    is(length($first . $rest), $length // -1, 'the backup comes whole across the reload');
+    ok(MyTimetable::Server::wait_gone($worker, 10), 'then the old worker exits');
+    my ($status) = request(GET => '/backup');
+    is($status, 200, 'and the new worker makes backups');
 }
 
 unlike($srv->error_log, qr/\[(?:alert|crit|emerg)\]|mytimetable: backup|AddressSanitizer|runtime error/, 'nothing went wrong in the error log')
