@@ -84,6 +84,9 @@ help:
 	@echo 'make torture      the crash test with 20 rounds'
 	@echo 'make fuzz         each libFuzzer target for FUZZ_SECONDS (default 60)'
 	@echo 'make bench        the benchmarks (bench/README.md)'
+	@echo 'make deps-deb     install (apt, as root) what make deb and make deb-check need'
+	@echo 'make deb          build/deb/$(DEB_NAME)_<version>_<arch>.deb (debhelper, dh_nginx)'
+	@echo 'make deb-check    (root, minutes) the package in a fresh Debian 12 chroot: apt install, nginx -t, GET'
 	@echo 'make clean        remove build/ and t/servroot/'
 	@echo 'SANITIZE=1        with any target: build and test with ASan + UBSan (in build/san/)'
 
@@ -254,6 +257,8 @@ torture: deps module
 # fuzz targets (fuzz, fuzz-smoke) and benchmarks (bench)
 include t/fuzz/fuzz.mk
 include bench/bench.mk
+# the Debian package (deb, deb-check, deps-deb)
+include debian/deb.mk
 
 run: deps-run module
 	@mkdir -p $(BUILD)/run/logs

@@ -10,6 +10,7 @@
 //   src/ngx/passwords  password hashing in nginx's thread pool
 //   src/ngx/lifecycle  the store directory, opening and closing the store per worker
 //   src/ngx/metrics    the counters' shared zone, the request counter, mytimetable_metrics
+//   src/ngx/backup     mytimetable_backup: a compacted copy of the store, made in the thread pool
 // Everything else in src/ is plain C++ that knows nothing of nginx.
 
 extern "C" {
@@ -21,6 +22,7 @@ extern "C" {
 #endif
 }
 
+#include "ngx/backup.h++"
 #include "ngx/batch.h++"
 #include "ngx/bridge.h++"
 #include "ngx/lifecycle.h++"
@@ -62,7 +64,7 @@ struct MainConf {
     ngx_uint_t durability;
     ngx_str_t instance_id;
     ngx_array_t *sync_types; // of SyncTypeConf; NULL: the defaults
-    ngx_flag_t used;         // some location carries `mytimetable;`
+    ngx_flag_t used;         // some location carries `mytimetable;` or `mytimetable_backup;`
     ngx_uint_t max_streams;  // streamed answers in progress at once, per worker
 #if (NGX_THREADS)
     ngx_thread_pool_t *hash_pool; // nginx's "default" thread pool: Argon2id off the event loop
@@ -132,6 +134,9 @@ ngx_command_t commands[] = {
     {ngx_string("mytimetable_root"),
      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET, offsetof(LocConf, root), &root_post},
+    // a location that answers GET with a copy of the store (src/ngx/backup); it marks the store used
+    {ngx_string("mytimetable_backup"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, mtt::ngx::set_backup,
+     NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, used), nullptr},
     ngx_null_command,
 };
 

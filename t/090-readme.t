@@ -17,7 +17,8 @@
 # - Every other ```nginx block must pass `nginx -t`: a whole file (one with
 #   `events`) as it is, a block that starts with `server` inside `http {}`,
 #   any other inside a `server {}` (a block whose first line is a comment
-#   `# http` goes inside `http {}`); each with the same substitutions, and
+#   `# http` goes inside `http {}`); each with the same substitutions, a store
+#   of its own unless it sets `mytimetable_store` (substituted too), and
 #   files named under /etc/nginx/tls/ and /etc/nginx/mytimetable/ made in a
 #   temporary directory (a self-signed certificate, an empty key map).
 use strict;
@@ -113,11 +114,20 @@ for my $b (@nginx) {
         $conf = $text;
     } else {
         my $http = $text =~ /\A\s*(server\b|# http\b)/;
-        $conf = "load_module $module;\nevents {}\nhttp {\n    mytimetable_store $prefix/store-t;\n"
+        my $store = $text =~ /^\s*mytimetable_store\s/m ? '' : "    mytimetable_store $prefix/store-t;\n";
+        $conf = "load_module $module;\nevents {}\nhttp {\n$store"
             . ($http ? $text : "server {\n    listen 127.0.0.1:$port;\n$text\n}\n") . "}\n";
     }
     my ($ok, $out) = nginx($conf, '-t');
     ok($ok, "README line $b->{line}: nginx -t passes") or diag($out);
+}
+
+# the example site of the Debian package is shown in README as it is
+{
+    my $file = "$FindBin::Bin/../examples/mytimetable-site.conf";
+    open my $f, '<', $file or die "$file: $!";
+    my $site = do { local $/; <$f> };
+    ok((grep { $_->{text} eq $site } @nginx), 'README shows examples/mytimetable-site.conf as it is');
 }
 
 # ---------------------------------------------------------------- the sessions
