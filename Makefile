@@ -23,7 +23,11 @@ SRCS      := $(wildcard src/*.c++)
 HDRS      := $(wildcard src/*.h++)
 NGX_SRCS  := $(wildcard src/ngx/*.c++)
 NGX_HDRS  := $(wildcard src/ngx/*.h++)
-OBJS      := $(patsubst src/%.c++,$(BUILD)/obj/%.o,$(SRCS))
+# doc/openapi.json enters the objects as its bytes (src/openapi_json.S, which
+# .incbin's the file that MTT_OPENAPI_JSON names; `config` does the same).
+OPENAPI   := doc/openapi.json
+OPENAPI_DEF = -DMTT_OPENAPI_JSON='"$(CURDIR)/$(OPENAPI)"'
+OBJS      := $(patsubst src/%.c++,$(BUILD)/obj/%.o,$(SRCS)) $(BUILD)/obj/openapi_json.o
 UNIT_SRCS := $(wildcard t/unit/test_*.c++)
 UNIT_BINS := $(patsubst t/unit/%.c++,$(BUILD)/unit/%,$(UNIT_SRCS))
 
@@ -32,20 +36,36 @@ RUN_PACKAGES := nginx nginx-dev build-essential pkg-config libjansson-dev liblmd
 	libsodium-dev libunistring-dev
 # ... and what the tests and benchmarks call besides (make deps, make test):
 # Check, Test::Base and the Perl modules of the Test::Nginx runner, libFuzzer
-# (clang), curl, pgrep (procps), mdb_stat (lmdb-utils), wrk; and node + npm
+# (clang), curl, openssl, pgrep (procps), mdb_stat (lmdb-utils), wrk, promtool
+# (prometheus: checks the metrics text); and node + npm
 # (Debian's nodejs and npm unless the machine has a node already) for the npm
 # reference libraries below.
-TEST_PACKAGES := check curl procps lmdb-utils wrk clang libclang-rt-14-dev \
+TEST_PACKAGES := check curl openssl procps lmdb-utils wrk clang libclang-rt-14-dev prometheus \
 	libtest-base-perl libtest-longstring-perl libtext-diff-perl liblist-moreutils-perl \
 	libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl
 
-# npm packages the tests call (t/ical/check-calendar.mjs), pinned here and
-# installed into build/npm without a lock file; node and npm come from Debian
-# (nodejs, npm) unless the machine has them already.
-NPM_PACKAGES := ical.js@2.2.1
-NPM_STAMP := build/npm/.installed-$(subst /,-,$(subst @,-,$(NPM_PACKAGES)))
+# npm packages the tests call, pinned here and installed into build/npm
+# without a lock file: ical.js (t/ical/check-calendar.mjs), Redocly's linter
+# and ajv (make openapi-check); node and npm come from Debian (nodejs, npm)
+# unless the machine has them already.
+NPM_PACKAGES := ical.js@2.2.1 @redocly/cli@1.34.5 ajv@8.17.1 ajv-formats@3.0.1
+# (a stamp's name is its list, one word: a changed list installs again)
+empty     :=
+space     := $(empty) $(empty)
+npm_stamp  = $(1)/.installed-$(subst $(space),+,$(subst /,-,$(subst @,-,$(2))))
+NPM_STAMP := $(call npm_stamp,build/npm,$(NPM_PACKAGES))
 
-.PHONY: FORCE all help module deps deps-run run test unit t torture clean
+# The API in a browser (make swagger, make browser-check): Swagger UI's files
+# into build/swagger, served by examples/swagger.conf; Debian's Chromium and
+# playwright-core (into build/browser/npm) for the check that loads the page.
+SWAGGER_UI       := swagger-ui-dist@5.27.1
+SWAGGER_STAMP    := $(call npm_stamp,build/swagger,$(SWAGGER_UI))
+BROWSER_PACKAGES := chromium fonts-liberation
+BROWSER_NPM      := playwright-core@1.65.1
+BROWSER_STAMP    := $(call npm_stamp,build/browser/npm,$(BROWSER_NPM))
+
+.PHONY: FORCE all help module deps deps-run deps-browser run swagger test unit t openapi-check \
+	browser-check torture clean
 
 all: module
 
@@ -54,13 +74,20 @@ help:
 	@echo 'make deps-run     install (apt, as root) what building and running need'
 	@echo 'make deps         install (apt, as root) what building, running and every test need'
 	@echo 'make run          deps-run + build + nginx in the foreground on 127.0.0.1:8080'
-	@echo 'make test         deps + build + unit tests + fuzz smoke runs + Test::Nginx suites'
+	@echo 'make swagger      the same with Swagger UI beside the API (examples/swagger.conf)'
+	@echo 'make test         deps + build + unit tests + fuzz smoke runs + Test::Nginx suites + openapi-check'
 	@echo 'make unit         the Check unit tests only'
 	@echo 'make t            the Test::Nginx suites only (t/*.t)'
+	@echo 'make openapi-check  lint doc/openapi.json, compare it with the router, validate answers against it'
+	@echo 'make deps-browser install (apt, as root) Chromium, and playwright-core, for browser-check'
+	@echo 'make browser-check  the Swagger page in headless Chromium (about a minute; not in make test)'
 	@echo 'make torture      the crash test with 20 rounds'
 	@echo 'make fuzz         each libFuzzer target for FUZZ_SECONDS (default 60)'
 	@echo 'make bench        the benchmarks (bench/README.md)'
 	@echo 'make bench-query  the query engine against a Node.js + SQLite peer (bench/README.md)'
+	@echo 'make deps-deb     install (apt, as root) what make deb and make deb-check need'
+	@echo 'make deb          build/deb/$(DEB_NAME)_<version>_<arch>.deb (debhelper, dh_nginx)'
+	@echo 'make deb-check    (root, minutes) the package in a fresh Debian 12 chroot: apt install, nginx -t, GET'
 	@echo 'make clean        remove build/ and t/servroot/'
 	@echo 'SANITIZE=1        with any target: build and test with ASan + UBSan (in build/san/)'
 
@@ -86,20 +113,42 @@ deps-run:
 	@v=$$(dpkg-query -W -f='$${Version}' nginx); d=$$(dpkg-query -W -f='$${Version}' nginx-dev); \
 	if [ "$$v" != "$$d" ]; then echo "nginx ($$v) and nginx-dev ($$d) differ: install the same version"; exit 1; fi
 
-$(NPM_STAMP):
-	@rm -rf build/npm && mkdir -p build/npm
-	npm install --prefix build/npm --no-package-lock --no-save --no-audit --no-fund --loglevel=error \
-		$(NPM_PACKAGES)
+# $(call npm_install,DIR,PACKAGES): PACKAGES into DIR/node_modules, afresh
+# (the rest of DIR stays: build/swagger also holds the page's store), without
+# their install scripts (swagger-ui-dist's only one reports usage).
+define npm_install
+	@rm -rf $(1)/node_modules $(1)/.installed-* && mkdir -p $(1)
+	SCARF_ANALYTICS=false npm install --prefix $(1) --no-package-lock --no-save --no-audit --no-fund \
+		--ignore-scripts --loglevel=error $(2)
 	@touch $@
+endef
 
-deps: deps-run
-	$(call install_missing,$(TEST_PACKAGES))
+$(NPM_STAMP):
+	$(call npm_install,build/npm,$(NPM_PACKAGES))
+
+$(SWAGGER_STAMP):
+	$(call npm_install,build/swagger,$(SWAGGER_UI))
+
+$(BROWSER_STAMP):
+	$(call npm_install,build/browser/npm,$(BROWSER_NPM))
+
+define need_node
 	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
 		echo "installing: nodejs npm"; \
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
 	fi
+endef
+
+deps: deps-run
+	$(call install_missing,$(TEST_PACKAGES))
+	$(need_node)
 	@$(MAKE) -s $(NPM_STAMP)
+
+deps-browser: deps-run
+	$(call install_missing,$(BROWSER_PACKAGES))
+	$(need_node)
+	@$(MAKE) -s $(BROWSER_STAMP) $(SWAGGER_STAMP)
 
 # ---------------------------------------------------------------- the module
 # Debian's own recipe for out-of-tree modules: configure the packaged source
@@ -109,7 +158,7 @@ deps: deps-run
 # removed configures it again (the list is rewritten only when it changes).
 $(BUILD)/sources.list: FORCE
 	@mkdir -p $(@D)
-	@echo $(SRCS) $(NGX_SRCS) > $@.tmp; cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+	@echo $(SRCS) $(NGX_SRCS) src/openapi_json.S > $@.tmp; cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 $(BUILD)/nginx/Makefile: config $(BUILD)/sources.list
 	@mkdir -p $(BUILD)/nginx
@@ -120,7 +169,12 @@ $(BUILD)/nginx/Makefile: config $(BUILD)/sources.list
 
 module: $(MODULE)
 
-$(MODULE): $(BUILD)/nginx/Makefile ngx_mytimetable_module.c++ $(SRCS) $(HDRS) $(NGX_SRCS) $(NGX_HDRS)
+# nginx's Makefile knows only the headers as dependencies: the object that
+# embeds doc/openapi.json is made again when the file changed.
+$(MODULE): $(BUILD)/nginx/Makefile ngx_mytimetable_module.c++ $(SRCS) $(HDRS) $(NGX_SRCS) $(NGX_HDRS) \
+		src/openapi_json.S $(OPENAPI)
+	@o=$(BUILD)/nginx/addon/mytimetable/openapi_json.o; \
+		if [ -e $$o ] && { [ $(OPENAPI) -nt $$o ] || [ src/openapi_json.S -nt $$o ]; }; then rm -f $$o; fi
 	$(MAKE) -s -f $(CURDIR)/$(BUILD)/nginx/Makefile -C $(NGX_SRC) modules
 	@# a new file, not an overwrite: a running nginx keeps its mapped copy
 	cp $(BUILD)/nginx/ngx_http_mytimetable_module.so $@.tmp && mv -f $@.tmp $@
@@ -130,6 +184,11 @@ $(BUILD)/obj/%.o: src/%.c++ $(HDRS)
 	@mkdir -p $(@D)
 	@echo "  CXX   $<"
 	@$(CXX) $(CXXFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD)/obj/openapi_json.o: src/openapi_json.S $(OPENAPI)
+	@mkdir -p $(@D)
+	@echo "  AS    $<"
+	@$(CXX) $(OPENAPI_DEF) -c -o $@ $<
 
 $(BUILD)/libmytimetable.a: $(OBJS)
 	@ar rcs $@ $^
@@ -164,6 +223,32 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
 	$(MAKE) t
+	$(MAKE) openapi-check
+
+# ---------------------------------------------------------------- OpenAPI
+# doc/openapi.json, which the module serves as GET openapi.json: Redocly's
+# linter (doc/redocly.yaml), the router's table against its operations both
+# ways (t/openapi/routes.*), and the answers to requests on every route
+# validated against its schemas with ajv (t/openapi/answers.t, validate.mjs).
+OPENAPI_ROUTES := $(BUILD)/openapi/routes
+REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true build/npm/node_modules/.bin/redocly
+
+$(OPENAPI_ROUTES): t/openapi/routes.c++ $(BUILD)/libmytimetable.a
+	@mkdir -p $(@D)
+	@echo "  LINK  $@"
+	@$(CXX) $(CXXFLAGS) -Isrc -o $@ $< $(BUILD)/libmytimetable.a $(LIBS)
+
+openapi-check: $(MODULE) $(NPM_STAMP) $(OPENAPI_ROUTES)
+	$(REDOCLY) lint --config doc/redocly.yaml $(OPENAPI)
+	set -o pipefail; $(OPENAPI_ROUTES) | node t/openapi/routes.mjs $(OPENAPI)
+	TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) $(SAN_ENV) \
+		t/prove t/openapi/answers.t
+
+# Swagger UI in headless Chromium (t/browser/swagger.mjs): every operation
+# listed, "Try it out" of GET v0/users answered; screenshots in build/browser/.
+browser-check: deps-browser module
+	MTT_NGINX=$(NGINX) MTT_MODULE=$(CURDIR)/$(MODULE) MTT_SWAGGER=build/swagger MTT_OUT=build/browser \
+		MTT_NPM_DIR=build/browser/npm $(SAN_ENV) node t/browser/swagger.mjs
 
 # the crash test at full length (make test runs it with 3 rounds)
 torture: deps module
@@ -173,10 +258,22 @@ torture: deps module
 # fuzz targets (fuzz, fuzz-smoke) and benchmarks (bench)
 include t/fuzz/fuzz.mk
 include bench/bench.mk
+# the Debian package (deb, deb-check, deps-deb)
+include debian/deb.mk
 
 run: deps-run module
 	@mkdir -p $(BUILD)/run/logs
 	$(NGINX) -p $(CURDIR)/$(BUILD)/run -c $(CURDIR)/examples/nginx.conf \
+		-g 'daemon off; load_module $(CURDIR)/$(MODULE);'
+
+# Swagger UI beside the API, pointed at its description (examples/swagger.conf)
+swagger: deps-run module
+	$(need_node)
+	@$(MAKE) -s $(SWAGGER_STAMP)
+	@mkdir -p build/swagger/logs
+	@echo "Swagger UI ($(SWAGGER_UI)) and the API: open http://127.0.0.1:8080/ in a browser" \
+		"(the API is below /api/; Ctrl-C stops nginx)"
+	$(NGINX) -p $(CURDIR)/build/swagger -c $(CURDIR)/examples/swagger.conf \
 		-g 'daemon off; load_module $(CURDIR)/$(MODULE);'
 
 clean:

@@ -10,6 +10,8 @@
 //   src/ngx/passwords  password hashing in nginx's thread pool
 //   src/ngx/queries    directory queries that read many users, in the same pool
 //   src/ngx/lifecycle  the store directory, opening and closing the store per worker
+//   src/ngx/metrics    the counters' shared zone, the request counter, mytimetable_metrics
+//   src/ngx/backup     mytimetable_backup: a compacted copy of the store, made in the thread pool
 // Everything else in src/ is plain C++ that knows nothing of nginx.
 
 extern "C" {
@@ -21,9 +23,11 @@ extern "C" {
 #endif
 }
 
+#include "ngx/backup.h++"
 #include "ngx/batch.h++"
 #include "ngx/bridge.h++"
 #include "ngx/lifecycle.h++"
+#include "ngx/metrics.h++"
 #include "ngx/output.h++"
 #include "ngx/passwords.h++"
 #include "ngx/queries.h++"
@@ -62,7 +66,7 @@ struct MainConf {
     ngx_uint_t durability;
     ngx_str_t instance_id;
     ngx_array_t *sync_types; // of SyncTypeConf; NULL: the defaults
-    ngx_flag_t used;         // some location carries `mytimetable;`
+    ngx_flag_t used;         // some location carries `mytimetable;` or `mytimetable_backup;`
     ngx_uint_t max_streams;  // streamed answers in progress at once, per worker
     ngx_uint_t query_max_scan; // users and index entries one directory query may read; 0: any
 #if (NGX_THREADS)
@@ -111,6 +115,8 @@ ngx_command_t commands[] = {
     {ngx_string("mytimetable"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, set_mytimetable,
      NGX_HTTP_LOC_CONF_OFFSET, 0,
      nullptr},
+    {ngx_string("mytimetable_metrics"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
+     mtt::ngx::set_metrics, NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
     {ngx_string("mytimetable_store"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, ngx_conf_set_str_slot,
      NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, store), &store_post},
     {ngx_string("mytimetable_store_size"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
@@ -134,6 +140,9 @@ ngx_command_t commands[] = {
     {ngx_string("mytimetable_root"),
      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET, offsetof(LocConf, root), &root_post},
+    // a location that answers GET with a copy of the store (src/ngx/backup); it marks the store used
+    {ngx_string("mytimetable_backup"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, mtt::ngx::set_backup,
+     NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, used), nullptr},
     ngx_null_command,
 };
 
@@ -453,6 +462,7 @@ mtt::Settings settings_from(const MainConf *mcf) {
 // In each worker (and in single-process mode): open the store. A store that
 // cannot be opened is logged and the API answers 503; the worker keeps going.
 ngx_int_t init_process(ngx_cycle_t *cycle) {
+    mtt::ngx::metrics_init_process(cycle);
     MainConf *mcf = main_conf(cycle);
     if (!mcf || !mcf->used)
         return NGX_OK;
@@ -515,12 +525,14 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
         }
         switch (mtt::ngx::adapt(r, configured, view(lcf->root), req, problem)) {
         case mtt::ngx::Adapted::Ok:
+            mtt::ngx::metrics_route(r, req.path);
             break;
         case mtt::ngx::Adapted::BodyUnreadable:
             return send_error(r, 500, "the request body could not be read");
         case mtt::ngx::Adapted::NoMemory:
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         case mtt::ngx::Adapted::BadPath:
+            mtt::ngx::metrics_route(r, req.path);
             return send_error(r, 400, problem);
         }
         if (mtt::writes(req.method)) {
@@ -562,6 +574,7 @@ void body_read(ngx_http_request_t *r) {
 }
 
 ngx_int_t content_handler(ngx_http_request_t *r) {
+    mtt::ngx::metrics_request(r); // counted by route and status when it ends
     if (r->method & (NGX_HTTP_PUT | NGX_HTTP_POST | NGX_HTTP_PATCH)) {
         ngx_int_t rc = ngx_http_read_client_request_body(r, body_read);
         if (rc >= NGX_HTTP_SPECIAL_RESPONSE)

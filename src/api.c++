@@ -5,6 +5,7 @@
 #include "text.h++"
 #include "users.h++"
 
+#include <chrono>
 #include <new>
 #include <utility>
 
@@ -44,6 +45,8 @@ const std::vector<Route<Handler>> routes = {
     {"GET", "user/{id}/permissions/projects", dir_empty_list},
     {"GET", "user/{id}/notifications", dir_empty_list},
     {"GET", "user/{id}/mailmessages", dir_empty_list},
+    // the API's own description (doc/openapi.json)
+    {"GET", "openapi.json", api_description},
 };
 
 // A GET answer from the cache, or the handler's answer (kept when it is a
@@ -57,6 +60,7 @@ Response cached_get(Context &ctx, const Request &req, const Route<Handler> &rout
     uint64_t snapshot = Txn(ctx.env, Txn::Read).snapshot();
     std::string key = cache_key(req);
     if (const Response *hit = ctx.cache->find(snapshot, key)) {
+        metrics::count(&metrics::Block::cache_hits);
         Response r;
         r.status = hit->status;
         r.content_type = hit->content_type;
@@ -64,6 +68,7 @@ Response cached_get(Context &ctx, const Request &req, const Route<Handler> &rout
         r.body = hit->body;
         return r;
     }
+    metrics::count(&metrics::Block::cache_misses);
     Response r = route.handler(ctx, req, params);
     // a query run ahead may have read an older snapshot: not this one's answer
     if (!req.prequeried || req.prequeried->snapshot == snapshot)
@@ -90,6 +95,24 @@ Response dispatch(Context &ctx, const Request &req) {
     return error(404, "no API resource at this path");
 }
 
+// The distinct patterns of `routes`, in order.
+std::vector<std::string> patterns() {
+    std::vector<std::string> out;
+    for (const auto &r : routes) {
+        bool seen = false;
+        for (const auto &p : out)
+            seen = seen || p == r.pattern;
+        if (!seen)
+            out.push_back(r.pattern);
+    }
+    return out;
+}
+
+const std::vector<std::string> &distinct_patterns() {
+    static const std::vector<std::string> all = patterns();
+    return all;
+}
+
 std::string lower(std::string_view s) {
     std::string out(s);
     for (char &c : out)
@@ -100,6 +123,32 @@ std::string lower(std::string_view s) {
 
 } // namespace
 
+std::vector<std::string> route_table() {
+    std::vector<std::string> lines;
+    for (const auto &r : routes)
+        lines.push_back(std::string(r.method) + ' ' + r.pattern);
+    return lines;
+}
+
+const metrics::Layout &metrics_layout() {
+    static const metrics::Layout layout = [] {
+        std::vector<metrics::Layout::Route> rows;
+        for (const auto &p : distinct_patterns())
+            rows.push_back({metrics::api_of_path(p), p});
+        return metrics::Layout(std::move(rows));
+    }();
+    return layout;
+}
+
+size_t route_index(std::string_view path) {
+    const auto &all = distinct_patterns();
+    Params params;
+    for (size_t i = 0; i < all.size(); i++)
+        if (match_pattern(all[i], path, params))
+            return i;
+    return all.size();
+}
+
 bool writes(std::string_view method) {
     return method == "PUT" || method == "POST" || method == "DELETE" || method == "PATCH";
 }
@@ -109,6 +158,7 @@ Response store_failure(const StoreError &e, std::string &log) {
     if (e.map_full())
         return error(507, "the store is full; raise mytimetable_store_size");
     if (e.readers_full()) {
+        metrics::refused(metrics::Limit::readers);
         log += " (every read transaction slot is taken at this instant; answered 503)";
         Response r = error(503, "the store is busy: every read slot is taken; retry in a second");
         r.headers.push_back({"Retry-After", "1"});
@@ -118,6 +168,7 @@ Response store_failure(const StoreError &e, std::string &log) {
 }
 
 Response too_many_streams(unsigned max) {
+    metrics::refused(metrics::Limit::streams);
     Response r = error(503, "this worker is streaming " + std::to_string(max) +
                                 " answers already (mytimetable_max_streams); retry in a second");
     r.headers.push_back({"Retry-After", "1"});
@@ -198,6 +249,7 @@ int run_batch(Env &env, const Settings &settings, const std::vector<Request> &wr
               std::vector<Answer> &answers, Runner run) {
     answers.clear();
     answers.resize(writes.size());
+    auto begun = std::chrono::steady_clock::now();
     for (bool nested : {false, true}) {
         BatchTxn txn;
         if (int rc = mdb_txn_begin(env.get(), nullptr, 0, &txn.txn))
@@ -212,7 +264,13 @@ int run_batch(Env &env, const Settings &settings, const std::vector<Request> &wr
                 continue; // abort, and again, nested
             return MDB_SUCCESS; // a lone write that failed: abort it
         }
-        return txn.commit();
+        int rc = txn.commit();
+        auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - begun);
+        metrics::batch_committed(writes.size(), static_cast<uint64_t>(took.count()));
+        if (rc != MDB_SUCCESS)
+            metrics::count(&metrics::Block::sync_failures);
+        return rc;
     }
     return MDB_SUCCESS; // not reached: the nested run always commits
 }

@@ -3,6 +3,7 @@
 
 #include "http.h++"
 #include "query.h++"
+#include "metrics.h++"
 #include "store.h++"
 
 #include <string>
@@ -70,6 +71,21 @@ struct PendingQuery {
 // request, a query that reads little, a refused query and an answer the
 // cache holds: handle() answers those at once.
 std::unique_ptr<PendingQuery> offload_query(Context &ctx, const Request &req, uint64_t rows);
+// The routing table, one "METHOD pattern" line per route, in its order
+// (make openapi-check compares it with the operations of doc/openapi.json).
+std::vector<std::string> route_table();
+
+// The API's OpenAPI description (GET openapi.json): the bytes of
+// doc/openapi.json, embedded when the module was built.
+std::string_view openapi_description();
+
+// The rows of the request counters: the distinct path patterns of the
+// routes, in the table's order, each with its API.
+const metrics::Layout &metrics_layout();
+
+// The index (a route of metrics_layout()) of the pattern that `path`
+// matches, whatever the method; one past them when none does.
+size_t route_index(std::string_view path);
 
 // True for the methods whose handlers write.
 bool writes(std::string_view method);

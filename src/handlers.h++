@@ -44,6 +44,9 @@ Response dir_set_password(Context &, const Request &, const Params &);
 Response dir_user_groups(Context &, const Request &, const Params &);
 Response dir_empty_list(Context &, const Request &, const Params &);
 
+// GET openapi.json: the API's description (openapi.c++)
+Response api_description(Context &, const Request &, const Params &);
+
 // ---------------------------------------------------------------- helpers
 
 // A directory user's JSON as the answers show it (directory.c++), shaped by

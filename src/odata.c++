@@ -1,5 +1,6 @@
 #include "odata.h++"
 
+#include "metrics.h++"
 #include "text.h++"
 
 #include <unicase.h>
@@ -483,8 +484,10 @@ class Parser {
     }
 
     bool enter(size_t pos) {
-        if (++depth_ > max_depth)
+        if (++depth_ > max_depth) {
+            metrics::refused(metrics::Limit::filter_depth);
             return fail(pos, "nesting deeper than " + std::to_string(max_depth));
+        }
         return true;
     }
     void leave() { --depth_; }
@@ -1186,10 +1189,12 @@ std::optional<Error> parse_count(const char *option, std::string_view value, uin
     out = 0;
     for (char c : value) {
         out = out * 10 + static_cast<uint64_t>(c - '0');
-        if (out > max_top_skip)
+        if (out > max_top_skip) {
+            metrics::refused(metrics::Limit::top_skip);
             return Error{std::string(option) +
                          ": expected a non-negative integer no greater than " +
                          std::to_string(max_top_skip) + " but found " + quoted(value)};
+        }
     }
     return std::nullopt;
 }
@@ -1431,8 +1436,10 @@ std::variant<std::vector<Token>, Error> tokenize(std::string_view decoded, const
 }
 
 std::variant<Filter, Error> parse_filter(std::string_view decoded, const Schema &schema) {
-    if (decoded.size() > max_filter_bytes)
+    if (decoded.size() > max_filter_bytes) {
+        metrics::refused(metrics::Limit::filter_bytes);
         return Error{"$filter: longer than " + std::to_string(max_filter_bytes) + " bytes"};
+    }
     auto lexed = tokenize(decoded, "$filter");
     if (auto *e = std::get_if<Error>(&lexed))
         return std::move(*e);

@@ -1,5 +1,7 @@
 #include "store.h++"
 
+#include "metrics.h++"
+
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -229,6 +231,7 @@ void Txn::abort() {
             stats_->total_held_us += held;
             if (held > stats_->max_held_us)
                 stats_->max_held_us = held;
+            metrics::read_held(held);
         }
     }
 }

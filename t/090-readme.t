@@ -17,7 +17,10 @@
 # - Every other ```nginx block must pass `nginx -t`: a whole file (one with
 #   `events`) as it is, a block that starts with `server` inside `http {}`,
 #   any other inside a `server {}` (a block whose first line is a comment
-#   `# http` goes inside `http {}`); each with the same substitutions.
+#   `# http` goes inside `http {}`); each with the same substitutions, a store
+#   of its own unless it sets `mytimetable_store` (substituted too), and
+#   files named under /etc/nginx/tls/ and /etc/nginx/mytimetable/ made in a
+#   temporary directory (a self-signed certificate, an empty key map).
 use strict;
 use warnings;
 
@@ -71,8 +74,19 @@ sub free_port {
     return $p;
 }
 
+# Files that README's configurations name under /etc/nginx/ and that nginx
+# reads at -t: a self-signed certificate and an (empty) key map, in the prefix.
+mkdir "$prefix/etc-nginx";
+mkdir "$prefix/etc-nginx/$_" for qw(tls mytimetable);
+system("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=timetable.example.edu"
+       . " -keyout $prefix/etc-nginx/tls/timetable.key -out $prefix/etc-nginx/tls/timetable.crt 2>/dev/null") == 0
+    or die 'openssl failed';
+{ open my $f, '>', "$prefix/etc-nginx/mytimetable/api-keys.map" or die $!; close $f }
+
 sub substitute {
     my ($text, $store) = @_;
+    $text =~ s{/etc/nginx/(tls|mytimetable)/}{$prefix/etc-nginx/$1/}g;
+    $text =~ s{\blisten 443 }{listen 127.0.0.1:$port }g;
     $text =~ s{^(\s*)load_module\s+modules/ngx_http_mytimetable_module\.so;}{$1load_module $module;}mg;
     $text =~ s{/var/lib/mytimetable\b}{$store}g;
     $text =~ s{127\.0\.0\.1:8080\b}{127.0.0.1:$port}g;
@@ -100,11 +114,20 @@ for my $b (@nginx) {
         $conf = $text;
     } else {
         my $http = $text =~ /\A\s*(server\b|# http\b)/;
-        $conf = "load_module $module;\nevents {}\nhttp {\n    mytimetable_store $prefix/store-t;\n"
+        my $store = $text =~ /^\s*mytimetable_store\s/m ? '' : "    mytimetable_store $prefix/store-t;\n";
+        $conf = "load_module $module;\nevents {}\nhttp {\n$store"
             . ($http ? $text : "server {\n    listen 127.0.0.1:$port;\n$text\n}\n") . "}\n";
     }
     my ($ok, $out) = nginx($conf, '-t');
     ok($ok, "README line $b->{line}: nginx -t passes") or diag($out);
+}
+
+# the example site of the Debian package is shown in README as it is
+{
+    my $file = "$FindBin::Bin/../examples/mytimetable-site.conf";
+    open my $f, '<', $file or die "$file: $!";
+    my $site = do { local $/; <$f> };
+    ok((grep { $_->{text} eq $site } @nginx), 'README shows examples/mytimetable-site.conf as it is');
 }
 
 # ---------------------------------------------------------------- the sessions

@@ -2,6 +2,7 @@
 
 #include "ngx/lifecycle.h++"
 
+#include "metrics.h++"
 #include "storedir.h++"
 
 #include <fcntl.h>
@@ -56,9 +57,11 @@ bool make_directories(const std::string &dir, bool &made) {
 void sync_store(ngx_event_t *ev) {
     try {
         std::string failed = worker->flusher->take_error();
-        if (!failed.empty())
+        if (!failed.empty()) {
+            metrics::count(&metrics::Block::sync_failures);
             ngx_log_error(NGX_LOG_ALERT, ev->log, 0, "mytimetable: flushing the store: %s",
                           failed.c_str());
+        }
         worker->flusher->flush();
     } catch (const std::exception &e) {
         ngx_log_error(NGX_LOG_ALERT, ev->log, 0, "mytimetable: %s", e.what());
@@ -170,6 +173,9 @@ void close_store(ngx_cycle_t *cycle) {
         worker->flusher.reset(); // lets a flush in progress finish
         if (worker->env)
             worker->env->sync();
+    } catch (const StoreError &e) { // the exiting worker's last flush
+        metrics::count(&metrics::Block::sync_failures);
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0, "mytimetable: %s", e.what());
     } catch (const std::exception &e) {
         ngx_log_error(NGX_LOG_ALERT, cycle->log, 0, "mytimetable: %s", e.what());
     }

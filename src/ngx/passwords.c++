@@ -5,6 +5,7 @@
 #include "ngx/batch.h++"
 
 #include "api.h++"
+#include "metrics.h++"
 
 #include <sodium.h>
 
@@ -80,6 +81,7 @@ void start_hash(ngx_thread_task_t *task) {
     }
     if (hashing.running < hash_jobs && ngx_thread_task_post(hashing.pool, task) == NGX_OK) {
         hashing.running++;
+        metrics::count(&metrics::Block::hashes_queued);
         return;
     }
     if (hashing.running < hash_jobs) { // the pool refused it: the write hashes as it runs
@@ -104,6 +106,7 @@ void hash_done(ngx_event_t *ev) {
     auto *task = static_cast<ngx_thread_task_t *>(ev->data);
     auto *job = static_cast<HashJob *>(task->ctx);
     hashing.running--;
+    metrics::count(&metrics::Block::hashes_done);
     if (job->hashed)
         job->req.prehashed = {
             std::string_view(reinterpret_cast<const char *>(job->password), job->length),

@@ -156,12 +156,12 @@ Adapted adapt(ngx_http_request_t *r, const ngx_str_t &configured_base_url, std::
     if (!base_url(r, configured_base_url, prefix, req.base_url))
         return Adapted::NoMemory;
     req.method = view(r->method_name);
+    req.path = relative_path(r, prefix); // also for BadPath: what the refusal is counted under
     std::string_view raw = view(r->unparsed_uri);
     if (auto why = raw_path_problem(raw.substr(0, raw.find('?')))) {
         problem = std::move(*why);
         return Adapted::BadPath;
     }
-    req.path = relative_path(r, prefix);
     req.query = view(r->args);
     if (r->headers_in.content_type)
         req.content_type = view(r->headers_in.content_type->value);

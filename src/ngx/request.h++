@@ -17,7 +17,7 @@ enum class Adapted {
     Ok,
     BodyUnreadable, // a temp file could not be read or the pool is exhausted: 500
     NoMemory,       // the pool is exhausted: 500 without a body
-    BadPath,        // `problem` says why the raw path is refused: 400
+    BadPath,        // `problem` says why the raw path is refused: 400 (req.path is set)
 };
 
 // Fills `req` from `r` (its method, the raw path below the API's root, query,

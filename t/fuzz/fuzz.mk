@@ -22,7 +22,8 @@ FUZZ_BINS          := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_ALL))
 FUZZ_FLAGS         := -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -Isrc
 FUZZ_LIBS          := -llmdb -ljansson -lsodium -lunistring
-FUZZ_OBJS          := $(patsubst src/%.c++,$(FUZZ_DIR)/obj/%.o,$(wildcard src/*.c++))
+FUZZ_OBJS          := $(patsubst src/%.c++,$(FUZZ_DIR)/obj/%.o,$(wildcard src/*.c++)) \
+	$(FUZZ_DIR)/obj/openapi_json.o
 # the scratch LMDB stores of the body and router targets (tmpfs when there is one)
 FUZZ_TMPDIR        ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(CURDIR)/$(FUZZ_DIR))
 # for one input: -timeout seconds, -rss_limit_mb megabytes
@@ -45,6 +46,11 @@ $(FUZZ_DIR)/obj/%.o: src/%.c++ $(wildcard src/*.h++) | fuzz-toolchain
 	@mkdir -p $(@D)
 	@echo "  FUZZCXX $<"
 	@$(FUZZ_CXX) $(FUZZ_FLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/obj/openapi_json.o: src/openapi_json.S $(OPENAPI) | fuzz-toolchain
+	@mkdir -p $(@D)
+	@echo "  FUZZAS  $<"
+	@$(FUZZ_CXX) $(OPENAPI_DEF) -c -o $@ $<
 
 $(FUZZ_DIR)/libmtt.a: $(FUZZ_OBJS)
 	@rm -f $@

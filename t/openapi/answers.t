@@ -3,15 +3,22 @@
 # One nginx with the module; requests that reach every route with its
 # success and its errors (the same requests as the Test::Nginx suites: bad
 # names, unknown users and ids, wrong media types, bad query options, 405s
-# and 404s). Each exchange is recorded, then t/openapi/validate.mjs checks
-# every answer against doc/openapi.json (status described, media type,
-# headers, body schema) and that every operation was answered.
+# and 404s). Then the requests of the Test::Nginx suites themselves (t/0*.t:
+# the `--- request` of every block whose location is `/api/` with
+# `mytimetable;`, with its `--- more_headers`), each file's in its order to
+# an nginx with a store of its own (not one per block, as the suites have:
+# the answers differ from what the blocks expect, but each must still be one
+# the description has).
+# Each exchange is recorded, then t/openapi/validate.mjs checks every answer
+# against doc/openapi.json (status described, media type, headers, body
+# schema) and that every operation was answered.
 use strict;
 use warnings;
 
 use Test::More;
 use File::Temp qw(tempdir);
 use FindBin;
+use HTTP::Tiny;
 use JSON::PP;
 
 use MyTimetable::Server;
@@ -24,19 +31,24 @@ my $npm  = $ENV{MTT_NPM_DIR} // "$root/build/npm";
 plan skip_all => "the npm tools are not installed in $npm (make deps)"
     unless -d "$npm/node_modules/ajv";
 
-my $srv = MyTimetable::Server->new(workers => 1)->start;
+my $srv = MyTimetable::Server->new(workers => 1, http_config => 'mytimetable_durability relaxed;')->start;
 my $json = JSON::PP->new->utf8->canonical;
 my @answers;
 
-sub send_request {
-    my ($method, $path, $body, $type) = @_;
-    my $r = $srv->request($method, $path, $body, $type);
+sub record {
+    my ($method, $path, $r) = @_;
     my %h = map { lc($_) => (ref $r->{headers}{$_} ? join(', ', @{ $r->{headers}{$_} }) : $r->{headers}{$_}) }
         keys %{ $r->{headers} };
     my $content = $r->{content} // '';
     utf8::decode($content) if ($h{'content-type'} // '') =~ /json|text/;
     push @answers, { method => $method, path => $path, status => $r->{status} + 0,
                      headers => \%h, body => $content };
+}
+
+sub send_request {
+    my ($method, $path, $body, $type) = @_;
+    my $r = $srv->request($method, $path, $body, $type);
+    record($method, $path, $r);
     return $r;
 }
 
@@ -190,8 +202,103 @@ send_request(GET => 'openapi.yaml');
 send_request(GET => 'v1/users');
 send_request(GET => 'v0/users/alice/nothing');
 
-$srv->stop;
+$srv->stop_now;
 unlike($srv->error_log, qr/\[(?:alert|crit|emerg)\]/, 'no alert in error.log');
+
+# ---- the requests of the Test::Nginx suites
+# Each file's code before __DATA__ (its helpers and fixtures, which the
+# blocks' `eval` sections use) runs in a package of its own (its `main::`
+# names rewritten to it), where the Test::Nginx and MyTimetable::Blocks
+# functions do nothing but add_block_preprocessor: the file's preprocessors
+# (a default config) run on each block. Only the sections that make the
+# requests are read.
+package MyTimetable::Replay::Block {
+    sub set_value { my ($self, $name, $value) = @_; $self->{$name} = $value }
+    our $AUTOLOAD;
+    sub AUTOLOAD { my $self = shift; (my $name = $AUTOLOAD) =~ s/.*:://; return $self->{$name} }
+    sub DESTROY {}
+}
+
+sub blocks_of {
+    my ($file, $n) = @_;
+    my $text = do { local $/; open my $f, '<', $file or die "$file: $!"; <$f> };
+    my ($prelude, $data) = $text =~ /\A(.*?)^__DATA__\n(.*)\z/ms or return;
+    my $pkg = "MyTimetable::Replay::F$n";
+    $prelude =~ s/^\s*use\s+(?:Test::Nginx::Socket|MyTimetable::\w+)\b[^;]*;//mg;
+    s/\bmain::/${pkg}::/g for $prelude, $data;
+    my @preprocessors;
+    { no strict 'refs'; *{"${pkg}::add_block_preprocessor"} = sub { push @preprocessors, $_[0] }; }
+    # as if the file ran: $FindBin::Bin is its directory
+    local $FindBin::Bin = $file =~ s{/[^/]*\z}{}r;
+    eval "package $pkg; no warnings; sub AUTOLOAD { return '' } $prelude; 1"
+        or die "$file: its code before __DATA__ does not run here: $@";
+    my @blocks;
+    for my $text (split /^=== /m, $data) {
+        my %sec;
+        my @parts = split /^--- (\w+)((?:[ \t]+\w+)*)[ \t]*(?::[ \t]*(.*))?\n/m, $text;
+        my $title = shift @parts;
+        while (@parts) {
+            my ($name, $filters, $inline, $value) = splice @parts, 0, 4;
+            next unless $name =~ /\A(?:config|request|more_headers)\z/;
+            $value = $inline if defined $inline && $inline ne '';
+            $value //= '';
+            if (($filters // '') =~ /\beval\b/) {
+                my $v = eval "package $pkg; no warnings; $value";
+                die "$file, $title: --- $name eval: $@" if $@;
+                $value = $v;
+            } elsif (!ref $value) {
+                $value =~ s/\n+\z//;
+            }
+            $sec{$name} = $value;
+        }
+        my $block = bless { title => $title, %sec }, 'MyTimetable::Replay::Block';
+        $_->($block) for @preprocessors;
+        push @blocks, $block if $block->{request};
+    }
+    return @blocks;
+}
+
+# a new connection each: with keep-alive a request with a body waits for a
+# delayed ACK (40 ms)
+my $http = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
+my ($replayed, $by_nginx, $files, $unsent, $alerts) = (0, 0, 0, 0, '');
+my $n = 0;
+for my $file (sort glob "$root/t/0*.t") {
+    my @blocks = grep { ($_->{config} // '') =~ m!location\s+/api/\s*\{[^}]*\bmytimetable;! } blocks_of($file, ++$n);
+    next unless @blocks;
+    $files++;
+    # writes flushed within a second, not each synced: the answers are the same
+    my $replay = MyTimetable::Server->new(workers => 1, http_config => 'mytimetable_durability relaxed;')->start;
+    for my $b (@blocks) {
+        my @requests = ref $b->{request} ? @{ $b->{request} } : ($b->{request});
+        my $headers = $b->{more_headers} // '';
+        for my $i (0 .. $#requests) {
+            my ($line, $body) = split /\n/, $requests[$i], 2;
+            my ($method, $uri) = $line =~ m{\A(\S+)\s+/api/(\S*)} or next;
+            my %h = map { /\A([^:\s]+):\s*(.*)\z/ ? (lc $1 => $2) : () }
+                split /\n/, ref $headers ? ($headers->[$i] // '') : $headers;
+            delete $h{$_} for qw(host content-length connection);
+            my %opt = (headers => \%h);
+            $opt{content} = $body if defined $body && $body ne '';
+            my $r = eval { $http->request($method, $replay->url($uri), \%opt) };
+            if (!$r || $r->{status} == 599) { $unsent++; next }
+            # nginx's own refusals (a malformed escape, an overlong line or
+            # body) are nginx's HTML pages, not the module's answers
+            if (($r->{headers}{'content-type'} // '') =~ m{^text/html} && ($r->{content} // '') =~ m{<center>nginx}) {
+                $by_nginx++;
+                next;
+            }
+            record($method, $uri, $r);
+            $replayed++;
+        }
+    }
+    $replay->stop_now;
+    $alerts .= join '', map { "$file: $_\n" } grep { /\[(?:alert|crit|emerg)\]/ } split /\n/, $replay->error_log;
+}
+diag("replayed $replayed requests of the suites' blocks ($by_nginx answered by nginx itself, $unsent not sent)")
+    if $ENV{TEST_VERBOSE};
+ok($files >= 10 && $replayed >= 1000, "the requests of the suites' blocks were replayed ($replayed from $files files)");
+is($alerts, '', 'no alert in the error.logs of the replay');
 
 # ---- validation
 my $dir = tempdir('mtt-openapi-XXXXXX', TMPDIR => 1, CLEANUP => 1);

@@ -10,14 +10,16 @@
 // (Location) must be there, and the body must validate against the response's
 // schema (JSON Schema 2020-12, as OpenAPI 3.1 has it). A method the path does
 // not have must answer 405 with an Allow header naming exactly the described
-// methods (and HEAD with GET); an undescribed path must answer 404. Every
+// methods (and HEAD with GET); an undescribed path must answer 404, and a
+// path with a dot or empty segment 400 (as the description's info says). Every
 // operation must have at least one answer. Prints one line per problem and a
 // summary; exits 1 on any problem.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 
 const require = createRequire(process.env.MTT_NPM_DIR
-  ? `${process.env.MTT_NPM_DIR}/node_modules/` : import.meta.url);
+  ? `${resolvePath(process.env.MTT_NPM_DIR)}/node_modules/` : import.meta.url);
 const Ajv2020 = require('ajv/dist/2020').default;
 const addFormats = require('ajv-formats').default;
 
@@ -79,7 +81,19 @@ function checkError(a, code) {
   if (code && body.error !== code) problem(a, `error "${body.error}", expected "${code}"`);
 }
 
+// A raw path the module refuses whatever its route (src/router.c++): a '.'
+// or '..' segment (also as %2e), or an empty one before another ("//").
+function rawPathProblem(path) {
+  const segs = path.split('?')[0].split('/');
+  return segs.some((s, i) => /^(?:\.|%2e){1,2}$/i.test(s) || (s === '' && i < segs.length - 1));
+}
+
 for (const a of answers) {
+  if (rawPathProblem(a.path)) {
+    if (a.status !== 400) problem(a, 'a dot or empty segment, but the answer is not 400');
+    else checkError(a, 'bad_request');
+    continue;
+  }
   const template = match(a.path);
   if (!template) {
     if (a.status !== 404) problem(a, 'no path of the description matches, but the answer is not 404');

@@ -19,20 +19,25 @@ use Time::HiRes qw(sleep time);
 sub module_path { return $ENV{TEST_NGINX_LOAD_MODULES} }
 
 # new(workers => 2, http_config => "...", location_config => "...", store => DIR,
-#     listen_params => "sndbuf=4k")
+#     listen_params => "sndbuf=4k", server_config => "location = /metrics {...}")
+# new(config => TEXT, port => N): a whole nginx.conf of one's own (an example
+# as it is), to which only `pid` and `error_log` are added; `port` is the one
+# start() waits for.
 sub new {
     my ($class, %opt) = @_;
     my $self = bless {
         workers         => $opt{workers} // 2,
         http_config     => $opt{http_config} // '',
         location_config => $opt{location_config} // '',
+        server_config   => $opt{server_config} // '',
         listen_params   => $opt{listen_params} // '',
         prefix          => tempdir('mtt-server-XXXXXX', TMPDIR => 1, CLEANUP => 1),
         binary          => $ENV{TEST_NGINX_BINARY} // 'nginx',
     }, $class;
     chmod 0755, $self->{prefix};    # the workers (user nobody) reach the store below it
     $self->{store} = $opt{store} // "$self->{prefix}/store";
-    $self->{port} = free_port();
+    $self->{port} = $opt{port} // free_port();
+    $self->{config} = $opt{config};
     mkdir "$self->{prefix}/$_" for qw(conf logs);
     $self->{http} = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
     return $self;
@@ -47,6 +52,7 @@ sub free_port {
 }
 
 sub store { $_[0]{store} }
+sub prefix { $_[0]{prefix} }
 sub port  { $_[0]{port} }
 sub error_log { my $self = shift; local $/; open my $f, '<', "$self->{prefix}/logs/error.log" or return ''; <$f> }
 
@@ -54,6 +60,11 @@ sub write_config {
     my $self = shift;
     my $module = module_path();
     open my $f, '>', "$self->{prefix}/conf/nginx.conf" or die $!;
+    if (defined $self->{config}) {
+        print $f "pid logs/nginx.pid;\nerror_log logs/error.log notice;\n$self->{config}";
+        close $f;
+        return;
+    }
     print $f <<"CONF";
 load_module $module;
 worker_processes $self->{workers};
@@ -70,6 +81,7 @@ http {
             mytimetable;
             $self->{location_config}
         }
+        $self->{server_config}
     }
 }
 CONF
