@@ -2,6 +2,7 @@
 #include "handlers.h++"
 
 #include "json.h++"
+#include "metrics.h++"
 #include "odata.h++"
 #include "query.h++"
 #include "rfc3339.h++"
@@ -505,7 +506,10 @@ bool streamed(const odata::Query &q) { return q.orderby.empty() && !q.filter && 
 
 std::unique_ptr<PendingQuery> dir_plan_list_users(Context &ctx, const Request &req,
                                                   uint64_t rows) {
-    auto parsed = odata::parse_query(req.query, users_set());
+    auto parsed = [&] {
+        metrics::Quiet look_ahead; // dir_list_users parses it again and counts a refusal
+        return odata::parse_query(req.query, users_set());
+    }();
     auto *q = std::get_if<odata::Query>(&parsed);
     if (!q || streamed(*q))
         return nullptr;
