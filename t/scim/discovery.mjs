@@ -29,7 +29,7 @@ try {
 // Where this service and SCIMMY read RFC 7643 differently, and why.
 const differences = [
   // Section 8.7.1's JSON says false; SCIMMY follows section 2.3.6 ("A binary
-  // is case exact"). The brief of this service keeps the JSON's values.
+  // is case exact"); this service keeps the values of the JSON (src/scim_schema.c++).
   { path: 'urn:ietf:params:scim:schemas:core:2.0:User:x509Certificates.value', key: 'caseExact',
     ours: false, theirs: true },
 ];
