@@ -2,9 +2,16 @@
 
 #include "indexkey.h++"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
 
 namespace mtt {
 
@@ -221,20 +228,90 @@ class KeyRow : public odata::Row {
 struct Match {
     std::string_view username, id;
     std::string_view record; // empty until read
+    std::string_view key;    // the entry's key, in a scan from both ends
 };
 
 struct Tuning {
     uint64_t range_cap;  // with an indexed $orderby: a range longer than this walks the order
     double scan_share;   // a range holding more than this share of the users: scan them all
+    uint64_t both_ends;  // a scan of a table of at least this many entries runs from both ends
+    bool any_cores = false; // from both ends even when the machine has one core (tests)
+    uint32_t meet_every = 256; // the sides of such a scan say where they are this often
 };
-constexpr Tuning default_tuning{5000, 0.25};
+constexpr Tuning default_tuning{5000, 0.25, scan_both_ends_min};
+
+// How many scans run a second thread now, in this process, and how many may:
+// one core less than the machine has.
+std::atomic<unsigned> helpers_running{0};
+unsigned max_helpers() {
+    static const unsigned n = [] {
+        unsigned cores = std::thread::hardware_concurrency();
+        return cores > 1 ? cores - 1 : 0;
+    }();
+    return n;
+}
+
+// A thread that runs `f` with every signal blocked (signals stay with the
+// thread that handles them: nginx's event loop).
+template <class F> std::thread blocked_thread(F &&f) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    try {
+        std::thread t(std::forward<F>(f));
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        return t;
+    } catch (...) {
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        throw;
+    }
+}
+
+// Where the two sides of a scan from both ends are (see Engine::scan_table):
+// the forward side has done every key below `up`, the backward side every
+// key above `down`; each says so before its next entry, every 256 entries
+// (Tuning::meet_every).
+struct Meeting {
+    std::mutex mutex;
+    std::string up, down;
+    bool up_set = false, down_set = false;
+    bool up_done = false;   // the forward side reached the end
+    bool stop = false;      // a side failed: the other stops too
+    std::exception_ptr error;
+
+    // The side at `key` (not yet done) says so; false: it stops there, the
+    // other side has done `key` and what lies beyond.
+    bool goes_on(bool forward, std::string_view key) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (stop)
+            return false;
+        if (forward) {
+            up.assign(key);
+            up_set = true;
+            return !(down_set && key >= std::string_view(down));
+        }
+        down.assign(key);
+        down_set = true;
+        return !(up_done || (up_set && key < std::string_view(up)));
+    }
+    void finished_forward() {
+        std::lock_guard<std::mutex> lock(mutex);
+        up_done = true;
+    }
+    void failed(std::exception_ptr e) {
+        std::lock_guard<std::mutex> lock(mutex);
+        stop = true;
+        if (!error)
+            error = std::move(e);
+    }
+};
 
 class Engine {
   public:
     Engine(const Txn &txn, const odata::Query &q, bool want_total, QueryResult &out,
            const QueryLimits &limits = {})
         : txn_(txn), t_(txn.tables()), q_(q), want_total_(want_total), out_(out),
-          max_read_(limits.max_read), max_us_(limits.max_ms * 1000),
+          limits_(limits), max_read_(limits.max_read), max_us_(limits.max_ms * 1000),
           clock_(limits.clock_us ? limits.clock_us : steady_us),
           start_us_(max_us_ ? clock_() : 0),
           reads_(q.filter ? odata::fields_read(*q.filter) : 0),
@@ -250,7 +327,7 @@ class Engine {
             walk(index_of(t_, keys_[0].field));
             return;
         }
-        scan(matches);
+        scan(matches, tuning);
         rank(matches);
     }
 
@@ -260,6 +337,7 @@ class Engine {
     const odata::Query &q_;
     bool want_total_;
     QueryResult &out_;
+    QueryLimits limits_;
     uint64_t max_read_;
     uint64_t max_us_;
     uint64_t (*clock_)();
@@ -277,14 +355,19 @@ class Engine {
 
     // One more entry read (see read_one): the clock is read every 256 of them.
     void tick() {
-        if (max_us_ && (++ticks_ & 255) == 0 && clock_() - start_us_ > max_us_)
+        if (max_us_ && (++ticks_ & 255) == 0)
+            check_clock();
+    }
+    __attribute__((noinline)) void check_clock() {
+        if (clock_() - start_us_ > max_us_)
             throw TimeLimit(max_us_ / 1000);
     }
+    [[noreturn]] __attribute__((noinline)) void over_limit() { throw ScanLimit(max_read_); }
 
     // One more index entry or record read.
     void read_one() {
         if (++out_.read > max_read_ && max_read_)
-            throw ScanLimit(max_read_);
+            over_limit();
         tick();
     }
 
@@ -365,7 +448,7 @@ class Engine {
                     continue;
                 UserView v = view(*record);
                 if (test_record(*record))
-                    matches.push_back(Match{v.username, v.id, *record});
+                    matches.push_back(Match{v.username, v.id, *record, {}});
             }
             out_.plan = "id";
             return true;
@@ -432,58 +515,218 @@ class Engine {
 
     // Every user: from an index alone when the filter reads only its field
     // and UserName, else from the user table.
-    void scan(std::vector<Match> &matches) {
+    void scan(std::vector<Match> &matches, const Tuning &tuning) {
         if (max_read_ && txn_.entries(t_.users) > max_read_)
             throw ScanLimit(max_read_);
         for (size_t field : {F_UserName, F_Email, F_FirstName, F_LastName}) {
             if (!covered_by(field))
                 continue;
-            IndexInfo ix = index_of(t_, field);
-            Cursor c(txn_, ix.dbi);
+            const IndexInfo ix = index_of(t_, field);
             std::optional<odata::SimplePredicate> simple;
             if (q_.filter)
                 simple = odata::simple_predicate(*q_.filter);
             if (simple && simple->field != field)
                 simple.reset();
-            for (bool ok = c.first(); ok; ok = c.next()) {
-                Match m;
-                if (simple) { // the common forms, decided on the key without the tree walk
-                    std::string_view key = c.key();
-                    std::optional<std::string_view> value;
-                    IndexEntry e;
-                    if (!ix.secondary) {
-                        value = key;
-                    } else if (!split_index_key(key, e)) {
-                        throw StoreError("an index key of the users is malformed", MDB_CORRUPTED);
-                    } else if (!e.null && !e.cut) {
-                        value = e.has_nul ? unescape(e.escaped, scratch_) : e.escaped;
-                    }
-                    if (!e.cut) {
-                        if (std::optional<bool> verdict = simple->test(value)) {
-                            read_one();
-                            ++out_.examined;
-                            if (*verdict)
-                                matches.push_back(
-                                    Match{ix.secondary ? e.username : key, c.value(), {}});
-                            continue;
+            if (simple) {
+                const KeyPredicate kp(*simple);
+                scan_table(
+                    ix.dbi,
+                    [&](Engine &e, const Cursor &c, std::vector<Match> &out) {
+                        e.entry_simple(ix, field, c, kp, *simple, out);
+                    },
+                    matches, tuning);
+            } else {
+                scan_table(
+                    ix.dbi,
+                    [&](Engine &e, const Cursor &c, std::vector<Match> &out) {
+                        Match m;
+                        if (e.test_entry(ix, field, c.key(), c.value(), m, true)) {
+                            m.key = c.key();
+                            out.push_back(m);
                         }
-                    }
-                }
-                if (test_entry(ix, field, c.key(), c.value(), m, true))
-                    matches.push_back(m);
+                    },
+                    matches, tuning);
             }
             out_.plan = std::string("scan index ") + ix.name;
             return;
         }
-        Cursor c(txn_, t_.users);
-        for (bool ok = c.first(); ok; ok = c.next()) {
-            read_one();
-            if (test_record(c.value())) {
-                UserView v = view(c.value());
-                matches.push_back(Match{v.username, c.key(), c.value()});
-            }
-        }
+        scan_table(
+            t_.users,
+            [](Engine &e, const Cursor &c, std::vector<Match> &out) {
+                e.read_one();
+                if (e.test_record(c.value())) {
+                    UserView v = view(c.value());
+                    out.push_back(Match{v.username, c.key(), c.value(), c.key()});
+                }
+            },
+            matches, tuning);
         out_.plan = "scan users";
+    }
+
+    // Calls visit(engine, cursor, matches) on every entry of `dbi` in key
+    // order; a large table is read from both ends at once (scan_both_ends)
+    // when a core is free for it.
+    template <class Visit>
+    void scan_table(MDB_dbi dbi, const Visit &visit, std::vector<Match> &matches,
+                    const Tuning &tuning) {
+        if (txn_.entries(dbi) >= tuning.both_ends && scan_both_ends(dbi, visit, matches, tuning))
+            return;
+        Cursor c(txn_, dbi);
+        for (bool ok = c.first(); ok; ok = c.step_on(true)) {
+            visit(*this, c, matches);
+        }
+    }
+
+    // The scan of one table from both ends at once: this thread from the
+    // first key up, a second one from the last key down, in a read
+    // transaction of its own that must see the same snapshot as txn_ (its
+    // txn id is the same: no commit came in between; else it does nothing
+    // and this thread reads the whole table). The sides say every 256
+    // entries where they are (Meeting) and stop once they have passed each
+    // other; the backward side's matches below the forward side's end are
+    // dropped (the forward side has them too), the rest are appended in key
+    // order: the matches, and their order, are those of one scan. False when
+    // no core or thread is free for it (the caller scans alone).
+    template <class Visit>
+    bool scan_both_ends(MDB_dbi dbi, const Visit &visit, std::vector<Match> &matches,
+                        const Tuning &tuning) {
+        unsigned allowed = tuning.any_cores ? 1 : max_helpers();
+        if (helpers_running.fetch_add(1) >= allowed) {
+            helpers_running--;
+            return false;
+        }
+        struct Release {
+            ~Release() { helpers_running--; }
+        } release;
+        Meeting meeting;
+        const uint32_t every = tuning.meet_every;
+        std::vector<Match> down;
+        QueryResult down_out;
+        uint64_t snapshot = txn_.snapshot();
+        std::thread helper;
+        try {
+            helper = blocked_thread([&] {
+                try {
+                    Txn txn(Txn::SameStore{}, txn_);
+                    if (txn.snapshot() != snapshot)
+                        return; // never says where it is: the forward side reads it all
+                    Engine e(txn, q_, want_total_, down_out, limits_);
+                    e.start_us_ = start_us_;
+                    Cursor c(txn, dbi);
+                    uint32_t n = 0;
+                    for (bool ok = c.last(); ok; ok = c.step_on(false)) {
+                        if (n++ % every == 0 && !meeting.goes_on(false, c.key()))
+                            break;
+                                    visit(e, c, down);
+                    }
+                    // the views into its pages stay valid: txn_ holds the
+                    // same snapshot
+                } catch (...) {
+                    meeting.failed(std::current_exception());
+                }
+            });
+        } catch (const std::system_error &) { // no thread
+            return false;
+        }
+        std::string end; // the forward side's end (exclusive); empty: none
+        bool to_the_end = true;
+        try {
+            Cursor c(txn_, dbi);
+                uint32_t n = 0;
+            for (bool ok = c.first(); ok; ok = c.step_on(true)) {
+                if (n++ % every == 0 && !meeting.goes_on(true, c.key())) {
+                    end.assign(c.key());
+                    to_the_end = false;
+                    break;
+                }
+                    visit(*this, c, matches);
+            }
+            if (to_the_end)
+                meeting.finished_forward();
+        } catch (...) {
+            meeting.failed(std::current_exception());
+        }
+        helper.join();
+        if (meeting.error)
+            std::rethrow_exception(meeting.error);
+        if (!to_the_end)
+            while (!down.empty() && down.back().key < std::string_view(end))
+                down.pop_back();
+        else
+            down.clear();
+        matches.insert(matches.end(), down.rbegin(), down.rend());
+        out_.read += down_out.read;
+        out_.examined += down_out.examined;
+        out_.parts = meeting.down_set ? 2 : 1;
+        return true;
+    }
+
+    // One entry of an index whose keys decide the filter (a SimplePredicate
+    // on the index's field): its key is tested as it lies in the page; the
+    // rare key that the bytes do not decide (a cut value, a non-ASCII value
+    // under tolower/toupper) as test_entry tests it.
+    __attribute__((always_inline)) void entry_simple(const IndexInfo &ix, size_t field,
+                                                     const Cursor &c, const KeyPredicate &kp,
+                                                     const odata::SimplePredicate &simple,
+                                                     std::vector<Match> &matches) {
+        std::string_view key = c.key();
+        KeyPredicate::Verdict v = ix.secondary ? kp.test_key(key) : kp.test_value(key);
+        if (v == KeyPredicate::No) {
+            read_one();
+            ++out_.examined;
+            return;
+        }
+        entry_not_no(ix, field, c, v, simple, matches);
+    }
+    __attribute__((noinline)) void entry_not_no(const IndexInfo &ix, size_t field, const Cursor &c,
+                                                KeyPredicate::Verdict v,
+                                                const odata::SimplePredicate &simple,
+                                                std::vector<Match> &matches) {
+        std::string_view key = c.key();
+        if (v == KeyPredicate::Ask) {
+            Match m;
+            std::optional<bool> decided;
+            if (ix.secondary)
+                decided = test_on_value(key, simple, m);
+            if (decided ? *decided : test_entry(ix, field, key, c.value(), m, true)) {
+                m.id = c.value();
+                m.key = key;
+                matches.push_back(m);
+            }
+            return;
+        }
+        read_one();
+        ++out_.examined;
+        std::string_view username = key;
+        if (ix.secondary) {
+            IndexEntry e;
+            if (!split_index_key(key, e))
+                throw StoreError("an index key of the users is malformed", MDB_CORRUPTED);
+            username = e.username;
+        }
+        matches.push_back(Match{username, c.value(), {}, key});
+    }
+
+    // SimplePredicate::test on the (unescaped) value of a secondary key:
+    // its verdict (m.username set), or nothing when the value is cut or the
+    // test leaves it to the evaluator.
+    std::optional<bool> test_on_value(std::string_view key, const odata::SimplePredicate &simple,
+                                      Match &m) {
+        IndexEntry e;
+        if (!split_index_key(key, e))
+            throw StoreError("an index key of the users is malformed", MDB_CORRUPTED);
+        if (e.cut)
+            return std::nullopt;
+        std::optional<std::string_view> value;
+        if (!e.null)
+            value = e.has_nul ? unescape(e.escaped, scratch_) : e.escaped;
+        std::optional<bool> verdict = simple.test(value);
+        if (verdict) {
+            read_one();
+            ++out_.examined;
+            m.username = e.username;
+        }
+        return verdict;
     }
 
     // Orders the matches by the keys (ties by UserName) and keeps
@@ -552,7 +795,7 @@ class Engine {
         }
         Cursor c(txn_, ix.dbi);
         bool ok = back ? c.last() : c.first();
-        auto step = [&] { return back ? c.prev() : c.next(); };
+        auto step = [&] { return c.step_on(!back); };
         if (!ix.secondary) { // unique keys
             for (; ok; ok = step()) {
                 Match m;
@@ -639,9 +882,11 @@ QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total,
 
 // For the equivalence tests: the same with other thresholds.
 QueryResult run_query_tuned(const Txn &txn, const odata::Query &q, bool want_total,
-                            uint64_t range_cap, double scan_share) {
+                            uint64_t range_cap, double scan_share, uint64_t both_ends,
+                            uint32_t meet_every) {
     QueryResult out;
-    Engine(txn, q, want_total, out).run(Tuning{range_cap, scan_share});
+    Engine(txn, q, want_total, out)
+        .run(Tuning{range_cap, scan_share, both_ends, true, meet_every ? meet_every : 1});
     return out;
 }
 

@@ -5,6 +5,7 @@
 // default thresholds and with thresholds that force each path: index ranges,
 // index walks, covering scans, table scans) or run by testing every user.
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <random>
 
@@ -204,10 +205,14 @@ std::string names(const Txn &txn, const std::vector<std::string> &ids) {
 struct Tuned {
     uint64_t range_cap;
     double scan_share;
+    uint64_t both_ends = UINT64_MAX;
+    uint32_t meet_every = 256;
 };
 // the defaults; every range read; no range read; ranges read but never an
-// index walk preferred
-const Tuned tunings[] = {{5000, 0.25}, {UINT64_MAX, 1e9}, {0, 0}, {3, 1e9}, {UINT64_MAX, 0.3}};
+// index walk preferred; scans from both ends whose sides meet anywhere
+const Tuned tunings[] = {{5000, 0.25},       {UINT64_MAX, 1e9},  {0, 0},
+                         {3, 1e9},           {UINT64_MAX, 0.3},  {0, 0, 0, 1},
+                         {5000, 0.25, 0, 3}, {0, 0, 1, 7},       {0, 0, 0, 256}};
 
 } // namespace
 
@@ -245,7 +250,10 @@ START_TEST(planned_queries_answer_what_a_full_scan_does) {
         QueryResult judge = run_query_by_scan(txn, q);
         for (const Tuned &t : tunings) {
             for (bool want_total : {true, false}) {
-                QueryResult got = run_query_tuned(txn, q, want_total, t.range_cap, t.scan_share);
+                QueryResult got = run_query_tuned(txn, q, want_total, t.range_cap, t.scan_share,
+                                                  t.both_ends, t.meet_every);
+                if (got.parts == 2)
+                    plans["both ends"]++;
                 plans[got.plan]++;
                 if (got.ids != judge.ids || (want_total && got.total != judge.total))
                     ck_abort_msg("$filter=%s $orderby=%s $skip=%llu $top=%s (plan %s, cap %llu, "
@@ -263,7 +271,7 @@ START_TEST(planned_queries_answer_what_a_full_scan_does) {
     for (const char *plan : {"id", "index UserName", "index Email", "index FirstName",
                              "index LastName", "walk UserName", "walk Email", "walk FirstName",
                              "walk LastName", "scan index UserName", "scan index Email",
-                             "scan users"})
+                             "scan users", "both ends"})
         ck_assert_msg(plans[plan] > 0, "no query took the plan '%s'", plan);
 }
 END_TEST
@@ -389,14 +397,22 @@ START_TEST(simple_predicates_decide_as_the_evaluator) {
     for (const auto &v : pool())
         values.push_back(v);
     for (const char *v : {"\xC4\xB1", "\xE2\x84\xAA", "K", "k", "I", "i", "ABC\xC3\xA9",
-                          "abc\xC3\xA9", "Abc", "aBC"})
+                          "abc\xC3\xA9", "Abc", "aBC", "aa", "ll", "\x01l"})
         values.push_back(std::string(v));
+    // cut where a 0x00 0xFF pair straddles the cut, and NULs at the ends
+    values.push_back(std::string(247, 'l') + std::string("\0l", 2));
+    values.push_back(std::string("\0", 1) + std::string(250, 'l'));
+    values.push_back(std::string("ab\0", 3));
+    values.push_back(std::string("\0ab", 3));
     std::vector<std::string> lits = literals();
-    for (const char *l : {"i", "I", "k", "K", "abc\xC3\xA9", "ABC\xC3\x89"})
+    for (const char *l : {"i", "I", "k", "K", "abc\xC3\xA9", "ABC\xC3\x89", "u1", "\x01l", "b"})
         lits.push_back(l);
+    lits.push_back(std::string(246, 'l'));
+    lits.push_back(std::string(247, 'l'));
+    lits.push_back(std::string(248, 'l'));
     const char *forms[] = {"substringof(%s,Email)", "contains(Email,%s)", "startswith(Email,%s)",
                            "endswith(Email,%s)", "tolower(Email) eq %s", "%s eq toupper(Email)"};
-    int decided = 0, left = 0;
+    int decided = 0, left = 0, key_decided = 0, key_left = 0;
     for (const char *form : forms)
         for (const std::string &l : lits) {
             char text[1024];
@@ -406,9 +422,32 @@ START_TEST(simple_predicates_decide_as_the_evaluator) {
             const auto &f = std::get<odata::Filter>(parsed);
             auto simple = odata::simple_predicate(f);
             ck_assert_msg(simple && simple->field == F_Email, "%s is not simple", text);
+            KeyPredicate kp(*simple);
             for (const auto &v : values) {
                 One row;
                 row.v = v;
+                // on the bytes of index keys of the value (escaped, cut), and
+                // of the value itself (the UserName index)
+                for (const char *user : {"u1", "zoë", "ab", "lll"}) {
+                    std::string key = index_key(v, user);
+                    KeyPredicate::Verdict kv = kp.test_key(key);
+                    if (kv == KeyPredicate::Ask) {
+                        ++key_left;
+                    } else {
+                        ++key_decided;
+                        ck_assert_msg((kv == KeyPredicate::Yes) == f.matches(row),
+                                      "%s on the key of '%s' for %s", text,
+                                      v ? v->c_str() : "null", user);
+                    }
+                }
+                if (v) {
+                    KeyPredicate::Verdict kv = kp.test_value(*v);
+                    if (kv != KeyPredicate::Ask)
+                        ck_assert_msg((kv == KeyPredicate::Yes) == f.matches(row),
+                                      "%s on the value '%s'", text, v->c_str());
+                    else
+                        ++key_left;
+                }
                 auto verdict = simple->test(v ? std::optional<std::string_view>(*v) : std::nullopt);
                 if (!verdict) {
                     ++left;
@@ -421,11 +460,65 @@ START_TEST(simple_predicates_decide_as_the_evaluator) {
         }
     ck_assert_int_gt(decided, 1000);
     ck_assert_int_gt(left, 0);
+    ck_assert_int_gt(key_decided, 4000);
+    ck_assert_int_gt(key_left, 0);
     for (const char *not_simple : {"Email eq 'a'", "substringof(Email,'a')", "tolower(Email) ne 'a'",
                                    "startswith(Email,'a') and Enabled", "length(Email) eq 1"})
         ck_assert_msg(!odata::simple_predicate(std::get<odata::Filter>(
                           odata::parse_filter(not_simple, user_schema()))),
                       "%s is simple", not_simple);
+}
+END_TEST
+
+// A scan from both ends reads one snapshot: a second thread whose read
+// transaction sees a newer one (a commit came in between) leaves the whole
+// scan to the first; else both read, and the answer is the same.
+START_TEST(a_scan_from_both_ends_reads_one_snapshot) {
+    TempDir dir;
+    EnvOptions o = store_options(dir);
+    o.map_size = 64 << 20;
+    Env env(o);
+    auto add = [&](int from, int n) {
+        Txn txn(env, Txn::Write);
+        for (int i = from; i < from + n; ++i) {
+            User u;
+            u.id = new_user_id();
+            u.username = "u" + std::to_string(i);
+            u.email = u.username + "@example.org";
+            u.phone = "+31 " + std::to_string(i);
+            put_user(txn, u, nullptr);
+        }
+        txn.commit();
+    };
+    add(0, 3000);
+    for (const char *filter : {"substringof('9',Email)", "endswith(Phone,'7')",
+                               "substringof('1',UserName)", "Email ne null"}) {
+        odata::Query q;
+        q.filter.emplace(std::get<odata::Filter>(odata::parse_filter(filter, user_schema())));
+        // an order of no index: a scan, not a walk of UserName
+        q.orderby = {{F_Phone, true}};
+        Txn txn(env, Txn::Read);
+        QueryResult judge = run_query_by_scan(txn, q);
+        for (uint32_t every : {1u, 16u, 256u}) {
+            QueryResult got = run_query_tuned(txn, q, true, 5000, 0.25, 1000, every);
+            ck_assert_msg(got.parts == 2, "%s every %u: parts %u plan %s", filter, every, got.parts, got.plan.c_str());
+            ck_assert(got.ids == judge.ids);
+            ck_assert_uint_eq(got.total, judge.total);
+        }
+        QueryResult alone = run_query_tuned(txn, q, true, 5000, 0.25);
+        ck_assert_uint_eq(alone.parts, 1);
+        ck_assert(alone.ids == judge.ids);
+        // a commit after txn began: the second thread sees another snapshot
+        add(10000 + static_cast<int>(std::strlen(filter)) * 100, 50);
+        QueryResult later = run_query_tuned(txn, q, true, 5000, 0.25, 1000, 16);
+        ck_assert_uint_eq(later.parts, 1);
+        ck_assert(later.ids == judge.ids);
+        ck_assert_uint_eq(later.total, judge.total);
+        ck_assert_uint_eq(later.read, alone.read);
+        Txn now(env, Txn::Read);
+        ck_assert(run_query_tuned(now, q, true, 5000, 0.25, 1000, 16).ids ==
+                  run_query_by_scan(now, q).ids);
+    }
 }
 END_TEST
 
@@ -438,6 +531,7 @@ int main() {
     tcase_add_loop_test(tc, planned_queries_answer_what_a_full_scan_does, 0, 4);
     tcase_add_test(tc, indexed_queries_read_few_users);
     tcase_add_test(tc, simple_predicates_decide_as_the_evaluator);
+    tcase_add_test(tc, a_scan_from_both_ends_reads_one_snapshot);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
