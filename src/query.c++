@@ -267,6 +267,109 @@ template <class F> std::thread blocked_thread(F &&f) {
     }
 }
 
+// A number of this process for each store it opens: kept in the MDB_env's
+// user context (nothing else uses it), so that a store opened later, even
+// at the same address, has another.
+uint64_t store_serial(MDB_env *env) {
+    static std::mutex mutex;
+    static uintptr_t last = 0;
+    std::lock_guard<std::mutex> lock(mutex);
+    void *ctx = mdb_env_get_userctx(env);
+    if (!ctx) {
+        ctx = reinterpret_cast<void *>(++last);
+        mdb_env_set_userctx(env, ctx);
+    }
+    return reinterpret_cast<uintptr_t>(ctx);
+}
+
+// The keys of the UserName index at every 1024th rank (0, 1024, 2048, ...)
+// in one snapshot of one store, as the walks that stepped over them learned
+// them: a later $skip in a transaction of that same snapshot (the same txn
+// id of the same store: the same pages, so the same ranks) seeks the nearest
+// one rather than step from an end. Any commit makes a new snapshot, which
+// starts with none. One set per process, the newest snapshot's.
+class RankMarks {
+  public:
+    static constexpr uint64_t every = 1024;
+    static constexpr size_t max_marks = size_t(1) << 16;
+
+    struct Where {
+        uint64_t store, snapshot;
+        MDB_dbi dbi;
+        bool operator==(const Where &o) const {
+            return store == o.store && snapshot == o.snapshot && dbi == o.dbi;
+        }
+    };
+
+    // The known mark nearest to `rank` if it is nearer than `best` entries:
+    // its rank and key.
+    bool nearest(const Where &w, uint64_t rank, uint64_t best, uint64_t &mark, std::string &key) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!(w == where_) || keys_.empty())
+            return false;
+        size_t i = static_cast<size_t>(std::min<uint64_t>(rank / every, keys_.size() - 1));
+        bool found = false;
+        for (size_t lo = i + 1; lo-- > 0;) { // at or below rank
+            uint64_t d = rank >= lo * every ? rank - lo * every : lo * every - rank;
+            if (d >= best)
+                break;
+            if (!keys_[lo].empty()) {
+                best = d;
+                mark = lo * every;
+                found = true;
+                break;
+            }
+        }
+        for (size_t hi = i + 1; hi < keys_.size(); ++hi) { // above it
+            uint64_t d = hi * every - rank;
+            if (d >= best)
+                break;
+            if (!keys_[hi].empty()) {
+                mark = hi * every;
+                found = true;
+                break;
+            }
+        }
+        if (found)
+            key = keys_[static_cast<size_t>(mark / every)];
+        return found;
+    }
+
+    // Marks (rank, key) learned in snapshot `w`.
+    void learn(const Where &w, const std::vector<std::pair<uint64_t, std::string>> &marks) {
+        if (marks.empty())
+            return;
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!(w == where_)) {
+            if (w.store == where_.store && w.dbi == where_.dbi && w.snapshot < where_.snapshot)
+                return; // an older snapshot's: the newer ones are worth more
+            where_ = w;
+            keys_.clear();
+        }
+        for (const auto &[rank, key] : marks) {
+            size_t i = static_cast<size_t>(rank / every);
+            if (rank % every || i >= max_marks)
+                continue;
+            if (i >= keys_.size())
+                keys_.resize(i + 1);
+            keys_[i] = key;
+        }
+    }
+
+    // Forgets every mark (a mark that did not hold: never expected).
+    void forget() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        keys_.clear();
+        where_ = Where{0, 0, 0};
+    }
+
+  private:
+    std::mutex mutex_;
+    Where where_{0, 0, 0};
+    std::vector<std::string> keys_; // [i]: the key of rank i * every; empty: not known
+};
+RankMarks rank_marks;
+
 // Where the two sides of a scan from both ends are (see Engine::scan_table):
 // the forward side has done every key below `up`, the backward side every
 // key above `down`; each says so before its next entry, every 256 entries
@@ -794,7 +897,14 @@ class Engine {
             return;
         }
         Cursor c(txn_, ix.dbi);
-        bool ok = back ? c.last() : c.first();
+        bool ok;
+        if (!ix.secondary && !q_.filter && q_.skip > 0) { // the entry after $skip, at once
+            uint64_t n = txn_.entries(ix.dbi);
+            ok = q_.skip < n && seek_rank(c, ix.dbi, back ? n - 1 - q_.skip : q_.skip, n);
+            matched = q_.skip;
+        } else {
+            ok = back ? c.last() : c.first();
+        }
         auto step = [&] { return c.step_on(!back); };
         if (!ix.secondary) { // unique keys
             for (; ok; ok = step()) {
@@ -839,6 +949,43 @@ class Engine {
             }
         }
         out_.total = total();
+    }
+
+    // Puts c on the entry of rank `rank` (0: the first) of the UserName index
+    // (`n` entries), stepping from the nearer end or from the nearest mark
+    // of this snapshot (RankMarks), and teaches the marks it steps over.
+    // Each entry stepped over counts as read.
+    bool seek_rank(Cursor &c, MDB_dbi dbi, uint64_t rank, uint64_t n) {
+        RankMarks::Where where{store_serial(mdb_txn_env(txn_.get())), txn_.snapshot(), dbi};
+        uint64_t from_end = n - 1 - rank;
+        uint64_t at = 0, mark = 0;
+        std::string key;
+        bool ok = false;
+        if (rank_marks.nearest(where, rank, std::min(rank, from_end), mark, key)) {
+            ok = c.seek(key);
+            if (ok && c.key() == key) {
+                at = mark;
+            } else { // not this snapshot's after all
+                rank_marks.forget();
+                ok = false;
+            }
+        }
+        if (!ok) {
+            bool forward = rank <= from_end;
+            ok = forward ? c.first() : c.last();
+            at = forward ? 0 : n - 1;
+        }
+        std::vector<std::pair<uint64_t, std::string>> learned;
+        while (ok && at != rank) {
+            bool forward = at < rank;
+            read_one();
+            ok = c.step_on(forward);
+            at = forward ? at + 1 : at - 1;
+            if (ok && at % RankMarks::every == 0)
+                learned.emplace_back(at, std::string(c.key()));
+        }
+        rank_marks.learn(where, learned);
+        return ok;
     }
 
     // A group of entries with one key value (or one cut prefix): in the
@@ -915,11 +1062,17 @@ bool light_query(const Txn &txn, const odata::Query &q, bool want_total, uint64_
     // without a filter the total is the table's size, and a walk only steps
     // a cursor over the entries it skips (about 10 ns each, a sixteenth of
     // what testing a user costs)
+    // (the UserName index from its nearer end: see seek_rank)
     (void)want_total;
     size_t first = q.orderby.empty() ? size_t(F_UserName) : q.orderby[0].field;
     uint64_t steps = 16 * rows;
-    return index_of(t, first).exists && q.top && q.skip <= steps && *q.top <= rows &&
-           q.skip + *q.top <= steps;
+    uint64_t skip = q.skip;
+    if (first == F_UserName) {
+        uint64_t n = txn.entries(t.users_by_name);
+        skip = std::min(skip, skip < n ? n - 1 - skip : 0);
+    }
+    return index_of(t, first).exists && q.top && skip <= steps && *q.top <= rows &&
+           skip + *q.top <= steps;
 }
 
 void prequery(const Env &env, const odata::Query &q, bool want_total, const QueryLimits &limits,

@@ -12,12 +12,17 @@
 // - $orderby whose first key is an indexed field (and no answer-sized range)
 //   walks that index in order (desc backwards, ties still by UserName),
 //   skipping $skip matches and stopping after $top unless the total is
-//   wanted;
+//   wanted; the UserName index without a filter starts at the $skip'th
+//   entry, stepped to from the nearer end or from the nearest key at a
+//   multiple of 1024 that a walk in the same snapshot learned;
 // - otherwise every user is read: from an index alone when the filter reads
-//   only that index's field and UserName (the index key holds both), else
-//   from the user table in key order, testing the filter on a view of the
-//   record (no User is built); only the $skip+$top best are kept (a bounded
-//   heap) when there is a $top.
+//   only that index's field and UserName (the index key holds both; the
+//   one-field forms of SimplePredicate decided on the key's bytes, see
+//   KeyPredicate), else from the user table in key order, testing the
+//   filter on a view of the record (no User is built); a table of
+//   scan_both_ends_min entries or more is read from both ends at once by
+//   two threads in one snapshot; only the $skip+$top best are kept (a
+//   bounded heap) when there is a $top.
 // The filter's evaluator decides every match: a planned query answers exactly
 // what testing every user would (t/unit/test_query.c++).
 #pragma once

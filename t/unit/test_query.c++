@@ -522,6 +522,154 @@ START_TEST(a_scan_from_both_ends_reads_one_snapshot) {
 }
 END_TEST
 
+// $skip on the UserName order without a filter: the walk starts at the rank
+// it needs, stepped to from the nearer end or from a key it learned at a
+// multiple of 1024 in the same snapshot; what it answers is the judge's,
+// before and after writes, in an older snapshot still open, and in another
+// store at the same place.
+START_TEST(deep_skips_step_from_the_nearest_known_rank) {
+    TempDir dir;
+    EnvOptions o = store_options(dir);
+    o.map_size = 64 << 20;
+    auto env = std::make_unique<Env>(o);
+    std::mt19937 rng(5);
+    auto add = [&](Env &e, int n, const char *prefix) {
+        Txn txn(e, Txn::Write);
+        for (int i = 0; i < n; ++i) {
+            User u;
+            u.id = new_user_id();
+            u.username = prefix + std::to_string(rng() % 100000);
+            if (txn.get(e.tables().users_by_name, u.username))
+                continue;
+            put_user(txn, u, nullptr);
+        }
+        txn.commit();
+    };
+    auto query = [](uint64_t skip, uint64_t top, bool desc) {
+        odata::Query q;
+        q.skip = skip;
+        q.top = top;
+        if (desc)
+            q.orderby = {{F_UserName, true}};
+        return q;
+    };
+    auto check = [&](const Txn &txn, uint64_t skip, uint64_t top, bool desc) {
+        odata::Query q = query(skip, top, desc);
+        QueryResult got = run_query(txn, q, true);
+        QueryResult judge = run_query_by_scan(txn, q);
+        ck_assert_str_eq(got.plan.c_str(), "walk UserName");
+        ck_assert_msg(got.ids == judge.ids, "$skip=%llu $top=%llu%s: %zu ids, the judge %zu",
+                      (unsigned long long)skip, (unsigned long long)top, desc ? " desc" : "",
+                      got.ids.size(), judge.ids.size());
+        ck_assert_uint_eq(got.total, judge.total);
+        return got.read;
+    };
+    add(*env, 6000, "u");
+    {
+        Txn txn(*env, Txn::Read);
+        uint64_t n = txn.entries(txn.tables().users_by_name);
+        ck_assert_uint_gt(n, 5000);
+        // from the nearer end: a skip near the end reads little
+        ck_assert_uint_le(check(txn, n - 3, 10, false), 3 + 3);
+        ck_assert_uint_le(check(txn, n - 3, 10, true), 3 + 3);
+        ck_assert_uint_le(check(txn, 0, 5, false), 5);
+        ck_assert_uint_eq(check(txn, n, 5, false), 0);
+        ck_assert_uint_eq(check(txn, n + 7, 5, true), 0);
+        // the first deep skip steps from the start and learns 1024 and 2048
+        ck_assert_uint_ge(check(txn, 2100, 5, false), 2100);
+        // then ranks near those are a seek and a few steps away, either way
+        ck_assert_uint_le(check(txn, 2050, 5, false), 2 + 5 + 1);
+        ck_assert_uint_le(check(txn, 1020, 5, false), 4 + 5 + 1);
+        ck_assert_uint_le(check(txn, n - 1 - 1030, 5, true), 6 + 5 + 1);
+        for (int i = 0; i < 40; ++i)
+            check(txn, rng() % (n + 10), rng() % 60, rng() % 2);
+        // light: at most 16 * 100 steps from the nearer end (and 100 rows)
+        ck_assert(light_query(txn, query(1500, 100, false), false, 100));
+        ck_assert(!light_query(txn, query(1501, 100, false), false, 100));
+        ck_assert(light_query(txn, query(n - 1 - 1500, 100, true), false, 100));
+        ck_assert(!light_query(txn, query(n / 2, 10, false), false, 100));
+        ck_assert(!light_query(txn, query(0, 101, false), false, 100));
+    }
+    // writes: a new snapshot, other ranks; the old snapshot, still open,
+    // keeps its own
+    Txn old(*env, Txn::Read);
+    uint64_t old_n = old.entries(old.tables().users_by_name);
+    add(*env, 800, "a"); // all of them before every "u": every rank moves
+    {
+        Txn txn(*env, Txn::Read);
+        uint64_t n = txn.entries(txn.tables().users_by_name);
+        ck_assert_uint_gt(n, old_n);
+        ck_assert_uint_ge(check(txn, 2100, 5, false), 2100); // nothing known yet
+        for (int i = 0; i < 40; ++i)
+            check(txn, rng() % (n + 10), rng() % 60, rng() % 2);
+        for (int i = 0; i < 20; ++i)
+            check(old, rng() % (old_n + 10), rng() % 60, rng() % 2);
+        ck_assert_uint_le(check(txn, 2050, 5, false), 2 + 5 + 1); // known again
+    }
+    {
+        Txn txn(*env, Txn::Write); // deletes: ranks move down
+        std::vector<std::string> names;
+        {
+            Cursor c(txn, txn.tables().users_by_name);
+            for (bool ok = c.first(); ok && names.size() < 300; ok = c.next())
+                names.emplace_back(c.key());
+        }
+        for (const auto &name : names) {
+            auto u = find_user_by_name(txn, name);
+            ck_assert(u.has_value());
+            delete_user(txn, *u);
+        }
+        txn.commit();
+    }
+    old.abort();
+    std::vector<std::string> names;
+    uint64_t snapshot;
+    {
+        Txn now(*env, Txn::Read);
+        uint64_t n = now.entries(now.tables().users_by_name);
+        for (int i = 0; i < 40; ++i)
+            check(now, rng() % (n + 10), rng() % 60, rng() % 2);
+        check(now, 3000, 5, false); // marks of this snapshot, up to 3072
+        snapshot = now.snapshot();
+        Cursor c(now, now.tables().users_by_name);
+        for (bool ok = c.first(); ok; ok = c.next())
+            names.emplace_back(c.key());
+    }
+    // another store in the same place, of the same txn id, holding the same
+    // usernames and 100 more before them: the marks are not its
+    env.reset();
+    {
+        TempDir again;
+        EnvOptions o2 = store_options(again);
+        o2.map_size = 64 << 20;
+        Env other(o2);
+        auto put = [&](const std::vector<std::string> &list) {
+            Txn txn(other, Txn::Write);
+            for (const auto &name : list) {
+                User u;
+                u.id = new_user_id();
+                u.username = name;
+                put_user(txn, u, nullptr);
+            }
+            txn.commit();
+        };
+        std::vector<std::string> front;
+        for (int i = 0; i < 100; ++i)
+            front.push_back("0" + std::to_string(i));
+        put(names);
+        while (Txn(other, Txn::Read).snapshot() + 1 < snapshot)
+            put({"0x" + std::to_string(Txn(other, Txn::Read).snapshot())});
+        put(front);
+        Txn txn(other, Txn::Read);
+        ck_assert_uint_eq(txn.snapshot(), snapshot);
+        ck_assert_uint_ge(check(txn, 2100, 5, false), 2100); // stepped, not sought
+        uint64_t n = txn.entries(txn.tables().users_by_name);
+        for (int i = 0; i < 20; ++i)
+            check(txn, rng() % (n + 10), rng() % 60, rng() % 2);
+    }
+}
+END_TEST
+
 int main() {
     if (sodium_init() < 0)
         return 1;
@@ -532,6 +680,7 @@ int main() {
     tcase_add_test(tc, indexed_queries_read_few_users);
     tcase_add_test(tc, simple_predicates_decide_as_the_evaluator);
     tcase_add_test(tc, a_scan_from_both_ends_reads_one_snapshot);
+    tcase_add_test(tc, deep_skips_step_from_the_nearest_known_rank);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
