@@ -709,8 +709,14 @@ class Engine {
         std::thread helper;
         try {
             helper = blocked_thread([&] {
+                std::unique_ptr<Txn> own;
                 try {
-                    Txn txn(Txn::SameStore{}, txn_);
+                    own = std::make_unique<Txn>(Txn::SameStore{}, txn_);
+                } catch (const StoreError &) { // no reader slot free: this side stays out
+                    return;
+                }
+                try {
+                    const Txn &txn = *own;
                     if (txn.snapshot() != snapshot)
                         return; // never says where it is: the forward side reads it all
                     Engine e(txn, q_, want_total_, down_out, limits_);

@@ -519,6 +519,32 @@ START_TEST(a_scan_from_both_ends_reads_one_snapshot) {
         ck_assert(run_query_tuned(now, q, true, 5000, 0.25, 1000, 16).ids ==
                   run_query_by_scan(now, q).ids);
     }
+    // no reader slot left for the second thread: the first reads it all
+    TempDir one;
+    EnvOptions o1 = store_options(one);
+    o1.map_size = 64 << 20;
+    o1.max_readers = 1;
+    Env narrow(o1);
+    {
+        Txn txn(narrow, Txn::Write);
+        for (int i = 0; i < 100; ++i) {
+            User u;
+            u.id = new_user_id();
+            u.username = "n" + std::to_string(i);
+            u.email = u.username + "@example.org";
+            put_user(txn, u, nullptr);
+        }
+        txn.commit();
+    }
+    odata::Query q;
+    q.filter.emplace(std::get<odata::Filter>(odata::parse_filter("substringof('9',Email)",
+                                                                 user_schema())));
+    q.orderby = {{F_Phone, false}};
+    Txn txn(narrow, Txn::Read);
+    QueryResult got = run_query_tuned(txn, q, true, 5000, 0.25, 10, 4);
+    ck_assert_uint_eq(got.parts, 1);
+    ck_assert(got.ids == run_query_by_scan(txn, q).ids);
+    ck_assert_uint_eq(got.total, 19);
 }
 END_TEST
 
