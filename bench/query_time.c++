@@ -30,8 +30,8 @@
 
 namespace {
 
-const char usage[] =
-    "usage: query_time --store DIR [--requests R] [--only SUBSTRING] [--repeat K] [--wall] [--alone]\n";
+const char usage[] = "usage: query_time --store DIR [--requests R] [--only SUBSTRING] [--repeat K] "
+                     "[--wall] [--alone]\n";
 
 // The process's CPU time (every thread's), in ms: on a shared machine it
 // varies less than the clock on the wall (time waiting for a core is not in
