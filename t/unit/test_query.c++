@@ -501,7 +501,8 @@ START_TEST(a_scan_from_both_ends_reads_one_snapshot) {
         QueryResult judge = run_query_by_scan(txn, q);
         for (uint32_t every : {1u, 16u, 256u}) {
             QueryResult got = run_query_tuned(txn, q, true, 5000, 0.25, 1000, every);
-            ck_assert_msg(got.parts == 2, "%s every %u: parts %u plan %s", filter, every, got.parts, got.plan.c_str());
+            ck_assert_msg(got.parts == 2, "%s every %u: parts %u plan %s", filter, every,
+                          got.parts, got.plan.c_str());
             ck_assert(got.ids == judge.ids);
             ck_assert_uint_eq(got.total, judge.total);
         }
