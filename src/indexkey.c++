@@ -113,6 +113,16 @@ KeyPredicate::KeyPredicate(const odata::SimplePredicate &p) {
     case K::LowerEq: mode_ = Mode::Lower; break;
     case K::UpperEq: mode_ = Mode::Upper; break;
     }
+    if ((mode_ == Mode::Lower || mode_ == Mode::Upper) && n_ > 0 && n_ <= 8 * max_words) {
+        // laid out as the key's bytes are loaded (memcpy), whatever the
+        // byte order
+        words_ = (n_ + 7) / 8;
+        char bytes[8 * max_words] = {}, counted[8 * max_words] = {};
+        std::memcpy(bytes, l.data(), n_);
+        std::memset(counted, '\xFF', n_);
+        std::memcpy(word_, bytes, sizeof word_);
+        std::memcpy(mask_, counted, sizeof mask_);
+    }
 }
 
 std::string_view unescape(std::string_view escaped, std::string &scratch) {

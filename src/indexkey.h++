@@ -104,7 +104,24 @@ class KeyPredicate {
     }
 
     // On a key of a secondary index (index_key(value, username)).
-    Verdict test_key(std::string_view k) const {
+    __attribute__((always_inline)) Verdict test_key(std::string_view k) const {
+        if (mode_ == Mode::Find && n_ > 0 && k.size() > 1 && k[0] == '\x01' &&
+            k.size() < min_cut_key) {
+            // the common case: not cut, and the literal's first byte is
+            // nowhere in the key (an occurrence holds no 0x00: it lies in
+            // the value or in the username)
+            if (!std::memchr(k.data() + 1, lit_[0], k.size() - 1))
+                return No;
+        } else if (words_ && k.size() > 1 && k[0] == '\x01') {
+            Verdict v = case_eq_words(k.data() + 1, k.size() - 1);
+            if (v != Ask)
+                return v;
+        }
+        return test_key_slow(k);
+    }
+
+  private:
+    __attribute__((noinline)) Verdict test_key_slow(std::string_view k) const {
         if (k.empty())
             return Ask;
         if (k[0] == '\0')
@@ -113,7 +130,6 @@ class KeyPredicate {
             return Ask; // malformed: the caller says so
         switch (mode_) {
         case Mode::Find: {
-            // an occurrence holds no 0x00: it lies in the value or in the username
             size_t at = find(k, 1);
             if (at == npos && k.size() < min_cut_key)
                 return No;
@@ -141,7 +157,6 @@ class KeyPredicate {
         return Ask;
     }
 
-  private:
     enum class Mode : unsigned char { Find, Starts, Ends, Lower, Upper, Generic };
     static constexpr size_t npos = std::string_view::npos;
     // the shortest key of a cut value: 0x01, 247 escaped bytes (a cut
@@ -151,6 +166,44 @@ class KeyPredicate {
     Mode mode_ = Mode::Generic;
     const char *lit_ = nullptr;
     size_t n_ = 0;
+    // tolower/toupper eq a literal of at most 32 bytes: its bytes eight at a
+    // time (as memcpy loads them) and which of them count
+    static constexpr size_t max_words = 4;
+    size_t words_ = 0;
+    uint64_t word_[max_words] = {}, mask_[max_words] = {};
+
+    // case_eq over the escaped value of a secondary key (`size` bytes from
+    // `p`, the terminator and username included) eight bytes at a time:
+    // ASCII bytes map byte for byte, so the first n bytes mapped either are
+    // the literal or are not; then the value must end there. Ask: a
+    // non-ASCII byte among them, or too few bytes to load (case_eq decides).
+    Verdict case_eq_words(const char *p, size_t size) const {
+        constexpr uint64_t ones = 0x0101010101010101, high = 0x8080808080808080;
+        bool upper = mode_ == Mode::Upper;
+        for (size_t j = 0; j < words_; ++j) {
+            if (8 * j + 8 > size)
+                return Ask;
+            uint64_t x;
+            std::memcpy(&x, p + 8 * j, 8);
+            if (x & mask_[j] & high)
+                return Ask;
+            // the bytes in A..Z (or a..z) have 0x20 added (or taken away)
+            uint64_t t = x & ~high;
+            uint64_t ge = t + ones * (0x80 - (upper ? 'a' : 'A'));
+            uint64_t gt = t + ones * (0x80 - (upper ? 'z' : 'Z') - 1);
+            uint64_t letters = (ge & ~gt) & high;
+            uint64_t mapped = upper ? x & ~(letters >> 2) : x | (letters >> 2);
+            if ((mapped ^ word_[j]) & mask_[j])
+                return No;
+        }
+        // the first n bytes are the literal: the value must end there (the
+        // literal is shorter than a cut value)
+        if (n_ + 1 >= size)
+            return Ask;
+        if (p[n_] != '\0')
+            return No; // longer: its mapping is longer
+        return p[n_ + 1] == '\0' ? Yes : p[n_ + 1] == '\xFF' ? No : Ask;
+    }
 
     // The first occurrence of the literal in s from `from`, or npos.
     size_t find(std::string_view s, size_t from) const {

@@ -474,7 +474,7 @@ class Engine {
     }
 
     // One more entry read (see read_one): the clock is read every 256 of them.
-    void tick() {
+    __attribute__((always_inline)) void tick() {
         if (max_us_ && (++ticks_ & 255) == 0)
             check_clock();
     }
@@ -485,7 +485,7 @@ class Engine {
     [[noreturn]] __attribute__((noinline)) void over_limit() { throw ScanLimit(max_read_); }
 
     // One more index entry or record read.
-    void read_one() {
+    __attribute__((always_inline)) void read_one() {
         if (++out_.read > max_read_ && max_read_)
             over_limit();
         tick();
@@ -651,14 +651,14 @@ class Engine {
                 const KeyPredicate kp(*simple);
                 scan_table(
                     ix.dbi,
-                    [&](Engine &e, const Cursor &c, std::vector<Match> &out) {
+                    [&](Engine &e, Cursor &c, std::vector<Match> &out) __attribute__((always_inline)) {
                         e.entry_simple(ix, field, c, kp, *simple, out);
                     },
-                    matches, tuning);
+                    matches, tuning, true);
             } else {
                 scan_table(
                     ix.dbi,
-                    [&](Engine &e, const Cursor &c, std::vector<Match> &out) {
+                    [&](Engine &e, Cursor &c, std::vector<Match> &out) __attribute__((always_inline)) {
                         Match m;
                         if (e.test_entry(ix, field, c.key(), c.value(), m, true)) {
                             m.key = c.key();
@@ -672,7 +672,7 @@ class Engine {
         }
         scan_table(
             t_.users,
-            [](Engine &e, const Cursor &c, std::vector<Match> &out) {
+            [](Engine &e, Cursor &c, std::vector<Match> &out) __attribute__((always_inline)) {
                 e.read_one();
                 if (e.test_record(c.value())) {
                     UserView v = view(c.value());
@@ -686,13 +686,16 @@ class Engine {
     // Calls visit(engine, cursor, matches) on every entry of `dbi` in key
     // order; a large table is read from both ends at once (scan_both_ends)
     // when a core is free for it.
+    // With `keys_only`, the cursor steps without reading values: the visit
+    // reads one with value_now().
     template <class Visit>
     void scan_table(MDB_dbi dbi, const Visit &visit, std::vector<Match> &matches,
-                    const Tuning &tuning) {
-        if (txn_.entries(dbi) >= tuning.both_ends && scan_both_ends(dbi, visit, matches, tuning))
+                    const Tuning &tuning, bool keys_only = false) {
+        if (txn_.entries(dbi) >= tuning.both_ends &&
+            scan_both_ends(dbi, visit, matches, tuning, keys_only))
             return;
         Cursor c(txn_, dbi);
-        for (bool ok = c.first(); ok; ok = c.step_on(true)) {
+        for (bool ok = c.first(); ok; ok = keys_only ? c.step_key_on(true) : c.step_on(true)) {
             visit(*this, c, matches);
         }
     }
@@ -709,7 +712,7 @@ class Engine {
     // no core or thread is free for it (the caller scans alone).
     template <class Visit>
     bool scan_both_ends(MDB_dbi dbi, const Visit &visit, std::vector<Match> &matches,
-                        const Tuning &tuning) {
+                        const Tuning &tuning, bool keys_only) {
         unsigned allowed = tuning.any_cores ? 1 : max_helpers();
         if (helpers_running.fetch_add(1) >= allowed) {
             helpers_running--;
@@ -741,7 +744,8 @@ class Engine {
                     e.start_us_ = start_us_;
                     Cursor c(txn, dbi);
                     uint32_t n = 0;
-                    for (bool ok = c.last(); ok; ok = c.step_on(false)) {
+                    for (bool ok = c.last(); ok;
+                         ok = keys_only ? c.step_key_on(false) : c.step_on(false)) {
                         if (n++ % every == 0 && !meeting.goes_on(false, c.key()))
                             break;
                                     visit(e, c, down);
@@ -760,7 +764,8 @@ class Engine {
         try {
             Cursor c(txn_, dbi);
                 uint32_t n = 0;
-            for (bool ok = c.first(); ok; ok = c.step_on(true)) {
+            for (bool ok = c.first(); ok;
+                 ok = keys_only ? c.step_key_on(true) : c.step_on(true)) {
                 if (n++ % every == 0 && !meeting.goes_on(true, c.key())) {
                     end.assign(c.key());
                     to_the_end = false;
@@ -793,7 +798,7 @@ class Engine {
     // rare key that the bytes do not decide (a cut value, a non-ASCII value
     // under tolower/toupper) as test_entry tests it.
     __attribute__((always_inline)) void entry_simple(const IndexInfo &ix, size_t field,
-                                                     const Cursor &c, const KeyPredicate &kp,
+                                                     Cursor &c, const KeyPredicate &kp,
                                                      const odata::SimplePredicate &simple,
                                                      std::vector<Match> &matches) {
         std::string_view key = c.key();
@@ -805,18 +810,19 @@ class Engine {
         }
         entry_not_no(ix, field, c, v, simple, matches);
     }
-    __attribute__((noinline)) void entry_not_no(const IndexInfo &ix, size_t field, const Cursor &c,
+    __attribute__((noinline)) void entry_not_no(const IndexInfo &ix, size_t field, Cursor &c,
                                                 KeyPredicate::Verdict v,
                                                 const odata::SimplePredicate &simple,
                                                 std::vector<Match> &matches) {
         std::string_view key = c.key();
+        std::string_view id = c.value_now(); // the scan read the key alone
         if (v == KeyPredicate::Ask) {
             Match m;
             std::optional<bool> decided;
             if (ix.secondary)
                 decided = test_on_value(key, simple, m);
-            if (decided ? *decided : test_entry(ix, field, key, c.value(), m, true)) {
-                m.id = c.value();
+            if (decided ? *decided : test_entry(ix, field, key, id, m, true)) {
+                m.id = id;
                 m.key = key;
                 matches.push_back(m);
             }
@@ -831,7 +837,7 @@ class Engine {
                 throw StoreError("an index key of the users is malformed", MDB_CORRUPTED);
             username = e.username;
         }
-        matches.push_back(Match{username, c.value(), {}, key});
+        matches.push_back(Match{username, id, {}, key});
     }
 
     // SimplePredicate::test on the (unescaped) value of a secondary key:

@@ -238,6 +238,22 @@ class Cursor {
             check(rc, "mdb_cursor_get");
         return false;
     }
+    // The same reading the key alone (value() is then stale): for a loop
+    // that needs the value of few entries, read by value_now().
+    bool step_key_on(bool forward) {
+        int rc = mdb_cursor_get(cursor_, &key_, nullptr, forward ? MDB_NEXT : MDB_PREV);
+        if (rc == MDB_SUCCESS)
+            return true;
+        if (rc != MDB_NOTFOUND)
+            check(rc, "mdb_cursor_get");
+        return false;
+    }
+    // The current entry's value, read again (after step_key_on).
+    std::string_view value_now() {
+        MDB_val k;
+        check(mdb_cursor_get(cursor_, &k, &value_, MDB_GET_CURRENT), "mdb_cursor_get");
+        return value();
+    }
     // Deletes the current entry; next() then moves to the entry that
     // followed it, so `for (ok = seek(p); ok && has_prefix(p); ok = next())`
     // may delete as it goes.

@@ -404,8 +404,25 @@ START_TEST(simple_predicates_decide_as_the_evaluator) {
     values.push_back(std::string("\0", 1) + std::string(250, 'l'));
     values.push_back(std::string("ab\0", 3));
     values.push_back(std::string("\0ab", 3));
+    for (const char *v : {"First77", "first77", "FIRST77", "First770", "First7", "abcdefgh",
+                          "ABCDEFGH", "AbCdEfGhI", "abcdefghi", "a@b.org", "A@B.Org", "Zoë@x",
+                          "ZOË@X", "[\\]^_`{|}~@", "@[`{", "lllllllllllllllllllllllllllllll",
+                          "zzzzzzzzz", "ZZZZZZZZZ", "aaaaaaaaa", "AAAAAAAAA", "@@@@@@@@@",
+                          "`````````", "[[[[[[[[[", "{{{{{{{{{", "abcdefghijklmnopq"})
+        values.push_back(v);
+    values.push_back(std::string(16, 'L'));
+    values.push_back(std::string(32, 'L'));
+    values.push_back(std::string(32, 'l'));
+    values.push_back(std::string(33, 'l'));
+    values.push_back(std::string("abcdefg\0h", 9));
+    values.push_back(std::string("llllllll\0", 9));
     std::vector<std::string> lits = literals();
-    for (const char *l : {"i", "I", "k", "K", "abc\xC3\xA9", "ABC\xC3\x89", "u1", "\x01l", "b"})
+    for (const char *l : {"i", "I", "k", "K", "abc\xC3\xA9", "ABC\xC3\x89", "u1", "\x01l", "b",
+                          "first77", "FIRST77", "abcdefgh", "ABCDEFGHI", "llllllllllllllll",
+                          "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL", "lllllllllllllllllllllllllllllllll",
+                          "a@b.org", "A@B.ORG", "zoë@x", "ZOË", "zzzzzzzzz", "ZZZZZZZZZ",
+                          "aaaaaaaaa", "AAAAAAAAA", "@@@@@@@@@", "`````````", "[[[[[[[[[",
+                          "{{{{{{{{{", "abcdefgx", "ABCDEFGX", "abcdefghiJklmnopX"})
         lits.push_back(l);
     lits.push_back(std::string(246, 'l'));
     lits.push_back(std::string(247, 'l'));
@@ -428,7 +445,8 @@ START_TEST(simple_predicates_decide_as_the_evaluator) {
                 row.v = v;
                 // on the bytes of index keys of the value (escaped, cut), and
                 // of the value itself (the UserName index)
-                for (const char *user : {"u1", "zoë", "ab", "lll"}) {
+                for (const char *user : {"u1", "zoë", "ab", "lll", "a.rather.long.username.9",
+                                         "\x01\x02"}) {
                     std::string key = index_key(v, user);
                     KeyPredicate::Verdict kv = kp.test_key(key);
                     if (kv == KeyPredicate::Ask) {
