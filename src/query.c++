@@ -3,11 +3,11 @@
 #include "indexkey.h++"
 
 #include <signal.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
+#include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -239,8 +239,9 @@ struct Tuning {
     uint64_t range_cap;  // with an indexed $orderby: a range longer than this walks the order
     double scan_share;   // a range holding more than this share of the users: scan them all
     uint64_t both_ends;  // a scan of a table of at least this many entries runs from both ends
-    bool any_cores = false; // from both ends even when the machine has one core (tests)
+    bool any_cores = false;    // from both ends even when no core is idle (tests)
     uint32_t meet_every = 256; // the sides of such a scan say where they are this often
+    bool await_helper = false; // the first thread waits until the second has begun (tests)
 };
 constexpr Tuning default_tuning{5000, 0.25, scan_both_ends_min};
 
@@ -374,33 +375,31 @@ class RankMarks {
 };
 RankMarks rank_marks;
 
-// The calling thread yields to the others when cores are short: a second
-// thread of a scan is only worth a core that would otherwise idle, never
-// time of an event loop (Linux: the nice value is each thread's own).
-void lower_priority() {
-#ifdef __linux__
-    id_t tid = static_cast<id_t>(syscall(SYS_gettid));
-    errno = 0;
-    int nice = getpriority(PRIO_PROCESS, tid);
-    if (errno == 0)
-        setpriority(PRIO_PROCESS, tid, std::min(nice + 10, 19));
-#endif
-}
-
 // Where the two sides of a scan from both ends are (see Engine::scan_table):
 // the forward side has done every key below `up`, the backward side every
 // key above `down`; each says so before its next entry, every 256 entries
-// (Tuning::meet_every).
+// (Tuning::meet_every). Shared by the two threads: the second may outlive
+// the first's call when it never started (it then touches nothing else).
 struct Meeting {
     std::mutex mutex;
     std::string up, down;
     bool up_set = false, down_set = false;
-    bool up_done = false;   // the forward side reached the end
-    bool stop = false;      // a side failed: the other stops too
+    bool up_done = false; // the forward side reached the end
+    bool stop = false;    // a side failed: the other stops too
     std::exception_ptr error;
+    // the backward side: 0 not started, 1 started, 2 called off before it
+    // started (it returns at once)
+    std::atomic<int> state{0};
+    // set once the forward side is done: the backward side may stop at any
+    // entry (the forward side has done every key up to the last `down`)
+    std::atomic<bool> done{false};
+    // the backward side has said where it is, or stays out (tests wait for it)
+    std::atomic<bool> began{false};
 
     // The side at `key` (not yet done) says so; false: it stops there, the
-    // other side has done `key` and what lies beyond.
+    // other side has done `key` and what lies beyond (the forward side
+    // does the key the backward one was at: the backward side may stop
+    // before it).
     bool goes_on(bool forward, std::string_view key) {
         std::lock_guard<std::mutex> lock(mutex);
         if (stop)
@@ -408,7 +407,7 @@ struct Meeting {
         if (forward) {
             up.assign(key);
             up_set = true;
-            return !(down_set && key >= std::string_view(down));
+            return !(down_set && key > std::string_view(down));
         }
         down.assign(key);
         down_set = true;
@@ -425,6 +424,37 @@ struct Meeting {
             error = std::move(e);
     }
 };
+
+// True when a core is idle now: fewer tasks are runnable on the machine
+// (this one included) than it has cores. A second thread on a busy machine
+// waits for a core, and the scan waits for it.
+bool core_idle() {
+#ifdef __linux__
+    int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char buf[128];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    // "0.52 0.58 0.59 2/467 12345": runnable/threads is the fourth field
+    const char *p = buf;
+    for (int field = 0; field < 3 && p; ++field) {
+        p = std::strchr(p, ' ');
+        if (p)
+            ++p;
+    }
+    if (!p)
+        return false;
+    char *end = nullptr;
+    unsigned long running = std::strtoul(p, &end, 10);
+    return end != p && *end == '/' && running < std::thread::hardware_concurrency();
+#else
+    return false;
+#endif
+}
 
 class Engine {
   public:
@@ -714,6 +744,8 @@ class Engine {
     bool scan_both_ends(MDB_dbi dbi, const Visit &visit, std::vector<Match> &matches,
                         const Tuning &tuning, bool keys_only) {
         unsigned allowed = tuning.any_cores ? 1 : max_helpers();
+        if (!tuning.any_cores && !core_idle())
+            return false;
         if (helpers_running.fetch_add(1) >= allowed) {
             helpers_running--;
             return false;
@@ -721,15 +753,24 @@ class Engine {
         struct Release {
             ~Release() { helpers_running--; }
         } release;
-        Meeting meeting;
+        auto meeting = std::make_shared<Meeting>();
         const uint32_t every = tuning.meet_every;
         std::vector<Match> down;
         QueryResult down_out;
         uint64_t snapshot = txn_.snapshot();
         std::thread helper;
         try {
-            helper = blocked_thread([&] {
-                lower_priority();
+            // `m` first: called off, it touches nothing of this call's
+            helper = blocked_thread([m = meeting, &visit, &down, &down_out, this, dbi, every,
+                                     snapshot, keys_only] {
+                int idle = 0;
+                if (!m->state.compare_exchange_strong(idle, 1))
+                    return;
+                Meeting &meeting = *m;
+                struct Began {
+                    Meeting &m;
+                    ~Began() { m.began = true; }
+                } began{meeting};
                 std::unique_ptr<Txn> own;
                 try {
                     own = std::make_unique<Txn>(Txn::SameStore{}, txn_);
@@ -744,11 +785,15 @@ class Engine {
                     e.start_us_ = start_us_;
                     Cursor c(txn, dbi);
                     uint32_t n = 0;
-                    for (bool ok = c.last(); ok;
+                    for (bool ok = c.last(); ok && !meeting.done.load(std::memory_order_relaxed);
                          ok = keys_only ? c.step_key_on(false) : c.step_on(false)) {
-                        if (n++ % every == 0 && !meeting.goes_on(false, c.key()))
-                            break;
-                                    visit(e, c, down);
+                        if (n++ % every == 0) {
+                            bool on = meeting.goes_on(false, c.key());
+                            meeting.began = true;
+                            if (!on)
+                                break;
+                        }
+                        visit(e, c, down);
                     }
                     // the views into its pages stay valid: txn_ holds the
                     // same snapshot
@@ -759,28 +804,41 @@ class Engine {
         } catch (const std::system_error &) { // no thread
             return false;
         }
+        if (tuning.await_helper)
+            while (!meeting->began)
+                std::this_thread::yield();
         std::string end; // the forward side's end (exclusive); empty: none
         bool to_the_end = true;
         try {
             Cursor c(txn_, dbi);
-                uint32_t n = 0;
+            uint32_t n = 0;
             for (bool ok = c.first(); ok;
                  ok = keys_only ? c.step_key_on(true) : c.step_on(true)) {
-                if (n++ % every == 0 && !meeting.goes_on(true, c.key())) {
+                if (n++ % every == 0 && !meeting->goes_on(true, c.key())) {
                     end.assign(c.key());
                     to_the_end = false;
                     break;
                 }
-                    visit(*this, c, matches);
+                visit(*this, c, matches);
             }
             if (to_the_end)
-                meeting.finished_forward();
+                meeting->finished_forward();
         } catch (...) {
-            meeting.failed(std::current_exception());
+            meeting->failed(std::current_exception());
+        }
+        // the backward side stops now, or never starts: no waiting for a
+        // thread that waits for a core
+        meeting->done = true;
+        int idle = 0;
+        if (meeting->state.compare_exchange_strong(idle, 2)) {
+            helper.detach();
+            if (meeting->error)
+                std::rethrow_exception(meeting->error);
+            return true;
         }
         helper.join();
-        if (meeting.error)
-            std::rethrow_exception(meeting.error);
+        if (meeting->error)
+            std::rethrow_exception(meeting->error);
         if (!to_the_end)
             while (!down.empty() && down.back().key < std::string_view(end))
                 down.pop_back();
@@ -789,7 +847,7 @@ class Engine {
         matches.insert(matches.end(), down.rbegin(), down.rend());
         out_.read += down_out.read;
         out_.examined += down_out.examined;
-        out_.parts = meeting.down_set ? 2 : 1;
+        out_.parts = meeting->down_set ? 2 : 1;
         return true;
     }
 
@@ -1060,10 +1118,11 @@ QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total,
 // For the equivalence tests: the same with other thresholds.
 QueryResult run_query_tuned(const Txn &txn, const odata::Query &q, bool want_total,
                             uint64_t range_cap, double scan_share, uint64_t both_ends,
-                            uint32_t meet_every) {
+                            uint32_t meet_every, bool await_helper) {
     QueryResult out;
     Engine(txn, q, want_total, out)
-        .run(Tuning{range_cap, scan_share, both_ends, true, meet_every ? meet_every : 1});
+        .run(Tuning{range_cap, scan_share, both_ends, true, meet_every ? meet_every : 1,
+                    await_helper});
     return out;
 }
 

@@ -130,20 +130,25 @@ void prequery(const Env &env, const odata::Query &q, bool want_total, const Quer
               Prequeried &out) noexcept;
 
 // A scan of every user (an index or the user table) of at least this many
-// entries reads it from both ends at once, in a second thread, when the
-// machine has a core to spare (and no other scan of this process has it).
+// entries reads it from both ends at once, in a second thread, when a core
+// of the machine is idle (and no other scan of this process has the second
+// thread); a second thread that has not started by the time the first is
+// done is called off.
 inline constexpr uint64_t scan_both_ends_min = 20000;
 
 // run_query with other thresholds than the defaults (5000, 0.25,
 // scan_both_ends_min), for tests: with an indexed $orderby that can be
 // walked, a range of more than `range_cap` entries is not read; a range of
 // more than `scan_share` of the users is not read either (every user is
-// then); a scan of at least `both_ends` entries runs from both ends, even on
-// one core, its sides saying where they are every `meet_every` entries
-// (256 in run_query).
+// then); a scan of at least `both_ends` entries runs from both ends even
+// when no core is idle, its sides saying where they are every `meet_every`
+// entries (256 in run_query), the first waiting for the second to begin
+// when `await_helper` (else the second may be called off before it starts,
+// as in run_query).
 QueryResult run_query_tuned(const Txn &txn, const odata::Query &q, bool want_total,
                             uint64_t range_cap, double scan_share,
-                            uint64_t both_ends = UINT64_MAX, uint32_t meet_every = 256);
+                            uint64_t both_ends = UINT64_MAX, uint32_t meet_every = 256,
+                            bool await_helper = true);
 
 // The same answer by testing every user and sorting them all: the judge the
 // planner is tested against.
