@@ -6,9 +6,10 @@
 //   src/ngx/bridge     ngx_str_t <-> string_view, pool copies, the module symbol
 //   src/ngx/request    nginx request -> mtt::Request
 //   src/ngx/output     mtt::Response -> headers and body chain, streamed answers
-//   src/ngx/batch      group commit: the writes of one event-loop turn, one commit
-//   src/ngx/passwords  password hashing in nginx's thread pool
-//   src/ngx/queries    directory queries that read many users, in the same pool
+//   src/ngx/batch      group commit: the commands of one event-loop turn's writes, one commit
+//   src/ngx/passwords  the passwords of write commands, hashed in nginx's thread pool
+//   src/ngx/queries    reads, and the long queries of their commands, run in the same pool
+//   src/ngx/tasks      the thread-pool tasks that passwords and queries share
 //   src/ngx/lifecycle  the store directory, opening and closing the store per worker
 //   src/ngx/metrics    the counters' shared zone, the request counter, mytimetable_metrics
 //   src/ngx/backup     mytimetable_backup: a compacted copy of the store, made in the thread pool
@@ -497,9 +498,11 @@ void exit_process(ngx_cycle_t *cycle) {
 
 // ---------------------------------------------------------------- the content handler
 
-// Answers the request. A write is `deferred`: it waits for its batch at the
-// end of the event-loop turn (src/ngx/batch), after its password is hashed
-// when it sets one (src/ngx/passwords).
+// Answers the request: parses it (mtt::parse), then applies its command. A
+// write is `deferred`: it waits for its batch at the end of the event-loop
+// turn (src/ngx/batch), after its password is hashed when it stores one
+// (src/ngx/passwords). A read is answered at once, or `deferred` while its
+// long query runs in the thread pool (src/ngx/queries).
 ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
     using mtt::ngx::send;
     using mtt::ngx::send_error;
@@ -535,35 +538,21 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
             mtt::ngx::metrics_route(r, req.path);
             return send_error(r, 400, problem);
         }
-        if (mtt::writes(req.method)) {
-            if (!mtt::ngx::hash_first(r, req))
-                mtt::ngx::queue_write(r, req);
-            deferred = true;
-            return NGX_DONE;
-        }
-        mtt::Context ctx{*worker->env, worker->settings, {}, nullptr, &worker->cache};
-        if (mtt::ngx::query_first(r, ctx, req)) { // a query that reads many users
-            deferred = true;
-            return NGX_DONE;
-        }
-        mtt::Response resp = mtt::handle(ctx, req);
-        if (!ctx.log.empty())
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", ctx.log.c_str());
-        return send(r, resp);
-    } catch (const mtt::StoreError &e) { // a streamed answer's first piece
-        try {
-            std::string line;
-            mtt::Response failed = mtt::store_failure(e, line);
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", line.c_str());
-            return send(r, failed);
-        } catch (...) {
-        }
-    } catch (const std::exception &e) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", e.what());
-    } catch (...) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: unknown exception");
+        mtt::Parsed parsed = mtt::parse(req, worker->settings);
+        if (!parsed.command)
+            return send(r, parsed.answer);
+        if (!mtt::writes(req.method))
+            return mtt::ngx::serve_read(r, req, std::move(parsed.command), deferred);
+        mtt::Command *cmd = mtt::ngx::pool_own(r->pool, std::move(parsed.command));
+        if (!cmd)
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        if (!mtt::ngx::hash_first(r, *cmd, req))
+            mtt::ngx::queue_write(r, *cmd, req);
+        deferred = true;
+        return NGX_DONE;
+    } catch (...) { // also a streamed answer's first piece
+        return mtt::ngx::send_exception(r);
     }
-    return NGX_HTTP_INTERNAL_SERVER_ERROR;
 }
 
 void body_read(ngx_http_request_t *r) {
