@@ -1,4 +1,5 @@
-// The API: the routing table and its handlers, on top of the store.
+// The API: the routing table of its routes (each a Parse, see command.h++),
+// and the router that applies their commands in the transactions it owns.
 #pragma once
 
 #include "command.h++"
