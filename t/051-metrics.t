@@ -308,6 +308,8 @@ Content-Type: application/json; charset=utf-8
 --- request
 GET /metrics
 --- error_code: 403
+--- error_log
+access forbidden by rule
 
 
 
