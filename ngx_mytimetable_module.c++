@@ -61,12 +61,23 @@ struct SyncTypeConf {
     ngx_flag_t mailbox;
 };
 
+// The defaults that init_main_conf gives what the configuration leaves unset
+// (the store's size, the instance id and the query bound are the API's:
+// mtt::default_map_size, mtt::default_instance_id, mtt::default_query_max_scan).
+constexpr char default_store[] = "mytimetable"; // below nginx's prefix
+constexpr ngx_uint_t default_max_streams = 256;
+SyncTypeConf default_sync_types[] = {
+    {ngx_string("o365"), 1},
+    {ngx_string("ews"), 1},
+    {ngx_string("googlecalendar"), 0},
+};
+
 struct MainConf {
     ngx_str_t store;
     off_t store_size; // an offset: ngx_parse_offset knows 'g', ngx_parse_size does not
     ngx_uint_t durability;
     ngx_str_t instance_id;
-    ngx_array_t *sync_types; // of SyncTypeConf; NULL: the defaults
+    ngx_array_t *sync_types; // of SyncTypeConf
     ngx_flag_t used;         // some location carries `mytimetable;` or `mytimetable_backup;`
     ngx_uint_t max_streams;  // streamed answers in progress at once, per worker
     ngx_uint_t query_max_scan; // users and index entries one directory query may read; 0: any
@@ -383,7 +394,7 @@ char *init_main_conf(ngx_conf_t *cf, void *conf) {
     auto *mcf = static_cast<MainConf *>(conf);
     ngx_conf_init_value(mcf->store_size, static_cast<off_t>(mtt::default_map_size));
     ngx_conf_init_uint_value(mcf->durability, durability_full);
-    ngx_conf_init_uint_value(mcf->max_streams, 256);
+    ngx_conf_init_uint_value(mcf->max_streams, default_max_streams);
     ngx_conf_init_uint_value(mcf->query_max_scan, mtt::default_query_max_scan);
     if (mcf->max_streams == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"mytimetable_max_streams\" must be at least 1");
@@ -393,7 +404,18 @@ char *init_main_conf(ngx_conf_t *cf, void *conf) {
         ngx_str_set(&mcf->instance_id, mtt::default_instance_id);
     }
     if (mcf->store.data == nullptr) {
-        ngx_str_set(&mcf->store, "mytimetable");
+        ngx_str_set(&mcf->store, default_store);
+    }
+    if (!mcf->sync_types) {
+        mcf->sync_types = ngx_array_create(cf->pool, 3, sizeof(SyncTypeConf));
+        if (!mcf->sync_types)
+            return static_cast<char *>(NGX_CONF_ERROR);
+        for (const SyncTypeConf &t : default_sync_types) {
+            auto *slot = static_cast<SyncTypeConf *>(ngx_array_push(mcf->sync_types));
+            if (!slot)
+                return static_cast<char *>(NGX_CONF_ERROR);
+            *slot = t;
+        }
     }
     if (ngx_conf_full_name(cf->cycle, &mcf->store, 0) != NGX_OK)
         return static_cast<char *>(NGX_CONF_ERROR);
@@ -450,10 +472,6 @@ mtt::Settings settings_from(const MainConf *mcf) {
     mtt::Settings s;
     s.instance_id = std::string(view(mcf->instance_id));
     s.query_max_scan = mcf->query_max_scan;
-    if (!mcf->sync_types) {
-        s.sync_types = {{"o365", true}, {"ews", true}, {"googlecalendar", false}};
-        return s;
-    }
     auto *types = static_cast<SyncTypeConf *>(mcf->sync_types->elts);
     for (ngx_uint_t i = 0; i < mcf->sync_types->nelts; i++)
         s.sync_types.push_back({std::string(view(types[i].name)), types[i].mailbox != 0});
