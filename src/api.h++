@@ -4,7 +4,6 @@
 
 #include "command.h++"
 #include "http.h++"
-#include "query.h++"
 #include "metrics.h++"
 #include "store.h++"
 

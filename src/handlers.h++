@@ -5,7 +5,9 @@
 #include "api.h++"
 #include "command.h++"
 #include "form.h++"
+#include "odata.h++"
 #include "router.h++"
+#include "users.h++"
 
 #include <jansson.h>
 
