@@ -15,7 +15,9 @@ constexpr size_t pwhash_mem = 19 * 1024 * 1024;
 
 } // namespace
 
-PasswordToHash::~PasswordToHash() { sodium_memzero(text_.data(), text_.size()); }
+PasswordToHash::~PasswordToHash() {
+    sodium_memzero(text_.data(), text_.size());
+}
 
 void PasswordToHash::hash_now() {
     char out[crypto_pwhash_STRBYTES];

@@ -80,7 +80,9 @@ void start_hash(ngx_thread_task_t *task) {
 
 } // namespace
 
-void passwords_init(ngx_thread_pool_t *pool) { hashing.init(pool); }
+void passwords_init(ngx_thread_pool_t *pool) {
+    hashing.init(pool);
+}
 
 bool hash_first(ngx_http_request_t *r, Command &cmd, const Request &req) {
     if (!hashing.ready() || !cmd.password)
@@ -92,11 +94,15 @@ bool hash_first(ngx_http_request_t *r, Command &cmd, const Request &req) {
     return true;
 }
 
-void passwords_exit() { hashing.exit(0); }
+void passwords_exit() {
+    hashing.exit(0);
+}
 
 #else
 
-bool hash_first(ngx_http_request_t *, Command &, const Request &) { return false; }
+bool hash_first(ngx_http_request_t *, Command &, const Request &) {
+    return false;
+}
 
 void passwords_exit() {}
 

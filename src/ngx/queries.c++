@@ -67,7 +67,9 @@ struct QueryJob {
 
 #if (NGX_THREADS)
 
-void queries_init(ngx_thread_pool_t *pool) { querying.init(pool); }
+void queries_init(ngx_thread_pool_t *pool) {
+    querying.init(pool);
+}
 
 ngx_int_t serve_read(ngx_http_request_t *r, const Request &req, std::unique_ptr<Command> cmd,
                      bool &deferred) {
@@ -90,7 +92,9 @@ ngx_int_t serve_read(ngx_http_request_t *r, const Request &req, std::unique_ptr<
     return *answer(r, req, *owned, 0);
 }
 
-void queries_exit() { querying.exit(exit_wait_ms); }
+void queries_exit() {
+    querying.exit(exit_wait_ms);
+}
 
 #else
 

@@ -33,8 +33,7 @@ class Tasks {
     // trivially destructible; what it owns, the pool's cleanups free).
     // job.run() runs in a pool thread and lets no exception out; job.done()
     // runs on the event loop once run() returned. nullptr: out of memory.
-    template <class Job>
-    ngx_thread_task_t *make(ngx_pool_t *pool, ngx_log_t *log, const Job &job) {
+    template <class Job> ngx_thread_task_t *make(ngx_pool_t *pool, ngx_log_t *log, const Job &job) {
         static_assert(std::is_trivially_destructible_v<Job>, "the pool frees the job unrun");
         ngx_thread_task_t *task = ngx_thread_task_alloc(pool, sizeof(Slot<Job>));
         if (!task)

@@ -63,7 +63,9 @@ void write_user(Env &env, const char *name) {
     txn.commit();
 }
 
-uint64_t snapshot_of(const Env &env) { return Txn(env, Txn::Read).snapshot(); }
+uint64_t snapshot_of(const Env &env) {
+    return Txn(env, Txn::Read).snapshot();
+}
 
 } // namespace
 
@@ -110,7 +112,7 @@ START_TEST(a_new_snapshot_or_a_full_cache_starts_afresh) {
     cache.store(2, "b", json_answer("2"));
     ck_assert(cache.find(2, "b") != nullptr);
     ck_assert(cache.find(1, "a") == nullptr);
-    ck_assert(cache.find(2, "a") == nullptr); // emptied, not carried over
+    ck_assert(cache.find(2, "a") == nullptr);           // emptied, not carried over
     for (size_t i = 0; i + 1 < Cache::max_entries; i++) // full: 256 entries with "b"
         cache.store(2, "k" + std::to_string(i), json_answer("x"));
     ck_assert(cache.find(2, "b") != nullptr);
@@ -184,7 +186,7 @@ START_TEST(a_long_read_goes_ahead_unless_cached) {
     Request req = get("x");
     ck_assert(!run_read(ctx, req, cmd, 4096).has_value());
     ck_assert_int_eq(cmd.runs, 0);
-    ck_assert_string_eq(run_read(ctx, req, cmd, 0)->body, "{\"run\":1}"); // on the event loop
+    ck_assert_string_eq(run_read(ctx, req, cmd, 0)->body, "{\"run\":1}");    // on the event loop
     ck_assert_string_eq(run_read(ctx, req, cmd, 4096)->body, "{\"run\":1}"); // cached
 }
 END_TEST

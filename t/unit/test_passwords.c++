@@ -26,7 +26,8 @@ Request json_request(const char *method, const char *path, const char *body) {
     return r;
 }
 
-const char *create_ann = R"({"UserName":"ann","Email":"ann@example.org","Password":"correct horse"})";
+const char *create_ann =
+    R"({"UserName":"ann","Email":"ann@example.org","Password":"correct horse"})";
 
 // The password the command of `req` stores; "-" when it stores none or the
 // request is refused.
@@ -106,8 +107,9 @@ START_TEST(apply_hashes_a_password_nobody_hashed) {
     Env env(store_options(dir));
     Settings settings;
     std::vector<Answer> answers;
-    ck_assert_int_eq(run_requests(env, settings, {json_request("POST", "users", create_ann)}, answers),
-                     MDB_SUCCESS);
+    ck_assert_int_eq(
+        run_requests(env, settings, {json_request("POST", "users", create_ann)}, answers),
+        MDB_SUCCESS);
     ck_assert_int_eq(answers[0].response.status, 201);
     ck_assert(verifies(stored_hash(env, "ann"), "correct horse"));
 }
