@@ -46,9 +46,10 @@ TEST_PACKAGES := check curl openssl procps lmdb-utils wrk clang libclang-rt-14-d
 
 # npm packages the tests call, pinned here and installed into build/npm
 # without a lock file: ical.js (t/ical/check-calendar.mjs), Redocly's linter
-# and ajv (make openapi-check); node and npm come from Debian (nodejs, npm)
-# unless the machine has them already.
-NPM_PACKAGES := ical.js@2.2.1 @redocly/cli@1.34.5 ajv@8.17.1 ajv-formats@3.0.1
+# and ajv (make openapi-check), scim2-parse-filter (make scim-filter-check);
+# node and npm come from Debian (nodejs, npm) unless the machine has them
+# already.
+NPM_PACKAGES := ical.js@2.2.1 @redocly/cli@1.34.5 ajv@8.17.1 ajv-formats@3.0.1 scim2-parse-filter@0.2.10
 # (a stamp's name is its list, one word: a changed list installs again)
 empty     :=
 space     := $(empty) $(empty)
@@ -65,7 +66,7 @@ BROWSER_NPM      := playwright-core@1.65.1
 BROWSER_STAMP    := $(call npm_stamp,build/browser/npm,$(BROWSER_NPM))
 
 .PHONY: FORCE all help module deps deps-run deps-browser run swagger test unit t openapi-check \
-	browser-check torture clean
+	scim-filter-check browser-check torture clean
 
 all: module
 
@@ -79,6 +80,7 @@ help:
 	@echo 'make unit         the Check unit tests only'
 	@echo 'make t            the Test::Nginx suites only (t/*.t)'
 	@echo 'make openapi-check  lint doc/openapi.json, compare it with the router, validate answers against it'
+	@echo 'make scim-filter-check  the SCIM filter corpus (t/scim/filters.json) against npm scim2-parse-filter'
 	@echo 'make deps-browser install (apt, as root) Chromium, and playwright-core, for browser-check'
 	@echo 'make browser-check  the Swagger page in headless Chromium (about a minute; not in make test)'
 	@echo 'make torture      the crash test with 20 rounds'
@@ -224,6 +226,7 @@ test: deps
 	$(MAKE) fuzz-smoke
 	$(MAKE) t
 	$(MAKE) openapi-check
+	$(MAKE) scim-filter-check
 
 # ---------------------------------------------------------------- OpenAPI
 # doc/openapi.json, which the module serves as GET openapi.json: Redocly's
@@ -243,6 +246,21 @@ openapi-check: $(MODULE) $(NPM_STAMP) $(OPENAPI_ROUTES)
 	set -o pipefail; $(OPENAPI_ROUTES) | node t/openapi/routes.mjs $(OPENAPI)
 	TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) $(SAN_ENV) \
 		t/prove t/openapi/answers.t
+
+# ---------------------------------------------------------------- SCIM
+# The filter corpus t/scim/filters.json evaluated by parse_filter + matches
+# (t/scim/filter-cli.c++) and by npm scim2-parse-filter, each compared with
+# what the corpus expects; where the library differs the corpus says why.
+SCIM_FILTER_CLI := $(BUILD)/scim/filter-cli
+
+$(SCIM_FILTER_CLI): t/scim/filter-cli.c++ $(BUILD)/libmytimetable.a
+	@mkdir -p $(@D)
+	@echo "  LINK  $@"
+	@$(CXX) $(CXXFLAGS) -Isrc -o $@ $< $(BUILD)/libmytimetable.a $(LIBS)
+
+scim-filter-check: $(NPM_STAMP) $(SCIM_FILTER_CLI)
+	set -o pipefail; $(SCIM_FILTER_CLI) t/scim/filters.json | \
+		MTT_NPM_DIR=build/npm node t/scim/filter-check.mjs t/scim/filters.json
 
 # Swagger UI in headless Chromium (t/browser/swagger.mjs): every operation
 # listed, "Try it out" of GET v0/users answered; screenshots in build/browser/.

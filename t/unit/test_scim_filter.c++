@@ -68,7 +68,7 @@ class TestUser : public Describe {
         {"", "ims", "type", S, false, false},
         {"", "groups", "", C, true, false},
         {"", "groups", "value", S, false, true},
-        {"", "groups", "$ref", R, false, true},
+        {"", "groups", "$ref", R, false, false}, // as RFC 7643 8.7.1 says
         {"", "x509Certificates", "", C, true, false},
         {"", "x509Certificates", "value", X, false, true},
         {"", "meta", "", C, false, false},
@@ -268,6 +268,7 @@ START_TEST(multi_valued_and_complex) {
     ck_assert(match(R"(groups eq "e9e30dba")"));
     ck_assert(!match(R"(groups eq "E9E30DBA")")); // groups.value is caseExact here
     ck_assert(match(R"(groups[$ref ew "/e9e30dba"])"));
+    ck_assert(!match(R"(groups[$ref ew "/E9E30DBA"])")); // a reference is case exact
     ck_assert(match(R"(name[givenName eq "barbara"])")); // a single-valued complex one
     ck_assert(match(R"(emails pr and name pr and meta pr)"));
     ck_assert(!match(R"(ims pr)")); // an empty array
