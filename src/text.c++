@@ -177,16 +177,12 @@ void append_case_folded(std::string_view s, std::string &out) {
     if (ascii == s.size())
         return;
     std::string_view rest = s.substr(ascii);
-    auto ascii_only = [&] {
-        for (char c : rest)
-            out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-    };
     uint8_t buf[256];
     size_t n = sizeof buf;
     uint8_t *folded = u8_casefold(reinterpret_cast<const uint8_t *>(rest.data()), rest.size(),
                                   nullptr, nullptr, buf, &n);
-    if (!folded) { // out of memory
-        ascii_only();
+    if (!folded) { // out of memory: left as it is
+        out.append(rest);
         return;
     }
     out.append(reinterpret_cast<const char *>(folded), n);
