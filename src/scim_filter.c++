@@ -216,6 +216,7 @@ class Parser {
     Error &err_;
     const char *scim_type_;
     int depth_ = 0;
+    size_t counted_bytes_ = 0, counted_chars_ = 0;
 
     bool fail_plain(std::string detail) {
         err_.status = 400;
@@ -226,7 +227,17 @@ class Parser {
     bool fail(size_t at, const std::string &what) {
         return fail_plain("at character " + std::to_string(character(at)) + ": " + what);
     }
-    size_t character(size_t byte) const { return utf8_length(s_.substr(0, byte)) + 1; }
+    // The 1-based character at `byte`; positions mostly grow as the parse
+    // goes on, so the count goes on from the last one asked.
+    size_t character(size_t byte) {
+        if (byte < counted_bytes_) {
+            counted_bytes_ = 0;
+            counted_chars_ = 0;
+        }
+        counted_chars_ += utf8_length(s_.substr(counted_bytes_, byte - counted_bytes_));
+        counted_bytes_ = byte;
+        return counted_chars_ + 1;
+    }
 
     void skip_space() {
         while (i_ < s_.size() && is_space(s_[i_]))
