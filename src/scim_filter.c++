@@ -174,8 +174,6 @@ class Parser {
         out.filter.reset();
         out.sub.clear();
         if (next_is('[')) {
-            if (!r.path.sub.empty())
-                return fail(i_, "expected end of input but found " + found());
             if (!value_path_target(start, token, r))
                 return false;
             auto inner = bracketed(r.path);
@@ -324,7 +322,7 @@ class Parser {
         if (parent) {
             if (!valid_name(token))
                 return fail(at, "expected a sub-attribute name of " + quoted(parent->attr) +
-                                    " but found " + quoted(token));
+                                    " but found " + (token.empty() ? found() : quoted(token)));
             AttrInfo info = schema_.describe(parent->urn, parent->attr, token);
             if (!info.known)
                 return fail(at, quoted(parent->attr) + " has no sub-attribute " + quoted(token));

@@ -576,6 +576,9 @@ START_TEST(patch_paths) {
     ck_assert_string_eq(path_error(""),
                         "at character 1: expected an attribute name but found end of input");
     ck_assert_string_eq(path_error("members"), "at character 1: unknown attribute 'members'");
+    ck_assert_string_eq(path_error(R"(name.givenName[value eq "x"])"),
+                        "at character 15: a value filter follows an attribute, not a sub-attribute "
+                        "such as 'name.givenName'");
     ck_assert_string_eq(path_error("name.givenName x"),
                         "at character 16: expected end of input but found 'x'");
     ck_assert_string_eq(path_error("emails x"),
@@ -585,6 +588,11 @@ START_TEST(patch_paths) {
     ck_assert_string_eq(path_error(R"(emails[type eq "work"].value.x)"),
                         "at character 24: expected a sub-attribute name of 'emails' but found "
                         "'value.x'");
+    ck_assert_string_eq(path_error(R"(emails[type eq "work"].)"),
+                        "at character 24: expected a sub-attribute name of 'emails' but found end "
+                        "of input");
+    ck_assert_string_eq(error_of(R"(emails[type eq "work"].[)"),
+                        "at character 24: expected a sub-attribute name of 'emails' but found '['");
     ck_assert_string_eq(path_error(R"(emails[type eq])"),
                         "at character 15: expected a value (a string, number, true, false or "
                         "null) but found ']'");
