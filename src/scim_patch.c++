@@ -367,6 +367,13 @@ void Patcher::apply_path(json_t *res, Verb op, const std::string &text, const js
         apply_extension(res, op, text, value);
         return;
     }
+    // {"urn:ietf:params:scim:schemas:core:2.0:User": {"title": ...}}: the
+    // core schema's attributes, as an extension's would be
+    if (from_value && (iequals(text, core_user_urn) || iequals(text, core_group_urn)) &&
+        json_is_object(value)) {
+        apply_object(res, op, value);
+        return;
+    }
     Target t = resolve(text, from_value);
     if (t.mutability() == Mutability::ReadOnly) {
         // Okta renames a Group with {"id": <its id>, "displayName": ...}

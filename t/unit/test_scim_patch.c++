@@ -508,6 +508,11 @@ START_TEST(path_less_value_with_dotted_urn_and_extension_keys) {
              R"({"userName": "u",
                  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
                      {"division": "D", "department": "Sales", "costCenter": "4130"}})");
+    // the core schema's URN so too
+    ck_patch(R"({"userName": "u"})",
+             ops(R"([{"op":"add","value":{
+                 "urn:ietf:params:scim:schemas:core:2.0:User": {"title": "Boss"}}}])"),
+             R"({"userName": "u", "title": "Boss"})");
     // and as a path
     ck_patch(R"({"userName": "u"})",
              ops(R"([{"op":"add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
