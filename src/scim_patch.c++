@@ -493,6 +493,15 @@ Json Patcher::coerce(const std::string &urn, const AttrInfo &info, const std::st
     case Type::Complex:
         break;
     }
+    // Entra ID sets the enterprise manager with its id alone ("value":
+    // "<id>"): a single value for a complex attribute is its "value"
+    AttrInfo value = schema_.describe(urn, attr, "value");
+    if (!json_is_object(v) && !json_is_array(v) && value.known) {
+        Json out(json_object());
+        set_ci(out.get(), value.name,
+               coerce(urn, value, attr, label + "." + value.name, v).release());
+        return out;
+    }
     if (!json_is_object(v))
         refuse("invalidValue", label + " must be an object");
     Json out(json_object());

@@ -353,6 +353,32 @@ START_TEST(entra_group_operations) {
 }
 END_TEST
 
+START_TEST(entra_sets_the_manager_by_its_id) {
+    // as Entra sends it (github.com/Captain-P-Goldfish/SCIM-SDK issue 686)
+    ck_patch(R"({"userName": "u"})", R"({
+  "schemas": [
+    "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+  ],
+  "Operations": [
+    {
+      "op": "add",
+      "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+      "value": "2c2f6fb8-254f-492e-b7fe-c09c5a61c8a2"
+    }
+  ]
+})",
+             R"({"userName": "u", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
+                     {"manager": {"value": "2c2f6fb8-254f-492e-b7fe-c09c5a61c8a2"}}})");
+    // a single value for any complex attribute with a "value": its value
+    ck_patch(R"({})", ops(R"([{"op":"add","path":"emails","value":"a@x"}])"),
+             R"({"emails": [{"value": "a@x"}]})");
+    ck_patch(R"({"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"value": "m"}}})",
+             ops(R"([{"op":"Remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+                      "value":[{"value":"m"}]}])"),
+             R"({})");
+}
+END_TEST
+
 // ------------------------------------------------------------------ Okta
 // developer.okta.com: "SCIM 2.0 protocol reference" (the Okta SCIM client).
 
@@ -830,8 +856,10 @@ START_TEST(unknown_attributes_and_wrong_types) {
                         "400 invalidValue: Operations[0]: displayName must be a string");
     ck_assert_string_eq(patch(barbara, ops(R"([{"op":"add","path":"name","value":"Barbara"}])")),
                         "400 invalidValue: Operations[0]: name must be an object");
-    ck_assert_string_eq(patch(barbara, ops(R"([{"op":"add","path":"emails","value":["a@x"]}])")),
+    ck_assert_string_eq(patch(barbara, ops(R"([{"op":"add","path":"emails","value":[["a@x"]]}])")),
                         "400 invalidValue: Operations[0]: emails must be an object");
+    ck_assert_string_eq(patch(barbara, ops(R"([{"op":"add","path":"emails","value":[5]}])")),
+                        "400 invalidValue: Operations[0]: emails.value must be a string");
     ck_assert_string_eq(
         patch(barbara, ops(R"([{"op":"replace","path":"emails[type eq \"work\"].value","value":false}])")),
         "400 invalidValue: Operations[0]: emails.value must be a string");
@@ -870,6 +898,7 @@ int main() {
     tcase_add_test(entra, entra_replace_multiple_attributes_with_the_flag);
     tcase_add_test(entra, entra_update_user_multi_and_single_valued_properties);
     tcase_add_test(entra, entra_group_operations);
+    tcase_add_test(entra, entra_sets_the_manager_by_its_id);
     suite_add_tcase(s, entra);
     TCase *okta = tcase_create("okta");
     tcase_add_test(okta, okta_deactivate_user);
