@@ -259,7 +259,7 @@ class Patcher {
     Json coerce_values(const Target &t, const json_t *v) const;
     bool same_element(const Target &t, const json_t *a, const json_t *b) const;
     bool same_identity(const Target &t, const json_t *a, const json_t *b) const;
-    void merge_object(const Target &t, json_t *dst, const json_t *src) const;
+    void merge_object(const Target &t, json_t *dst, const json_t *src, bool again = false) const;
     void write_sub(const Target &t, json_t *obj, const AttrInfo &sub, const json_t *value) const;
     void remove_sub(const Target &t, json_t *obj, const AttrInfo &sub) const;
     void merge_values(const Target &t, json_t *arr, const json_t *values) const;
@@ -599,11 +599,17 @@ void Patcher::remove_sub(const Target &t, json_t *obj, const AttrInfo &sub) cons
 
 // The sub-attributes of `src` (checked) replace or join those of `dst`;
 // those `src` does not name stay (RFC 7644 section 3.5.2.3).
-void Patcher::merge_object(const Target &t, json_t *dst, const json_t *src) const {
+// With `again` (`src` is a value the attribute holds already, added again:
+// "no changes SHOULD be made", 3.5.2.1) an immutable sub-attribute set to
+// something else stays as it is: Okta adds members again with their display.
+void Patcher::merge_object(const Target &t, json_t *dst, const json_t *src, bool again) const {
     const char *key;
     json_t *v;
     json_object_foreach(const_cast<json_t *>(src), key, v) {
-        write_sub(t, dst, schema_.describe(t.urn, t.attr.name, key), v);
+        AttrInfo sub = schema_.describe(t.urn, t.attr.name, key);
+        if (again && sub.mutability == Mutability::Immutable && get_ci(dst, sub.name))
+            continue;
+        write_sub(t, dst, sub, v);
     }
 }
 
@@ -625,7 +631,7 @@ void Patcher::merge_values(const Target &t, json_t *arr, const json_t *values) c
             }
         }
         if (match && json_is_object(match)) {
-            merge_object(t, match, v);
+            merge_object(t, match, v, true);
         } else if (!match) {
             json_array_append_new(arr, json_deep_copy(v));
             match = json_array_get(arr, json_array_size(arr) - 1);

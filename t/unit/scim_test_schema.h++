@@ -117,7 +117,7 @@ inline const std::vector<Row> &group_rows() {
         {"", "members", "value", Type::String, false, true, IM},
         {"", "members", "$ref", Type::Reference, false, true, IM},
         {"", "members", "type", Type::String, false, false, IM},
-        {"", "members", "display", Type::String, false, false, RW},
+        {"", "members", "display", Type::String, false, false, IM},
     };
     return rows;
 }

@@ -744,10 +744,16 @@ START_TEST(immutable_values_take_no_change) {
     // the same value again is no change
     ck_patch(group, ops(R"([{"op":"replace","path":"members[value eq \"u1\"].value","value":"u1"}])"),
              group, group_schema());
-    ck_patch(group, ops(R"([{"op":"replace","path":"members[value eq \"u1\"].display","value":"One"}])"),
-             R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-                 "id": "abf4dd94", "displayName": "Tour Guides",
-                 "members": [{"value": "u1", "display": "One"}, {"value": "u2", "display": "two"}]})",
+    ck_assert_string_eq(
+        patch(group, ops(R"([{"op":"replace","path":"members[value eq \"u1\"].display","value":"Uno"}])"),
+              group_schema()),
+        "400 mutability: Operations[0]: members.display is immutable");
+    // a member added again keeps what it had ("no changes SHOULD be made",
+    // 3.5.2.1) and gains what it had not
+    ck_patch(R"({"members": [{"value": "u1", "display": "one"}, {"value": "u2"}]})",
+             ops(R"([{"op":"add","path":"members","value":[{"value":"u1","display":"Uno"},
+                                                            {"value":"u2","display":"Two"}]}])"),
+             R"({"members": [{"value": "u1", "display": "one"}, {"value": "u2", "display": "Two"}]})",
              group_schema());
 }
 END_TEST
