@@ -3,8 +3,7 @@
 #include "json.h++"
 #include "rfc3339.h++"
 #include "scim_filter.h++"
-
-#include <unicase.h>
+#include "text.h++"
 
 #include <cctype>
 #include <cstdint>
@@ -90,15 +89,12 @@ json_t *get_named(json_t *obj, const std::string &name) {
     return v;
 }
 
+// Strings of an attribute that is not caseExact compare as the filter
+// compares them (case_fold).
 bool same_text(std::string_view a, std::string_view b, bool case_exact) {
     if (case_exact || a == b)
         return a == b;
-    int order = 1;
-    if (u8_casecmp(reinterpret_cast<const uint8_t *>(a.data()), a.size(),
-                   reinterpret_cast<const uint8_t *>(b.data()), b.size(), nullptr, nullptr,
-                   &order) != 0)
-        return false;
-    return order == 0;
+    return case_fold(a) == case_fold(b);
 }
 
 bool same_scalar(const json_t *a, const json_t *b, bool case_exact) {
@@ -421,20 +417,20 @@ Target Patcher::resolve(const std::string &text, bool from_value) const {
     PatchPath pp;
     Error e;
     if (!parse_patch_path(text, schema_, pp, e))
-        refuse(bad, from_value ? "value key \"" + text + "\": " + e.detail : e.detail);
+        refuse(bad, (from_value ? "value key \"" : "path \"") + text + "\": " + e.detail);
     Target t;
     t.urn = pp.path.urn;
     std::string prefix = t.urn.empty() ? "" : t.urn + ":";
     t.attr = schema_.describe(t.urn, pp.path.attr, "");
     if (!t.attr.known)
-        refuse(bad, "unknown attribute \"" + prefix + pp.path.attr + "\"");
+        refuse(bad, "unknown attribute '" + prefix + pp.path.attr + "'");
     const std::string &sub = pp.sub.empty() ? pp.path.sub : pp.sub;
     if (!sub.empty()) {
         if (t.attr.type != Type::Complex)
-            refuse(bad, t.attr_label() + " has no sub-attributes");
+            refuse(bad, "'" + t.attr_label() + "' has no sub-attributes");
         t.sub = schema_.describe(t.urn, t.attr.name, sub);
         if (!t.sub.known)
-            refuse(bad, "unknown attribute \"" + t.attr_label() + "." + sub + "\"");
+            refuse(bad, "'" + t.attr_label() + "' has no sub-attribute '" + sub + "'");
     }
     if (pp.filter) {
         if (!t.attr.multi_valued)
@@ -510,7 +506,7 @@ Json Patcher::coerce(const std::string &urn, const AttrInfo &info, const std::st
     json_object_foreach(const_cast<json_t *>(v), key, sv) {
         AttrInfo sub = schema_.describe(urn, attr, key);
         if (!sub.known)
-            refuse("invalidValue", "unknown attribute \"" + label + "." + key + "\"");
+            refuse("invalidValue", "'" + label + "' has no sub-attribute '" + key + "'");
         if (json_is_null(sv)) // Entra adds members with "$ref": null
             continue;
         set_ci(out.get(), sub.name,

@@ -653,6 +653,10 @@ START_TEST(multi_valued_add_appends_and_replace_replaces_all) {
              R"({"emails": [{"value": "A@X", "type": "work", "display": "A"},
                             {"value": "b@x", "type": "home"},
                             {"value": "b@x", "type": "other"}]})");
+    // compared as the filter compares what is not caseExact (full case folding)
+    ck_patch(R"({"emails": [{"value": "\u00e9cole@x"}]})",
+             ops(R"([{"op":"add","path":"emails","value":[{"value":"\u00c9COLE@X"}]}])"),
+             R"({"emails": [{"value": "\u00c9COLE@X"}]})");
     // one value alone is a one-value array
     ck_patch(group, ops(R"([{"op":"add","path":"members","value":{"value":"u3"}}])"),
              R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
@@ -846,15 +850,27 @@ START_TEST(unknown_attributes_and_wrong_types) {
     ck_assert_string_eq(patch(barbara, ops(R"([{"op":"add","value":{"shoeSize":"42"}}])")),
                         "400 invalidValue: Operations[0]: value key \"shoeSize\": "
                         "at character 1: unknown attribute 'shoeSize'");
+    ck_assert_string_eq(patch(barbara, ops(R"([{"op":"add","path":"shoeSize","value":"42"}])")),
+                        "400 invalidPath: Operations[0]: path \"shoeSize\": "
+                        "at character 1: unknown attribute 'shoeSize'");
+    ck_assert_string_eq(patch(barbara, ops(R"([{"op":"add","path":"emails[type eq]","value":"x"}])")),
+                        "400 invalidPath: Operations[0]: path \"emails[type eq]\": at character 15: "
+                        "expected a value (a string, number, true, false or null) but found ']'");
+    ck_assert_string_eq(
+        patch(barbara, ops(R"([{"op":"add","value":{"emails[type eq \"work\"].valu":"x"}}])")),
+        "400 invalidValue: Operations[0]: value key \"emails[type eq \"work\"].valu\": "
+        "at character 24: 'emails' has no sub-attribute 'valu'");
     ck_assert_string_eq(patch(barbara, ops(R"([{"op":"add","path":"name","value":{"nickname":"x"}}])")),
-                        "400 invalidValue: Operations[0]: unknown attribute \"name.nickname\"");
+                        "400 invalidValue: Operations[0]: 'name' has no sub-attribute 'nickname'");
     ck_assert_string_eq(
         patch(barbara, ops(R"([{"op":"add","path":"emails","value":[{"value":"a","kind":"work"}]}])")),
-        "400 invalidValue: Operations[0]: unknown attribute \"emails.kind\"");
+        "400 invalidValue: Operations[0]: 'emails' has no sub-attribute 'kind'");
     ck_assert_string_eq(patch(barbara, ops(R"([{"op":"add","path":"name.nickname","value":"x"}])")),
-                        "400 invalidPath: Operations[0]: unknown attribute \"name.nickname\"");
+                        "400 invalidPath: Operations[0]: path \"name.nickname\": at character 6: "
+                        "'name' has no sub-attribute 'nickname'");
     ck_assert_string_eq(patch(barbara, ops(R"([{"op":"add","path":"userName.first","value":"x"}])")),
-                        "400 invalidPath: Operations[0]: userName has no sub-attributes");
+                        "400 invalidPath: Operations[0]: path \"userName.first\": at character 10: "
+                        "'userName' has no sub-attributes");
     ck_assert_string_eq(
         patch(barbara, ops(R"([{"op":"add","path":"name[givenName eq \"x\"].familyName","value":"x"}])")),
         "400 invalidPath: Operations[0]: name is single-valued: it takes no value filter");
