@@ -139,7 +139,9 @@ std::string filter_text(std::string_view path) {
     return std::string(path.substr(open + 1));
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t';
+}
 
 // The equalities a value filter pins, when it is nothing else than
 // `sub eq literal` joined by `and` ("type eq \"work\"",
@@ -164,8 +166,7 @@ std::optional<std::vector<std::pair<std::string, Json>>> pinned(std::string_view
         if (name.empty())
             return std::nullopt;
         for (char c : name)
-            if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
-                  c == '$'))
+            if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '$'))
                 return std::nullopt;
         skip();
         if (!iequals(word(), "eq"))
@@ -344,9 +345,8 @@ void Patcher::run(json_t *res, const json_t *o, size_t index) {
 // its own.
 void Patcher::apply_object(json_t *res, Verb op, const json_t *value) {
     if (!json_is_object(value))
-        refuse("invalidValue",
-               std::string(op == Verb::Add ? "add" : "replace") +
-                   " without a path needs an object of attributes as its value");
+        refuse("invalidValue", std::string(op == Verb::Add ? "add" : "replace") +
+                                   " without a path needs an object of attributes as its value");
     const char *key;
     json_t *v;
     json_object_foreach(const_cast<json_t *>(value), key, v) {
@@ -375,10 +375,10 @@ void Patcher::apply_path(json_t *res, Verb op, const std::string &text, const js
         // Okta renames a Group with {"id": <its id>, "displayName": ...}
         if (from_value && op != Verb::Remove && !t.filter && repeats(res, t, value))
             return;
-        refuse("mutability", (t.sub.known && t.attr.mutability != Mutability::ReadOnly
-                                  ? t.sub_label()
-                                  : t.attr_label()) +
-                                 " is readOnly");
+        refuse("mutability",
+               (t.sub.known && t.attr.mutability != Mutability::ReadOnly ? t.sub_label()
+                                                                         : t.attr_label()) +
+                   " is readOnly");
     }
     // null unassigns (RFC 7643 section 2.5)
     if (op != Verb::Remove && json_is_null(value)) {
@@ -509,8 +509,7 @@ Json Patcher::coerce(const std::string &urn, const AttrInfo &info, const std::st
             refuse("invalidValue", "'" + label + "' has no sub-attribute '" + key + "'");
         if (json_is_null(sv)) // Entra adds members with "$ref": null
             continue;
-        set_ci(out.get(), sub.name,
-               coerce(urn, sub, attr, label + "." + sub.name, sv).release());
+        set_ci(out.get(), sub.name, coerce(urn, sub, attr, label + "." + sub.name, sv).release());
     }
     return out;
 }
@@ -576,9 +575,9 @@ void Patcher::write_sub(const Target &t, json_t *obj, const AttrInfo &sub,
         if (cur && same_scalar(cur, value, sub.case_exact))
             return;
         if (sub.mutability == Mutability::ReadOnly || cur)
-            refuse("mutability", t.attr_label() + "." + sub.name +
-                                     (sub.mutability == Mutability::ReadOnly ? " is readOnly"
-                                                                             : " is immutable"));
+            refuse("mutability",
+                   t.attr_label() + "." + sub.name +
+                       (sub.mutability == Mutability::ReadOnly ? " is readOnly" : " is immutable"));
     }
     set_ci(obj, sub.name, json_deep_copy(value));
 }
@@ -587,9 +586,9 @@ void Patcher::remove_sub(const Target &t, json_t *obj, const AttrInfo &sub) cons
     if (!get_ci(obj, sub.name))
         return;
     if (sub.mutability == Mutability::ReadOnly || sub.mutability == Mutability::Immutable)
-        refuse("mutability", t.attr_label() + "." + sub.name +
-                                 (sub.mutability == Mutability::ReadOnly ? " is readOnly"
-                                                                         : " is immutable"));
+        refuse("mutability",
+               t.attr_label() + "." + sub.name +
+                   (sub.mutability == Mutability::ReadOnly ? " is readOnly" : " is immutable"));
     del_ci(obj, sub.name);
 }
 
