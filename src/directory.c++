@@ -546,15 +546,15 @@ namespace {
 // its answer, in its thread pool (see ReadAhead).
 class UsersQuery : public ReadAhead {
   public:
-    UsersQuery(odata::Query q, uint64_t max_read)
+    UsersQuery(odata::Query q, QueryLimits limits)
         : query(std::make_shared<const odata::Query>(std::move(q))),
-          want_total(query->inline_count || query->count), max_read(max_read) {}
+          want_total(query->inline_count || query->count), limits(limits) {}
 
     bool long_read(const Txn &txn, uint64_t rows) const override {
         return !light_query(txn, *query, want_total, rows);
     }
     void run(const Env &env) noexcept override {
-        prequery(env, *query, want_total, max_read, ahead_);
+        prequery(env, *query, want_total, limits, ahead_);
         ran_ = true;
     }
     bool ran() const override { return ran_; }
@@ -564,9 +564,11 @@ class UsersQuery : public ReadAhead {
     // in `txn`. Throws what run_query throws.
     QueryResult result(const Txn &txn) const {
         if (!ran_)
-            return run_query(txn, *query, want_total, max_read);
+            return run_query(txn, *query, want_total, limits);
         if (ahead_.limit_hit)
             throw ScanLimit(ahead_.limit_hit);
+        if (ahead_.time_limit_hit)
+            throw TimeLimit(ahead_.time_limit_hit);
         if (ahead_.store_error)
             throw StoreError(ahead_.failure, ahead_.store_error);
         if (!ahead_.failure.empty())
@@ -576,7 +578,7 @@ class UsersQuery : public ReadAhead {
 
     const std::shared_ptr<const odata::Query> query;
     const bool want_total;
-    const uint64_t max_read;
+    const QueryLimits limits;
 
   private:
     Prequeried ahead_;
@@ -590,6 +592,14 @@ Response scan_limit(const ScanLimit &e) {
                           "): add to $filter a condition on an indexed field (UserName, "
                           "Email, FirstName, LastName or Id with eq, in, gt, ge, lt, le or "
                           "startswith), or ask for a smaller $skip");
+}
+
+Response time_limit(const TimeLimit &e) {
+    std::string ms = std::to_string(e.ms());
+    return error(400, "the query ran longer than " + ms + " ms (mytimetable_query_max_time " + ms +
+                          "ms): add to $filter a condition on an indexed field (UserName, "
+                          "Email, FirstName, LastName or Id with eq, in, gt, ge, lt, le or "
+                          "startswith), or make the filter simpler");
 }
 
 } // namespace
@@ -613,7 +623,7 @@ Parsed dir_list_users(const Request &req, const Params &, const Settings &settin
             return r;
         });
     }
-    auto query = std::make_shared<UsersQuery>(std::move(q), settings.query_max_scan);
+    auto query = std::make_shared<UsersQuery>(std::move(q), settings.query_limits());
     return then(
         [query](Txn &txn, const Scope &at) {
             QueryResult result;
@@ -621,6 +631,8 @@ Parsed dir_list_users(const Request &req, const Params &, const Settings &settin
                 result = query->result(txn);
             } catch (const ScanLimit &e) {
                 return scan_limit(e);
+            } catch (const TimeLimit &e) {
+                return time_limit(e);
             }
             const odata::Query &q = *query->query;
             Response r;

@@ -2,6 +2,7 @@
 #include "api.h++"
 #include "store.h++"
 #include "unit.h++"
+#include "requests.h++"
 #include "users.h++"
 
 #include <map>

@@ -4,6 +4,7 @@
 #include "metrics.h++"
 #include "store.h++"
 #include "unit.h++"
+#include "requests.h++"
 #include "users.h++"
 
 #include <memory>
