@@ -62,8 +62,9 @@ struct SyncTypeConf {
 };
 
 // The defaults that init_main_conf gives what the configuration leaves unset
-// (the store's size, the instance id and the query bound are the API's:
-// mtt::default_map_size, mtt::default_instance_id, mtt::default_query_max_scan).
+// (the store's size, the instance id and the query bounds are the API's:
+// mtt::default_map_size, default_instance_id, default_query_max_scan and
+// default_query_max_time_ms).
 constexpr char default_store[] = "mytimetable"; // below nginx's prefix
 constexpr ngx_uint_t default_max_streams = 256;
 SyncTypeConf default_sync_types[] = {
