@@ -318,7 +318,7 @@ START_TEST(the_store_gauges_read_lmdb) {
     ck_assert_uint_eq(g.layout_version, Env::schema_version);
     ck_assert_uint_eq(g.used_bytes % 4096, 0);
     ck_assert(g.used_bytes >= 4 * 4096);
-    ck_assert_uint_eq(g.entries.size(), 10);
+    ck_assert_uint_eq(g.entries.size(), 15);
     ck_assert_string_eq(g.entries[1].first, "users");
     ck_assert_uint_eq(g.entries[1].second, 2);
     ck_assert_string_eq(g.entries[2].first, "users_by_name");
