@@ -1,5 +1,10 @@
 #include "text.h++"
 
+#include <unicase.h>
+
+#include <cstdint>
+#include <cstdlib>
+
 namespace mtt {
 
 namespace {
@@ -159,6 +164,41 @@ std::string describe(const DecodeError &e) {
         return "it is not valid UTF-8 (at decoded byte " + std::to_string(e.where) + ")";
     }
     return "it cannot be decoded";
+}
+
+void append_case_folded(std::string_view s, std::string &out) {
+    size_t ascii = 0;
+    while (ascii < s.size() && static_cast<unsigned char>(s[ascii]) < 0x80)
+        ascii++;
+    for (size_t i = 0; i < ascii; i++) {
+        char c = s[i];
+        out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    }
+    if (ascii == s.size())
+        return;
+    std::string_view rest = s.substr(ascii);
+    auto ascii_only = [&] {
+        for (char c : rest)
+            out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    };
+    uint8_t buf[256];
+    size_t n = sizeof buf;
+    uint8_t *folded = u8_casefold(reinterpret_cast<const uint8_t *>(rest.data()), rest.size(),
+                                  nullptr, nullptr, buf, &n);
+    if (!folded) { // out of memory
+        ascii_only();
+        return;
+    }
+    out.append(reinterpret_cast<const char *>(folded), n);
+    if (folded != buf)
+        std::free(folded);
+}
+
+std::string case_fold(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    append_case_folded(s, out);
+    return out;
 }
 
 } // namespace mtt

@@ -1,5 +1,6 @@
 // Byte-level text helpers shared by the parsers: percent decoding, UTF-8
-// validation, ASCII case helpers. No allocation beyond the returned strings.
+// validation, ASCII case helpers, Unicode case folding. No allocation beyond
+// the returned strings.
 #pragma once
 
 #include <optional>
@@ -37,6 +38,16 @@ size_t utf8_length(std::string_view s);
 // `s` with every byte that is not part of well-formed UTF-8 replaced by
 // U+FFFD, so that any text can go into a JSON message.
 std::string valid_utf8_copy(std::string_view s);
+
+// `s` case-folded: Unicode full case folding (libunistring's u8_casefold,
+// without normalization), so that two strings are equal without case when
+// their foldings are equal ("Straße" and "STRASSE", "ÉCOLE" and
+// "école"). ASCII text is folded without the library; in text that is not
+// well-formed UTF-8 the library replaces each bad byte by U+FFFD. What SCIM's
+// attributes that are not caseExact are compared (and indexed) by.
+std::string case_fold(std::string_view s);
+// The same, appended to `out` (a reused buffer allocates only to grow).
+void append_case_folded(std::string_view s, std::string &out);
 
 // Human description of a DecodeError, for 400 messages: "a '%' at byte 3 is
 // not followed by two hex digits", ...
