@@ -46,9 +46,9 @@ TEST_PACKAGES := check curl openssl procps lmdb-utils wrk clang libclang-rt-14-d
 
 # npm packages the tests call, pinned here and installed into build/npm
 # without a lock file: ical.js (t/ical/check-calendar.mjs), Redocly's linter
-# and ajv (make openapi-check); node and npm come from Debian (nodejs, npm)
-# unless the machine has them already.
-NPM_PACKAGES := ical.js@2.2.1 @redocly/cli@1.34.5 ajv@8.17.1 ajv-formats@3.0.1
+# and ajv (make openapi-check), scim-patch (make scim-patch-check); node and
+# npm come from Debian (nodejs, npm) unless the machine has them already.
+NPM_PACKAGES := ical.js@2.2.1 @redocly/cli@1.34.5 ajv@8.17.1 ajv-formats@3.0.1 scim-patch@0.8.3
 # (a stamp's name is its list, one word: a changed list installs again)
 empty     :=
 space     := $(empty) $(empty)
@@ -65,7 +65,7 @@ BROWSER_NPM      := playwright-core@1.65.1
 BROWSER_STAMP    := $(call npm_stamp,build/browser/npm,$(BROWSER_NPM))
 
 .PHONY: FORCE all help module deps deps-run deps-browser run swagger test unit t openapi-check \
-	browser-check torture clean
+	scim-patch-check browser-check torture clean
 
 all: module
 
@@ -79,6 +79,7 @@ help:
 	@echo 'make unit         the Check unit tests only'
 	@echo 'make t            the Test::Nginx suites only (t/*.t)'
 	@echo 'make openapi-check  lint doc/openapi.json, compare it with the router, validate answers against it'
+	@echo 'make scim-patch-check  the SCIM PATCH corpus against apply_patch and npm scim-patch'
 	@echo 'make deps-browser install (apt, as root) Chromium, and playwright-core, for browser-check'
 	@echo 'make browser-check  the Swagger page in headless Chromium (about a minute; not in make test)'
 	@echo 'make torture      the crash test with 20 rounds'
@@ -224,6 +225,7 @@ test: deps
 	$(MAKE) fuzz-smoke
 	$(MAKE) t
 	$(MAKE) openapi-check
+	$(MAKE) scim-patch-check
 
 # ---------------------------------------------------------------- OpenAPI
 # doc/openapi.json, which the module serves as GET openapi.json: Redocly's
@@ -243,6 +245,20 @@ openapi-check: $(MODULE) $(NPM_STAMP) $(OPENAPI_ROUTES)
 	set -o pipefail; $(OPENAPI_ROUTES) | node t/openapi/routes.mjs $(OPENAPI)
 	TEST_NGINX_BINARY=$(NGINX) TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) $(SAN_ENV) \
 		t/prove t/openapi/answers.t
+
+# ---------------------------------------------------------------- SCIM
+# The PATCH corpus (t/scim/patches.json) applied by apply_patch
+# (t/scim/patch-cli.c++) and by npm scim-patch, an independent implementation,
+# each compared with the corpus (t/scim/patch-check.mjs).
+SCIM_PATCH_CLI := $(BUILD)/scim/patch-cli
+
+$(SCIM_PATCH_CLI): t/scim/patch-cli.c++ t/unit/scim_test_schema.h++ $(BUILD)/libmytimetable.a
+	@mkdir -p $(@D)
+	@echo "  LINK  $@"
+	@$(CXX) $(CXXFLAGS) -Isrc -It/unit -o $@ $< $(BUILD)/libmytimetable.a $(LIBS)
+
+scim-patch-check: $(NPM_STAMP) $(SCIM_PATCH_CLI)
+	set -o pipefail; $(SCIM_PATCH_CLI) t/scim/patches.json | node t/scim/patch-check.mjs t/scim/patches.json
 
 # Swagger UI in headless Chromium (t/browser/swagger.mjs): every operation
 # listed, "Try it out" of GET v0/users answered; screenshots in build/browser/.
