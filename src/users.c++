@@ -2,7 +2,6 @@
 
 #include "codec.h++"
 #include "indexkey.h++"
-#include "odata.h++"
 #include "syncs.h++"
 #include "text.h++"
 
@@ -343,11 +342,13 @@ Group group_or_throw(std::string_view record) {
 }
 
 // A role's group record changes with its members: its version and
-// lastModified follow them (the group's ETag).
-void touch_group(Txn &txn, std::string_view role) {
+// lastModified follow them (the group's ETag). A role given to a user gets a
+// record when it has none (`added`); one taken away gets none.
+void touch_group(Txn &txn, std::string_view role, bool added) {
     auto g = find_group_by_name(txn, role);
     if (!g) {
-        new_group(txn, role);
+        if (added)
+            new_group(txn, role);
         return;
     }
     Group changed = *g;
@@ -380,7 +381,7 @@ void set_user_clock(UserClock clock) { user_clock = clock ? clock : system_clock
 int64_t user_clock_now() { return user_clock(); }
 
 std::string fold_username(std::string_view username) {
-    std::string f = odata::map_case(username, false);
+    std::string f = case_fold(username);
     if (f.size() <= max_fold_bytes)
         return f;
     size_t cut = max_fold_bytes;
@@ -395,12 +396,12 @@ std::vector<User> find_users_by_fold(const Txn &txn, std::string_view username) 
     if (username.empty() || username.size() > max_username_bytes)
         return out;
     std::string prefix = fold_username(username);
-    std::string whole = odata::map_case(username, false);
+    std::string whole = case_fold(username);
     prefix.push_back('\0');
     Cursor c(txn, txn.tables().users_by_name_fold);
     for (bool ok = c.seek(prefix); ok && c.has_prefix(prefix); ok = c.next()) {
         std::string_view name = c.key().substr(prefix.size());
-        if (odata::map_case(name, false) != whole)
+        if (case_fold(name) != whole)
             continue; // a long name whose cut fold is the same
         auto u = find_user(txn, c.value());
         if (!u)
@@ -456,11 +457,11 @@ void put_user(Txn &txn, User &u, const User *previous) {
     layout4_entries(txn, u, false);
     for (const auto &role : u.roles)
         if (!previous || !holds(previous->roles, role))
-            touch_group(txn, role);
+            touch_group(txn, role, true);
     if (previous)
         for (const auto &role : previous->roles)
             if (!holds(u.roles, role))
-                touch_group(txn, role);
+                touch_group(txn, role, false);
     txn.put(t.users, u.id, encode_user(u));
 }
 
@@ -473,7 +474,7 @@ void delete_user(Txn &txn, const User &u) {
         txn.del(t.*ix.dbi, secondary_key(u, ix));
     layout4_entries(txn, u, true);
     for (const auto &role : u.roles)
-        touch_group(txn, role);
+        touch_group(txn, role, false);
     txn.del(t.users, u.id);
 }
 

@@ -87,7 +87,8 @@ int64_t user_clock_now();
 // ---------------------------------------------------------------- case folding
 
 // The key part of users_by_name_fold: the username with every code point
-// mapped to its simple lower case (Unicode), cut at max_fold_bytes on a code
+// case-folded (Unicode full case folding, as the SCIM
+// filter compares userName: case_fold in text.h++), cut at max_fold_bytes on a code
 // point boundary. Two usernames that differ only by case have the same fold.
 // The index key is fold + NUL + username: the v0 API and the directory keep
 // usernames unique as bytes (two names that differ only by case may both
