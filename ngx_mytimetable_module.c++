@@ -546,6 +546,10 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
             }
         }
         req.scim = lcf->scim == 1;
+        // SCIM answers If-Match itself (weak ETags, W/"<version>"): nginx's
+        // not-modified filter, which compares strongly, must not refuse again
+        if (req.scim)
+            r->disable_not_modified = 1;
         switch (mtt::ngx::adapt(r, configured, req.scim ? "" : view(lcf->root), req, problem)) {
         case mtt::ngx::Adapted::Ok:
             mtt::ngx::metrics_route(r, req.path, req.scim);
