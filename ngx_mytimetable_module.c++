@@ -69,6 +69,7 @@ struct MainConf {
     ngx_flag_t used;         // some location carries `mytimetable;` or `mytimetable_backup;`
     ngx_uint_t max_streams;  // streamed answers in progress at once, per worker
     ngx_uint_t query_max_scan; // users and index entries one directory query may read; 0: any
+    ngx_msec_t query_max_time; // how long finding one directory query's users may take; 0: any
 #if (NGX_THREADS)
     ngx_thread_pool_t *hash_pool; // nginx's "default" thread pool: Argon2id off the event loop
 #endif
@@ -136,6 +137,9 @@ ngx_command_t commands[] = {
      ngx_conf_set_num_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, max_streams), nullptr},
     {ngx_string("mytimetable_query_max_scan"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_num_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, query_max_scan),
+     nullptr},
+    {ngx_string("mytimetable_query_max_time"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
+     ngx_conf_set_msec_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, query_max_time),
      nullptr},
     {ngx_string("mytimetable_sync_type"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE12, set_sync_type,
      NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
@@ -393,6 +397,7 @@ void *create_main_conf(ngx_conf_t *cf) {
     mcf->durability = NGX_CONF_UNSET_UINT;
     mcf->max_streams = NGX_CONF_UNSET_UINT;
     mcf->query_max_scan = NGX_CONF_UNSET_UINT;
+    mcf->query_max_time = NGX_CONF_UNSET_MSEC;
     return mcf;
 }
 
@@ -402,6 +407,7 @@ char *init_main_conf(ngx_conf_t *cf, void *conf) {
     ngx_conf_init_uint_value(mcf->durability, durability_full);
     ngx_conf_init_uint_value(mcf->max_streams, 256);
     ngx_conf_init_uint_value(mcf->query_max_scan, mtt::default_query_max_scan);
+    ngx_conf_init_msec_value(mcf->query_max_time, mtt::default_query_max_time_ms);
     if (mcf->max_streams == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"mytimetable_max_streams\" must be at least 1");
         return static_cast<char *>(NGX_CONF_ERROR);
@@ -471,6 +477,7 @@ mtt::Settings settings_from(const MainConf *mcf) {
     mtt::Settings s;
     s.instance_id = std::string(view(mcf->instance_id));
     s.query_max_scan = mcf->query_max_scan;
+    s.query_max_time_ms = mcf->query_max_time;
     if (!mcf->sync_types) {
         s.sync_types = {{"o365", true}, {"ews", true}, {"googlecalendar", false}};
         return s;

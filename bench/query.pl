@@ -263,6 +263,37 @@ for my $side (qw(module peer)) {
     print "$busy[-1]\n";
 }
 
+# Durable writes: `PUT v0/users/{new}` (no body: creates the user), 32
+# connections from wrk (bench/wrk.lua `put`), every request a new user; the
+# module with its default durability (full: each batch is synced before it is
+# answered), the peer with SQLite WAL and synchronous=FULL (each write its own
+# synced transaction). The best of two runs of 5 s each, after a warm-up.
+sub wrk_put {
+    my ($side, $prefix, $seconds) = @_;
+    my $out = `wrk -t2 -c32 -d${seconds}s -s bench/wrk.lua http://127.0.0.1:$port{$side}/api/v0/users/ -- put $prefix 2>&1`;
+    my ($n, $us, $status) = $out =~ /wrk-result requests=(\d+) duration_us=(\d+) .*? status=(\d+)/
+      or die "$side: wrk said:\n$out\n";
+    die "$side: $status answers were not 2xx\n" if $status;
+    return $n / ($us / 1e6);
+}
+my %puts;
+for my $side (qw(module peer)) {
+    wrk_put($side, "warm$side", 2);
+    my ($a, $b) = (wrk_put($side, "put1$side", 5), wrk_put($side, "put2$side", 5));
+    $puts{$side} = $a > $b ? $a : $b;
+    printf "durable PUT %s: %.0f/s\n", $side, $puts{$side};
+}
+my $put_ratio = $puts{module} / $puts{peer};
+$fails++ if $put_ratio < 3;
+my $puts_line = sprintf('| `PUT v0/users/{new}`, 32 connections | %s/s | %s/s | %.2f | %s |',
+    commify($puts{module}), commify($puts{peer}), $put_ratio, $put_ratio >= 3 ? 'yes' : 'NO');
+
+sub commify {
+    my $n = sprintf('%.0f', shift);
+    1 while $n =~ s/^(\d+)(\d{3})/$1,$2/;
+    return $n;
+}
+
 my $head = "| query (`GET users?...`) | module | Node + SQLite | ratio | ≤ 0.5 | net ratio | same bytes |\n" .
            "|---|---|---|---|---|---|---|\n";
 my $commit = `git rev-parse --short HEAD 2>/dev/null` // '';
@@ -282,7 +313,11 @@ my $section = "## Query engine\n\n" .
   "`GET users?\$filter=UserName eq 'u<random>'` on a kept-alive connection, 300 requests 10 ms apart, " .
   "while two other clients each send full scans (`substringof`, a new literal each) one after the " .
   "other (the target: never more than 50 ms):\n\n" .
-  "| service | p50 | p99 | max |\n|---|---|---|---|\n" . join("\n", @busy) . "\n";
+  "| service | p50 | p99 | max |\n|---|---|---|---|\n" . join("\n", @busy) . "\n\n" .
+  "Durable writes, each request a new user (wrk -t2 -c32, best of two 5 s runs after a warm-up; " .
+  "the module's default durability `full`, the peer's SQLite WAL with `synchronous=FULL`; the " .
+  "target: at least 3x the peer's rate):\n\n" .
+  "| write | module | Node + SQLite | ratio | ≥ 3 |\n|---|---|---|---|---|\n" . $puts_line . "\n";
 print "\n$section";
 if ($opt{out}) {
     my $text = slurp($opt{out}) // '';

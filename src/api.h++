@@ -24,10 +24,23 @@ inline constexpr char default_instance_id[] = "default";
 // directory query may read (0: no limit).
 inline constexpr uint64_t default_query_max_scan = 1000000;
 
+// mytimetable_query_max_time's default, in milliseconds: how long finding the
+// users of one directory query may take (0: no limit).
+inline constexpr uint64_t default_query_max_time_ms = 5000;
+
 struct Settings {
     std::vector<SyncType> sync_types;
     std::string instance_id = default_instance_id;
     uint64_t query_max_scan = default_query_max_scan;
+    uint64_t query_max_time_ms = default_query_max_time_ms;
+
+    // The limits of one directory query.
+    QueryLimits query_limits() const {
+        QueryLimits l;
+        l.max_read = query_max_scan;
+        l.max_ms = query_max_time_ms;
+        return l;
+    }
 };
 
 // The JSON answers to GET requests a worker gave for the store's current
@@ -61,9 +74,9 @@ struct Context {
 struct PendingQuery {
     odata::Query query;
     bool want_total = false;
-    uint64_t max_read = 0;
+    QueryLimits limits;
     Prequeried out;
-    void run(const Env &env) noexcept { prequery(env, query, want_total, max_read, out); }
+    void run(const Env &env) noexcept { prequery(env, query, want_total, limits, out); }
 };
 
 // The PendingQuery of `req` when it is a GET users whose query may read more

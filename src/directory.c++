@@ -519,7 +519,7 @@ std::unique_ptr<PendingQuery> dir_plan_list_users(Context &ctx, const Request &r
     auto p = std::make_unique<PendingQuery>();
     p->query = std::move(*q);
     p->want_total = want_total;
-    p->max_read = ctx.settings.query_max_scan;
+    p->limits = ctx.settings.query_limits();
     return p;
 }
 
@@ -545,6 +545,8 @@ Response dir_list_users(Context &ctx, const Request &req, const Params &) {
         if (const Prequeried *pre = req.prequeried) { // run ahead, off the event loop
             if (pre->limit_hit)
                 throw ScanLimit(pre->limit_hit);
+            if (pre->time_limit_hit)
+                throw TimeLimit(pre->time_limit_hit);
             if (pre->store_error)
                 throw StoreError(pre->failure, pre->store_error);
             if (!pre->failure.empty())
@@ -552,7 +554,7 @@ Response dir_list_users(Context &ctx, const Request &req, const Params &) {
             result = pre->result;
         } else {
             result = run_query(Txn(ctx.env, Txn::Read), q, q.inline_count || q.count,
-                               ctx.settings.query_max_scan);
+                               ctx.settings.query_limits());
         }
     } catch (const ScanLimit &e) {
         std::string n = std::to_string(e.limit());
@@ -561,6 +563,12 @@ Response dir_list_users(Context &ctx, const Request &req, const Params &) {
                               "): add to $filter a condition on an indexed field (UserName, "
                               "Email, FirstName, LastName or Id with eq, in, gt, ge, lt, le or "
                               "startswith), or ask for a smaller $skip");
+    } catch (const TimeLimit &e) {
+        std::string ms = std::to_string(e.ms());
+        return error(400, "the query ran longer than " + ms + " ms (mytimetable_query_max_time " +
+                              ms + "ms): add to $filter a condition on an indexed field (UserName, "
+                              "Email, FirstName, LastName or Id with eq, in, gt, ge, lt, le or "
+                              "startswith), or make the filter simpler");
     }
     Response r;
     r.content_type = json_type;

@@ -3,6 +3,7 @@
 #include "indexkey.h++"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 
 namespace mtt {
@@ -231,9 +232,11 @@ constexpr Tuning default_tuning{5000, 0.25};
 class Engine {
   public:
     Engine(const Txn &txn, const odata::Query &q, bool want_total, QueryResult &out,
-           uint64_t max_read = 0)
+           const QueryLimits &limits = {})
         : txn_(txn), t_(txn.tables()), q_(q), want_total_(want_total), out_(out),
-          max_read_(max_read),
+          max_read_(limits.max_read), max_us_(limits.max_ms * 1000),
+          clock_(limits.clock_us ? limits.clock_us : steady_us),
+          start_us_(max_us_ ? clock_() : 0),
           reads_(q.filter ? odata::fields_read(*q.filter) : 0),
           keys_(q.orderby.empty() ? Keys{{F_UserName, false}} : q.orderby) {}
 
@@ -258,14 +261,31 @@ class Engine {
     bool want_total_;
     QueryResult &out_;
     uint64_t max_read_;
+    uint64_t max_us_;
+    uint64_t (*clock_)();
+    uint64_t start_us_;
+    uint32_t ticks_ = 0;
     uint64_t reads_;
     Keys keys_;
     std::string scratch_;
+
+    static uint64_t steady_us() {
+        return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::steady_clock::now().time_since_epoch())
+                                         .count());
+    }
+
+    // One more entry read (see read_one): the clock is read every 256 of them.
+    void tick() {
+        if (max_us_ && (++ticks_ & 255) == 0 && clock_() - start_us_ > max_us_)
+            throw TimeLimit(max_us_ / 1000);
+    }
 
     // One more index entry or record read.
     void read_one() {
         if (++out_.read > max_read_ && max_read_)
             throw ScanLimit(max_read_);
+        tick();
     }
 
     // The first key's index can be walked, testing the filter on its keys.
@@ -605,8 +625,15 @@ class Engine {
 
 QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total,
                       uint64_t max_read) {
+    QueryLimits limits;
+    limits.max_read = max_read;
+    return run_query(txn, q, want_total, limits);
+}
+
+QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total,
+                      const QueryLimits &limits) {
     QueryResult out;
-    Engine(txn, q, want_total, out, max_read).run(default_tuning);
+    Engine(txn, q, want_total, out, limits).run(default_tuning);
     return out;
 }
 
@@ -650,15 +677,17 @@ bool light_query(const Txn &txn, const odata::Query &q, bool want_total, uint64_
            q.skip + *q.top <= steps;
 }
 
-void prequery(const Env &env, const odata::Query &q, bool want_total, uint64_t max_read,
+void prequery(const Env &env, const odata::Query &q, bool want_total, const QueryLimits &limits,
               Prequeried &out) noexcept {
     try {
         try {
             Txn txn(env, Txn::ReadAnyThread);
             out.snapshot = txn.snapshot();
-            out.result = run_query(txn, q, want_total, max_read);
+            out.result = run_query(txn, q, want_total, limits);
         } catch (const ScanLimit &e) {
             out.limit_hit = e.limit();
+        } catch (const TimeLimit &e) {
+            out.time_limit_hit = e.ms();
         } catch (const StoreError &e) {
             out.store_error = e.code() ? e.code() : MDB_PANIC;
             out.failure = e.what();

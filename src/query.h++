@@ -63,6 +63,25 @@ class ScanLimit : public std::runtime_error {
     uint64_t limit_;
 };
 
+// The query ran longer than its limit allows (mytimetable_query_max_time).
+class TimeLimit : public std::runtime_error {
+  public:
+    explicit TimeLimit(uint64_t ms)
+        : std::runtime_error("the query runs longer than " + std::to_string(ms) + " ms"), ms_(ms) {}
+    uint64_t ms() const { return ms_; }
+
+  private:
+    uint64_t ms_;
+};
+
+// What one query may cost; 0: no limit. The clock is read every few hundred
+// rows (`clock_us`, microseconds of a monotonic clock: tests give their own).
+struct QueryLimits {
+    uint64_t max_read = 0; // index entries and records (ScanLimit)
+    uint64_t max_ms = 0;   // milliseconds from the start of run_query (TimeLimit)
+    uint64_t (*clock_us)() = nullptr; // null: std::chrono::steady_clock
+};
+
 struct QueryResult {
     std::vector<std::string> ids; // the answer's users (raw ids), in order, $skip/$top applied
     uint64_t total = 0;           // users the filter matches (when asked for)
@@ -80,6 +99,9 @@ struct QueryResult {
 // every user and there are more, else as soon as it gets there.
 QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total,
                       uint64_t max_read = 0);
+// The same within both limits: throws ScanLimit or TimeLimit.
+QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total,
+                      const QueryLimits &limits);
 
 // True when `q` surely costs at most about as much as testing `rows` users
 // (an Id look-up, an indexed range of at most `rows` entries, a walk without
@@ -93,11 +115,12 @@ struct Prequeried {
     QueryResult result;
     uint64_t snapshot = 0;       // the store's snapshot it read
     uint64_t limit_hit = 0;      // ScanLimit's limit; 0: none
+    uint64_t time_limit_hit = 0; // TimeLimit's limit (ms); 0: none
     int store_error = 0;         // a StoreError's code; 0: none
     std::string failure;         // the exception's message, when there was one
 };
 // Runs `q` in a read transaction of its own; no exception leaves it.
-void prequery(const Env &env, const odata::Query &q, bool want_total, uint64_t max_read,
+void prequery(const Env &env, const odata::Query &q, bool want_total, const QueryLimits &limits,
               Prequeried &out) noexcept;
 
 // run_query with other thresholds than the defaults (5000, 0.25), for tests:

@@ -120,6 +120,14 @@ bool parse_instant(std::string_view s, int64_t &seconds, int32_t &nanos, std::st
     return true;
 }
 
+// Whether strings of the attribute compare without case: a string that is
+// not caseExact. A reference is case exact whatever the schema says (RFC 7643
+// section 2.3.7; section 8.7.1's schemas say caseExact false of some, which
+// erratum 6001 notes), and so is binary (base64's letters differ by case).
+bool folds(const AttrInfo &a) {
+    return a.type == Type::String && !a.case_exact;
+}
+
 bool string_typed(Type t) {
     return t == Type::String || t == Type::Reference || t == Type::Binary || t == Type::DateTime;
 }
@@ -645,7 +653,7 @@ class Parser {
                 return fail(value_at, what + ": expected an RFC 3339 date-time but found " +
                                           found_at(value_at) + " (" + why + ")");
         }
-        if ((t == Type::String || t == Type::Reference) && !n.info.case_exact)
+        if (folds(n.info))
             n.value.folded = case_fold(lit.text);
         return true;
     }
@@ -842,9 +850,7 @@ class Evaluator {
                 return false;
             std::string_view a(json_string_value(v), json_string_length(v));
             std::string_view b = lit.text;
-            bool fold = (n.info.type == Type::String || n.info.type == Type::Reference) &&
-                        !n.info.case_exact;
-            if (fold) {
+            if (folds(n.info)) {
                 folded_.clear();
                 append_case_folded(a, folded_);
                 a = folded_;

@@ -28,10 +28,12 @@
 //
 // Meaning:
 // - The comparison follows the attribute's type as the schema gives it:
-//   strings (string, reference, binary) byte by byte, with case or without it
-//   as the attribute's caseExact says (without: Unicode full case folding,
-//   mtt::case_fold); dateTime as instants (eq ne gt ge lt le; co sw ew compare
-//   its text); booleans with eq and ne only; integer and decimal as numbers.
+//   strings byte by byte, with case or without it as the attribute's
+//   caseExact says (without: Unicode full case folding, mtt::case_fold);
+//   references and binary always with case (RFC 7643 section 2.3.7 makes a
+//   reference case exact whatever section 8.7.1's schemas say; base64 differs
+//   by case); dateTime as instants (eq ne gt ge lt le; co sw ew compare its
+//   text); booleans with eq and ne only; integer and decimal as numbers.
 //   gt ge lt le on strings compare code points (of the folded text when not
 //   caseExact).
 // - The literal must fit the attribute: a string for strings (an RFC 3339

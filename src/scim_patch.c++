@@ -3,8 +3,7 @@
 #include "json.h++"
 #include "rfc3339.h++"
 #include "scim_filter.h++"
-
-#include <unicase.h>
+#include "text.h++"
 
 #include <cctype>
 #include <cstdint>
@@ -90,15 +89,12 @@ json_t *get_named(json_t *obj, const std::string &name) {
     return v;
 }
 
+// Strings of an attribute that is not caseExact compare as the filter
+// compares them (case_fold).
 bool same_text(std::string_view a, std::string_view b, bool case_exact) {
     if (case_exact || a == b)
         return a == b;
-    int order = 1;
-    if (u8_casecmp(reinterpret_cast<const uint8_t *>(a.data()), a.size(),
-                   reinterpret_cast<const uint8_t *>(b.data()), b.size(), nullptr, nullptr,
-                   &order) != 0)
-        return false;
-    return order == 0;
+    return case_fold(a) == case_fold(b);
 }
 
 bool same_scalar(const json_t *a, const json_t *b, bool case_exact) {
@@ -143,7 +139,9 @@ std::string filter_text(std::string_view path) {
     return std::string(path.substr(open + 1));
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t';
+}
 
 // The equalities a value filter pins, when it is nothing else than
 // `sub eq literal` joined by `and` ("type eq \"work\"",
@@ -168,8 +166,7 @@ std::optional<std::vector<std::pair<std::string, Json>>> pinned(std::string_view
         if (name.empty())
             return std::nullopt;
         for (char c : name)
-            if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
-                  c == '$'))
+            if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '$'))
                 return std::nullopt;
         skip();
         if (!iequals(word(), "eq"))
@@ -348,9 +345,8 @@ void Patcher::run(json_t *res, const json_t *o, size_t index) {
 // its own.
 void Patcher::apply_object(json_t *res, Verb op, const json_t *value) {
     if (!json_is_object(value))
-        refuse("invalidValue",
-               std::string(op == Verb::Add ? "add" : "replace") +
-                   " without a path needs an object of attributes as its value");
+        refuse("invalidValue", std::string(op == Verb::Add ? "add" : "replace") +
+                                   " without a path needs an object of attributes as its value");
     const char *key;
     json_t *v;
     json_object_foreach(const_cast<json_t *>(value), key, v) {
@@ -379,10 +375,10 @@ void Patcher::apply_path(json_t *res, Verb op, const std::string &text, const js
         // Okta renames a Group with {"id": <its id>, "displayName": ...}
         if (from_value && op != Verb::Remove && !t.filter && repeats(res, t, value))
             return;
-        refuse("mutability", (t.sub.known && t.attr.mutability != Mutability::ReadOnly
-                                  ? t.sub_label()
-                                  : t.attr_label()) +
-                                 " is readOnly");
+        refuse("mutability",
+               (t.sub.known && t.attr.mutability != Mutability::ReadOnly ? t.sub_label()
+                                                                         : t.attr_label()) +
+                   " is readOnly");
     }
     // null unassigns (RFC 7643 section 2.5)
     if (op != Verb::Remove && json_is_null(value)) {
@@ -421,20 +417,20 @@ Target Patcher::resolve(const std::string &text, bool from_value) const {
     PatchPath pp;
     Error e;
     if (!parse_patch_path(text, schema_, pp, e))
-        refuse(bad, from_value ? "value key \"" + text + "\": " + e.detail : e.detail);
+        refuse(bad, (from_value ? "value key \"" : "path \"") + text + "\": " + e.detail);
     Target t;
     t.urn = pp.path.urn;
     std::string prefix = t.urn.empty() ? "" : t.urn + ":";
     t.attr = schema_.describe(t.urn, pp.path.attr, "");
     if (!t.attr.known)
-        refuse(bad, "unknown attribute \"" + prefix + pp.path.attr + "\"");
+        refuse(bad, "unknown attribute '" + prefix + pp.path.attr + "'");
     const std::string &sub = pp.sub.empty() ? pp.path.sub : pp.sub;
     if (!sub.empty()) {
         if (t.attr.type != Type::Complex)
-            refuse(bad, t.attr_label() + " has no sub-attributes");
+            refuse(bad, "'" + t.attr_label() + "' has no sub-attributes");
         t.sub = schema_.describe(t.urn, t.attr.name, sub);
         if (!t.sub.known)
-            refuse(bad, "unknown attribute \"" + t.attr_label() + "." + sub + "\"");
+            refuse(bad, "'" + t.attr_label() + "' has no sub-attribute '" + sub + "'");
     }
     if (pp.filter) {
         if (!t.attr.multi_valued)
@@ -510,11 +506,10 @@ Json Patcher::coerce(const std::string &urn, const AttrInfo &info, const std::st
     json_object_foreach(const_cast<json_t *>(v), key, sv) {
         AttrInfo sub = schema_.describe(urn, attr, key);
         if (!sub.known)
-            refuse("invalidValue", "unknown attribute \"" + label + "." + key + "\"");
+            refuse("invalidValue", "'" + label + "' has no sub-attribute '" + key + "'");
         if (json_is_null(sv)) // Entra adds members with "$ref": null
             continue;
-        set_ci(out.get(), sub.name,
-               coerce(urn, sub, attr, label + "." + sub.name, sv).release());
+        set_ci(out.get(), sub.name, coerce(urn, sub, attr, label + "." + sub.name, sv).release());
     }
     return out;
 }
@@ -580,9 +575,9 @@ void Patcher::write_sub(const Target &t, json_t *obj, const AttrInfo &sub,
         if (cur && same_scalar(cur, value, sub.case_exact))
             return;
         if (sub.mutability == Mutability::ReadOnly || cur)
-            refuse("mutability", t.attr_label() + "." + sub.name +
-                                     (sub.mutability == Mutability::ReadOnly ? " is readOnly"
-                                                                             : " is immutable"));
+            refuse("mutability",
+                   t.attr_label() + "." + sub.name +
+                       (sub.mutability == Mutability::ReadOnly ? " is readOnly" : " is immutable"));
     }
     set_ci(obj, sub.name, json_deep_copy(value));
 }
@@ -591,9 +586,9 @@ void Patcher::remove_sub(const Target &t, json_t *obj, const AttrInfo &sub) cons
     if (!get_ci(obj, sub.name))
         return;
     if (sub.mutability == Mutability::ReadOnly || sub.mutability == Mutability::Immutable)
-        refuse("mutability", t.attr_label() + "." + sub.name +
-                                 (sub.mutability == Mutability::ReadOnly ? " is readOnly"
-                                                                         : " is immutable"));
+        refuse("mutability",
+               t.attr_label() + "." + sub.name +
+                   (sub.mutability == Mutability::ReadOnly ? " is readOnly" : " is immutable"));
     del_ci(obj, sub.name);
 }
 

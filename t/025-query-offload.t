@@ -1,6 +1,7 @@
 # A directory query that reads every user runs in nginx's thread pool: while
 # one worker scans 20,000 users with a slow filter, a point request to the
-# same worker is answered before the scan is.
+# same worker is answered before the scan is; and mytimetable_query_max_time
+# bounds such a scan.
 use strict;
 use warnings;
 
@@ -46,6 +47,20 @@ is($p->{status}, 200, 'the point request answers');
 is($line->[1], 200, 'the scan answers');
 is($line->[3], '[{"UserName":"u00008"}]', 'with its one match');
 cmp_ok($point_done, '<', $line->[2], 'the point request, sent while the scan ran, was answered first');
+
+# mytimetable_query_max_time: the same scan (100 ms or more) under a limit of
+# 20 ms answers 400 naming the limit; an indexed query still answers
+my @old = $srv->worker_pids;
+$srv->set_http_config("mytimetable_durability relaxed;\nmytimetable_query_max_time 20ms;")->reload;
+$srv->wait_workers(1, 10, @old);
+$r = $srv->request(GET => "users?\$filter=$slow%20or%20UserName%20eq%20'u00009'&\$select=UserName");
+is($r->{status}, 400, 'a scan longer than mytimetable_query_max_time is refused');
+is($r->{content}, '{"error":"bad_request","message":"the query ran longer than 20 ms '
+    . '(mytimetable_query_max_time 20ms): add to $filter a condition on an indexed field (UserName, '
+    . 'Email, FirstName, LastName or Id with eq, in, gt, ge, lt, le or startswith), or make the '
+    . 'filter simpler"}', 'naming the limit');
+$r = $srv->request(GET => "users?\$filter=UserName%20eq%20'u00009'&\$select=UserName");
+is($r->{content}, '[{"UserName":"u00009"}]', 'an indexed query answers under the same limit');
 $srv->stop_now;
 
 done_testing;

@@ -7,8 +7,13 @@
 //                  startswith(F,'x') | F eq 'x'
 //                  &$orderby=F [asc|desc] &$top=N &$skip=N &$inlinecount=allpages
 //
-// and 400 for anything else; GET /ping answers [] (the bench's floor). Not a reimplementation of OData: only what the
-// bench sends.
+// and 400 for anything else; GET /ping answers [] (the bench's floor);
+//
+//   PUT /api/v0/users/{username} (no body)
+//
+// creates the user when it does not exist, in a transaction of its own (WAL,
+// synchronous=FULL: durable when answered) and answers 204, as the module
+// does. Not a reimplementation of OData or of v0: only what the bench sends.
 //
 //   node bench/peer/server.mjs --db FILE --users USERS.tsv --port P --base-url URL
 //
@@ -17,6 +22,7 @@
 import { createServer } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
 
 const args = Object.fromEntries(
     process.argv.slice(2).reduce((a, v, i, all) => (i % 2 ? a : [...a, [v.replace(/^--/, ''), all[i + 1]]]), []));
@@ -66,6 +72,10 @@ function col(field) {
     if (!column[field]) throw new Refusal(`unknown field '${field}'`);
     return column[field];
 }
+
+const ensureUser = db.prepare(
+    'INSERT INTO users (id, username, enabled, external, roles) VALUES (?, ?, 1, 0, \'\') ' +
+    'ON CONFLICT(username) DO NOTHING');
 
 const statements = new Map();
 function prepared(sql) {
@@ -131,6 +141,10 @@ createServer((req, res) => {
     try {
         if (req.method === 'GET' && path === '/ping') { // the bench's floor: no query
             body = '[]';
+        } else if (req.method === 'PUT' && path.startsWith('/api/v0/users/') && path.indexOf('/', 14) < 0) {
+            ensureUser.run(randomUUID(), decodeURIComponent(path.slice(14)));
+            status = 204;
+            body = '';
         } else if (req.method !== 'GET' || path !== '/api/users') {
             status = 404;
             body = '{"error":"not_found"}';

@@ -5,10 +5,10 @@
 // make scim-patch-check compares these with the corpus and with npm
 // scim-patch (t/scim/patch-check.mjs). A resource whose schemas list the
 // Group URN is patched as a Group, any other as a User (with the
-// enterprise extension).
+// enterprise extension), by the service's own schemas (scim_schema.h++).
 #include "json.h++"
 #include "scim_patch.h++"
-#include "scim_test_schema.h++"
+#include "scim_schema.h++"
 
 #include <cstdio>
 #include <cstring>
@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
     json_array_foreach(json_object_get(corpus.get(), "cases"), i, c) {
         Json resource(json_deep_copy(json_object_get(c, "resource")));
         const scim::Describe &schema =
-            is_group(resource.get()) ? scim_test::group_schema() : scim_test::user_schema();
+            is_group(resource.get()) ? scim::group_schema() : scim::user_schema();
         scim::Error err;
         Json out(json_object());
         json_object_set(out.get(), "name", json_object_get(c, "name"));

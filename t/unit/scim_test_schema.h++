@@ -143,9 +143,7 @@ class TableSchema : public mtt::scim::Describe {
         }
         return {};
     }
-    bool is_extension(std::string_view urn) const override {
-        return enterprise_ && same(ent, urn);
-    }
+    bool is_extension(std::string_view urn) const override { return enterprise_ && same(ent, urn); }
 
   private:
     const std::vector<Row> &rows_;

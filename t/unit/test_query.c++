@@ -347,6 +347,31 @@ START_TEST(indexed_queries_read_few_users) {
     ck_assert_int_eq(limited(nullptr, 10, 100, 110), 110);
     ck_assert_int_eq(limited(nullptr, 10, 100, 109), -1);
     ck_assert_int_eq(limited(nullptr, 10, 100, 0), 110);
+
+    // the limit on how long one query runs: a clock that advances 1 ms each
+    // time it is read (every 256 rows)
+    static uint64_t fake_us;
+    auto timed = [&](const char *filter, uint64_t max_ms) {
+        odata::Query q;
+        q.filter.emplace(std::get<odata::Filter>(odata::parse_filter(filter, user_schema())));
+        QueryLimits limits;
+        limits.max_ms = max_ms;
+        limits.clock_us = [] { return fake_us += 1000; };
+        fake_us = 0;
+        try {
+            run_query(txn, q, false, limits);
+            return 0LL;
+        } catch (const TimeLimit &e) {
+            ck_assert_uint_eq(e.ms(), max_ms);
+            return static_cast<long long>(fake_us / 1000);
+        }
+    };
+    // 2000 users scanned: the clock is read at the start and 7 times more
+    ck_assert_int_eq(timed("substringof('zz',Phone)", 100), 0);
+    ck_assert_int_eq(timed("substringof('zz',Phone)", 8), 0);
+    ck_assert_int_eq(timed("substringof('zz',Phone)", 6), 8); // stops at the first reading past 6
+    ck_assert_int_eq(timed("substringof('zz',Email)", 3), 5); // an index-only scan too
+    ck_assert_int_eq(timed("LastName eq 'Last7'", 1), 0);     // a short range never reads it
 }
 END_TEST
 

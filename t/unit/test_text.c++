@@ -75,6 +75,18 @@ START_TEST(replaces_invalid_utf8) {
 }
 END_TEST
 
+START_TEST(case_folding) {
+    ck_assert_string_eq(case_fold("BJensen@Example.COM"), "bjensen@example.com");
+    ck_assert_string_eq(case_fold("ZOË"), "zoë");
+    ck_assert_string_eq(case_fold("Straße"), "strasse");
+    ck_assert_string_eq(case_fold("ΣΊΣΥΦΟΣ"), case_fold("σίσυφος"));
+    ck_assert_string_eq(case_fold("a\xFF" "B"), "a\xEF\xBF\xBD" "b"); // not UTF-8
+    std::string out = "x";
+    append_case_folded("ÉCOLE", out);
+    ck_assert_string_eq(out, "xécole");
+}
+END_TEST
+
 int main() {
     Suite *s = suite_create("text");
     TCase *tc = tcase_create("core");
@@ -85,6 +97,7 @@ int main() {
     tcase_add_test(tc, control_characters);
     tcase_add_test(tc, encodes_for_a_path_segment);
     tcase_add_test(tc, replaces_invalid_utf8);
+    tcase_add_test(tc, case_folding);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
