@@ -2,6 +2,7 @@
 
 #include "handlers.h++"
 #include "json.h++"
+#include "scim.h++"
 #include "text.h++"
 #include "users.h++"
 
@@ -77,6 +78,8 @@ Response cached_get(Context &ctx, const Request &req, const Route<Handler> &rout
 }
 
 Response dispatch(Context &ctx, const Request &req) {
+    if (req.scim)
+        return scim::handle(ctx, req);
     auto m = route(routes, req.method, req.path);
     switch (m.kind) {
     case Match<Handler>::Found:
@@ -135,18 +138,24 @@ const metrics::Layout &metrics_layout() {
         std::vector<metrics::Layout::Route> rows;
         for (const auto &p : distinct_patterns())
             rows.push_back({metrics::api_of_path(p), p});
+        for (const auto &p : scim::patterns())
+            rows.push_back({metrics::Api::scim, p});
         return metrics::Layout(std::move(rows));
     }();
     return layout;
 }
 
-size_t route_index(std::string_view path) {
+size_t route_index(std::string_view path, bool scim) {
     const auto &all = distinct_patterns();
+    if (scim) {
+        size_t i = scim::pattern_index(path);
+        return i < scim::patterns().size() ? all.size() + i : all.size() + scim::patterns().size();
+    }
     Params params;
     for (size_t i = 0; i < all.size(); i++)
         if (match_pattern(all[i], path, params))
             return i;
-    return all.size();
+    return all.size() + scim::patterns().size();
 }
 
 bool writes(std::string_view method) {
@@ -187,7 +196,7 @@ Response handle(Context &ctx, const Request &req) {
 }
 
 std::unique_ptr<PendingQuery> offload_query(Context &ctx, const Request &req, uint64_t rows) {
-    if (req.method != "GET")
+    if (req.method != "GET" || req.scim)
         return nullptr;
     auto m = route(routes, req.method, req.path);
     if (m.kind != Match<Handler>::Found || m.route->handler != dir_list_users)
@@ -200,6 +209,9 @@ std::unique_ptr<PendingQuery> offload_query(Context &ctx, const Request &req, ui
 bool password_to_hash(const Request &req, std::string &password) {
     if (req.method != "POST" && req.method != "PUT")
         return false;
+    if (req.scim)
+        return req.body.find("assword\"") != std::string_view::npos &&
+               scim::body_password(req, password);
     // most writes name no Password: spare them a second parse of the body (a
     // key spelt with escapes is simply hashed by its handler)
     if (req.body.find("\"Password\"") == std::string_view::npos)

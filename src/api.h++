@@ -97,8 +97,9 @@ std::string_view openapi_description();
 const metrics::Layout &metrics_layout();
 
 // The index (a route of metrics_layout()) of the pattern that `path`
-// matches, whatever the method; one past them when none does.
-size_t route_index(std::string_view path);
+// matches, whatever the method (`scim`: a path of the SCIM location, whose
+// patterns follow the API's); one past them all when none does.
+size_t route_index(std::string_view path, bool scim = false);
 
 // True for the methods whose handlers write.
 bool writes(std::string_view method);

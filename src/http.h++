@@ -30,6 +30,8 @@ struct Request {
     // A directory query already run off the event loop (see offload_query);
     // null: the handler runs its query.
     const Prequeried *prequeried = nullptr;
+    bool scim = false;             // a request of the SCIM location (mytimetable_scim)
+    std::string_view if_match;     // the If-Match header, empty when absent
 };
 
 struct Header {
