@@ -92,11 +92,13 @@ struct LocConf {
     ngx_http_complex_value_t *base_url; // NULL: derived from the request
     ngx_str_t root;                     // the API's root path; empty: the location's prefix
     ngx_str_t location;                 // the prefix of a location that carries `mytimetable;`
+    ngx_flag_t scim;                    // `mytimetable_scim;`: the location serves SCIM 2.0
 };
 
 // ---------------------------------------------------------------- declarations
 
 char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *set_scim(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *set_sync_type(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *check_instance_id(ngx_conf_t *cf, void *post, void *data);
@@ -129,6 +131,9 @@ ngx_command_t commands[] = {
     {ngx_string("mytimetable"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, set_mytimetable,
      NGX_HTTP_LOC_CONF_OFFSET, 0,
      nullptr},
+    // SCIM 2.0 below a prefix location, with routes relative to it (src/scim.h++)
+    {ngx_string("mytimetable_scim"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, set_scim,
+     NGX_HTTP_LOC_CONF_OFFSET, offsetof(LocConf, scim), nullptr},
     {ngx_string("mytimetable_metrics"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
      mtt::ngx::set_metrics, NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
     {ngx_string("mytimetable_store"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, ngx_conf_set_str_slot,
@@ -201,7 +206,7 @@ using mtt::ngx::worker;
 
 // ---------------------------------------------------------------- directives
 
-char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *, void *conf) {
+char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
     auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
         ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module));
     // routes are taken below a prefix: other location kinds could never serve
@@ -216,9 +221,9 @@ char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *, void *conf) {
         kind = "a named location";
     if (kind) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"mytimetable\" cannot be used in %s: use a prefix location such "
+                           "\"%V\" cannot be used in %s: use a prefix location such "
                            "as \"location /api/\"",
-                           kind);
+                           &cmd->name, kind);
         return static_cast<char *>(NGX_CONF_ERROR);
     }
     if (clcf->handler == content_handler)
@@ -235,6 +240,19 @@ char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *, void *conf) {
             return static_cast<char *>(NGX_CONF_ERROR);
     }
 #endif
+    return NGX_CONF_OK;
+}
+
+// `mytimetable_scim;`: a location of the module (as `mytimetable;`) whose
+// requests are SCIM's; the flag is the location's own, never inherited.
+char *set_scim(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
+    auto *lcf = static_cast<LocConf *>(conf);
+    if (lcf->scim != NGX_CONF_UNSET)
+        return const_cast<char *>("is duplicate");
+    char *rv = set_mytimetable(cf, cmd, conf);
+    if (rv != NGX_CONF_OK)
+        return rv;
+    lcf->scim = 1;
     return NGX_CONF_OK;
 }
 
@@ -436,6 +454,7 @@ void *create_loc_conf(ngx_conf_t *cf) {
     if (!lcf)
         return nullptr;
     lcf->base_url = static_cast<ngx_http_complex_value_t *>(NGX_CONF_UNSET_PTR);
+    lcf->scim = NGX_CONF_UNSET;
     // ngx_pcalloc left root and location empty
     return lcf;
 }
@@ -445,9 +464,12 @@ char *merge_loc_conf(ngx_conf_t *cf, void *parent, void *child) {
     auto *conf = static_cast<LocConf *>(child);
     ngx_conf_merge_ptr_value(conf->base_url, prev->base_url, nullptr);
     ngx_conf_merge_str_value(conf->root, prev->root, "");
-    // a location of the API lies inside its root (or holds it: /api holds /api/)
+    if (conf->scim == NGX_CONF_UNSET) // not inherited: a nested location is not SCIM's
+        conf->scim = 0;
+    // a location of the API lies inside its root (or holds it: /api holds /api/);
+    // SCIM's routes are relative to its own location, whatever the root
     std::string_view location = view(conf->location), root = view(conf->root);
-    if (!location.empty() && !root.empty() && location.substr(0, root.size()) != root &&
+    if (!conf->scim && !location.empty() && !root.empty() && location.substr(0, root.size()) != root &&
         root.substr(0, location.size()) != location) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"mytimetable\" in location \"%V\" is outside \"mytimetable_root "
@@ -533,12 +555,13 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
     using mtt::ngx::send;
     using mtt::ngx::send_error;
     deferred = false;
+    auto *lcf =
+        static_cast<LocConf *>(ngx_http_get_module_loc_conf(r, ngx_http_mytimetable_module));
+    bool scim = lcf->scim == 1;
     try {
         if (!worker || !worker->env)
             return send_error(r, 503, "the store is not open; see the error log");
         // the API's view of the request: its buffers, and the pool for the rest
-        auto *lcf = static_cast<LocConf *>(
-            ngx_http_get_module_loc_conf(r, ngx_http_mytimetable_module));
         mtt::Request req;
         std::string problem;
         ngx_str_t configured = ngx_null_string;
@@ -552,16 +575,21 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
                 return send_error(r, 500, "the base URL is misconfigured; see the error log");
             }
         }
-        switch (mtt::ngx::adapt(r, configured, view(lcf->root), req, problem)) {
+        req.scim = scim;
+        // SCIM answers If-Match itself (weak ETags, W/"<version>"): nginx's
+        // not-modified filter, which compares strongly, must not refuse again
+        if (req.scim)
+            r->disable_not_modified = 1;
+        switch (mtt::ngx::adapt(r, configured, req.scim ? "" : view(lcf->root), req, problem)) {
         case mtt::ngx::Adapted::Ok:
-            mtt::ngx::metrics_route(r, req.path);
+            mtt::ngx::metrics_route(r, req.path, req.scim);
             break;
         case mtt::ngx::Adapted::BodyUnreadable:
             return send_error(r, 500, "the request body could not be read");
         case mtt::ngx::Adapted::NoMemory:
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         case mtt::ngx::Adapted::BadPath:
-            mtt::ngx::metrics_route(r, req.path);
+            mtt::ngx::metrics_route(r, req.path, req.scim);
             return send_error(r, 400, problem);
         }
         mtt::Parsed parsed = mtt::parse(req, worker->settings);
@@ -577,7 +605,7 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
         deferred = true;
         return NGX_DONE;
     } catch (...) { // also a streamed answer's first piece
-        return mtt::ngx::send_exception(r);
+        return mtt::ngx::send_exception(r, scim);
     }
 }
 

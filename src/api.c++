@@ -2,6 +2,7 @@
 
 #include "handlers.h++"
 #include "json.h++"
+#include "scim.h++"
 #include "text.h++"
 #include "users.h++"
 
@@ -94,18 +95,24 @@ const metrics::Layout &metrics_layout() {
         std::vector<metrics::Layout::Route> rows;
         for (const auto &p : distinct_patterns())
             rows.push_back({metrics::api_of_path(p), p});
+        for (const auto &p : scim::patterns())
+            rows.push_back({metrics::Api::scim, p});
         return metrics::Layout(std::move(rows));
     }();
     return layout;
 }
 
-size_t route_index(std::string_view path) {
+size_t route_index(std::string_view path, bool scim) {
     const auto &all = distinct_patterns();
+    if (scim) {
+        size_t i = scim::pattern_index(path);
+        return i < scim::patterns().size() ? all.size() + i : all.size() + scim::patterns().size();
+    }
     Params params;
     for (size_t i = 0; i < all.size(); i++)
         if (match_pattern(all[i], path, params))
             return i;
-    return all.size();
+    return all.size() + scim::patterns().size();
 }
 
 bool writes(std::string_view method) {
@@ -137,6 +144,8 @@ Response too_many_streams(unsigned max) {
 // ---------------------------------------------------------------- the router
 
 Parsed parse(const Request &req, const Settings &settings) {
+    if (req.scim)
+        return scim::parse(req, settings);
     auto m = route(routes, req.method, req.path);
     switch (m.kind) {
     case Match<Parse>::Found:
@@ -157,7 +166,9 @@ Scope scope_of(const Context &ctx, const Request &req) {
     return Scope{ctx.env, ctx.settings, req.base_url, req.now};
 }
 
-Response exception_answer(std::string &log) {
+namespace {
+
+Response plain_exception_answer(std::string &log) {
     try {
         throw;
     } catch (const StoreError &e) {
@@ -173,15 +184,23 @@ Response exception_answer(std::string &log) {
     return error(500, "internal error; see the error log");
 }
 
+} // namespace
+
+Response exception_answer(std::string &log, bool scim) {
+    Response r = plain_exception_answer(log);
+    return scim ? scim::as_scim_error(std::move(r)) : std::move(r);
+}
+
 std::optional<Response> run_read(Context &ctx, const Request &req, const Command &cmd,
                                  uint64_t ahead_rows) {
     try {
         Txn txn(ctx.env, Txn::Read);
         uint64_t snapshot = txn.snapshot();
         std::string key;
-        if (ctx.cache) {
+        Cache *cache = req.scim ? nullptr : ctx.cache; // SCIM answers carry ETags: not cached
+        if (cache) {
             key = cache_key(req);
-            if (const Response *hit = ctx.cache->find(snapshot, key)) {
+            if (const Response *hit = cache->find(snapshot, key)) {
                 metrics::count(&metrics::Block::cache_hits);
                 return copy_of(*hit);
             }
@@ -189,15 +208,15 @@ std::optional<Response> run_read(Context &ctx, const Request &req, const Command
         const ReadAhead *ahead = cmd.ahead.get();
         if (ahead_rows && ahead && !ahead->ran() && ahead->long_read(txn, ahead_rows))
             return std::nullopt; // the caller runs it ahead, then asks again
-        if (ctx.cache)
+        if (cache)
             metrics::count(&metrics::Block::cache_misses);
         Response r = cmd.apply(txn, scope_of(ctx, req));
         // a read run ahead may have seen an older snapshot: not this one's answer
-        if (ctx.cache && (!ahead || !ahead->ran() || ahead->snapshot() == snapshot))
-            ctx.cache->store(snapshot, key, r);
+        if (cache && (!ahead || !ahead->ran() || ahead->snapshot() == snapshot))
+            cache->store(snapshot, key, r);
         return r;
     } catch (...) {
-        return exception_answer(ctx.log);
+        return exception_answer(ctx.log, req.scim);
     }
 }
 
@@ -212,7 +231,7 @@ Response run_write(Context &ctx, const Request &req, const Command &cmd) {
             txn.commit();
         return r;
     } catch (...) {
-        return exception_answer(ctx.log);
+        return exception_answer(ctx.log, req.scim);
     }
 }
 
@@ -227,7 +246,7 @@ Response handle(Context &ctx, const Request &req) {
             return run_write(ctx, req, *p.command);
         return *run_read(ctx, req, *p.command);
     } catch (...) {
-        return exception_answer(ctx.log);
+        return exception_answer(ctx.log, req.scim);
     }
 }
 
@@ -247,7 +266,7 @@ Answer apply_in(Env &env, const Settings &settings, const Write &w, Batch &batch
     } catch (...) {
         if (!batch.nested)
             batch.spoiled = true; // it may have changed the batch before it failed
-        a.response = exception_answer(a.log);
+        a.response = exception_answer(a.log, w.scim);
     }
     return a;
 }

@@ -83,8 +83,9 @@ std::string_view openapi_description();
 const metrics::Layout &metrics_layout();
 
 // The index (a route of metrics_layout()) of the pattern that `path`
-// matches, whatever the method; one past them when none does.
-size_t route_index(std::string_view path);
+// matches, whatever the method (`scim`: a path of the SCIM location, whose
+// patterns follow the API's); one past them all when none does.
+size_t route_index(std::string_view path, bool scim = false);
 
 // True for the methods whose routes write.
 bool writes(std::string_view method);
@@ -124,6 +125,7 @@ struct Write {
     const Command *command;
     std::string_view base_url;
     int64_t now = 0;
+    bool scim = false; // of the SCIM location: a failure answers a SCIM error
 };
 
 // What one write of a batch answered, and the line it asks to log.
@@ -146,13 +148,16 @@ int run_batch(Env &env, const Settings &settings, const std::vector<Write> &writ
               std::vector<Answer> &answers);
 
 // Answers one request, all three steps at once (tests, fuzzing): a write
-// runs alone in a write transaction of its own. Never throws.
+// runs alone in a write transaction of its own. Never throws. The requests
+// of the SCIM location (Request::scim) take the same steps, with SCIM's own
+// routes (scim::parse) and errors, and no answer cache.
 Response handle(Context &ctx, const Request &req);
 
 // The answer to the exception being handled (call it in a catch block): a
 // StoreError's store_failure(), std::bad_alloc's 500 "out of memory", any
-// other a JSON 500; `log` gets the line to log.
-Response exception_answer(std::string &log);
+// other a JSON 500; `log` gets the line to log. For a request of the SCIM
+// location (`scim`), the same as a SCIM error.
+Response exception_answer(std::string &log, bool scim = false);
 
 // What a store error answers, with the line to log in `log`: 507 when the map
 // is full; 503 with `Retry-After: 1` when LMDB's reader table is full (every

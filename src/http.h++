@@ -18,6 +18,8 @@ struct Request {
     bool has_body = false;         // the request carried a body (even an empty chunked one)
     std::string_view base_url;     // absolute URL of the location, ending in '/'
     int64_t now = 0;               // seconds since the epoch
+    bool scim = false;             // a request of the SCIM location (mytimetable_scim)
+    std::string_view if_match;     // the If-Match header, empty when absent
 };
 
 struct Header {

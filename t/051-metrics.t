@@ -239,11 +239,16 @@ mytimetable_store_entries\{table="users_by_name"\} 1
 mytimetable_store_entries\{table="users_by_email"\} 1
 mytimetable_store_entries\{table="users_by_first"\} 1
 mytimetable_store_entries\{table="users_by_last"\} 1
+mytimetable_store_entries\{table="users_by_name_fold"\} 1
+mytimetable_store_entries\{table="users_by_external_id"\} 0
+mytimetable_store_entries\{table="users_by_role"\} 0
+mytimetable_store_entries\{table="groups"\} 0
+mytimetable_store_entries\{table="groups_by_name"\} 0
 mytimetable_store_entries\{table="syncs"\} 1
 mytimetable_store_entries\{table="syncs_by_user"\} 1
 mytimetable_store_entries\{table="events"\} 0
 mytimetable_store_entries\{table="events_by_user"\} 0
-mytimetable_store_layout_version 3
+mytimetable_store_layout_version 4
 \z']
 
 

@@ -68,7 +68,7 @@ void commit_batch(ngx_event_t *ev) {
                                         : "the store failed; see the error log");
             sent = send(r, lost ? failed : answers[i].response);
         } catch (...) {
-            sent = send_exception(r);
+            sent = send_exception(r, pending[i].write.scim);
         }
         ngx_http_finalize_request(r, sent);
         ngx_http_run_posted_requests(c);
@@ -85,7 +85,7 @@ void batch_init(ngx_log_t *log) {
 }
 
 void queue_write(ngx_http_request_t *r, const Command &cmd, const Request &req) {
-    pending_writes.push_back({r, Write{&cmd, req.base_url, req.now}});
+    pending_writes.push_back({r, Write{&cmd, req.base_url, req.now, req.scim}});
     ngx_post_event(&commit_event, &ngx_posted_events); // once: it checks posted
 }
 

@@ -293,10 +293,10 @@ void log_failure(ngx_http_request_t *r, const std::string &line) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", line.c_str());
 }
 
-ngx_int_t send_exception(ngx_http_request_t *r) noexcept {
+ngx_int_t send_exception(ngx_http_request_t *r, bool scim) noexcept {
     try {
         std::string line;
-        Response failed = exception_answer(line);
+        Response failed = exception_answer(line, scim);
         log_failure(r, line);
         return send(r, failed);
     } catch (...) {

@@ -30,8 +30,9 @@ ngx_int_t send_error(ngx_http_request_t *r, int status, std::string_view message
 void log_failure(ngx_http_request_t *r, const std::string &line);
 
 // Sends the answer to the exception being handled, and logs it (call it in
-// a catch block): a store error's store_failure(), any other a JSON 500.
-// No exception leaves it; when even that answer fails, a bare 500.
-ngx_int_t send_exception(ngx_http_request_t *r) noexcept;
+// a catch block): a store error's store_failure(), any other a JSON 500 (as
+// a SCIM error for a request of the SCIM location). No exception leaves it;
+// when even that answer fails, a bare 500.
+ngx_int_t send_exception(ngx_http_request_t *r, bool scim = false) noexcept;
 
 } // namespace mtt::ngx

@@ -56,7 +56,7 @@ struct HashJob {
             queue_write(r, cmd, req);
         } catch (...) {
             ngx_connection_t *c = r->connection;
-            ngx_http_finalize_request(r, send_exception(r));
+            ngx_http_finalize_request(r, send_exception(r, req.scim));
             ngx_http_run_posted_requests(c);
         }
     }

@@ -54,7 +54,7 @@ struct QueryJob {
         try {
             rc = *answer(r, req, *cmd, 0);
         } catch (...) {
-            rc = send_exception(r);
+            rc = send_exception(r, req.scim);
         }
         ngx_http_finalize_request(r, rc);
         ngx_http_run_posted_requests(c);
