@@ -237,9 +237,10 @@ test: deps
 
 # ---------------------------------------------------------------- OpenAPI
 # doc/openapi.json, which the module serves as GET openapi.json: Redocly's
-# linter (doc/redocly.yaml), the router's table against its operations both
-# ways (t/openapi/routes.*), and the answers to requests on every route
-# validated against its schemas with ajv (t/openapi/answers.t, validate.mjs).
+# linter (doc/redocly.yaml), the routers' tables (the API's and SCIM's)
+# against its operations both ways (t/openapi/routes.*), and the answers to
+# requests on every route validated against its schemas with ajv
+# (t/openapi/answers.t, validate.mjs).
 OPENAPI_ROUTES := $(BUILD)/openapi/routes
 REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true build/npm/node_modules/.bin/redocly
 
