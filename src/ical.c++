@@ -1,6 +1,6 @@
 #include "ical.h++"
 
-#include "rfc3339.h++"
+#include "calendar.h++"
 
 namespace mtt {
 
@@ -15,14 +15,6 @@ bool is_continuation(char c) {
 bool is_control(char c) {
     auto b = static_cast<unsigned char>(c);
     return b < 0x20 || b == 0x7F;
-}
-
-// Appends the decimal `v` (>= 0), zero-padded to `width` digits.
-void append_padded(std::string &out, int64_t v, int width) {
-    std::string digits = std::to_string(v);
-    for (int n = static_cast<int>(digits.size()); n < width; ++n)
-        out += '0';
-    out += digits;
 }
 
 // A property whose value needs no escaping.
@@ -50,19 +42,7 @@ void optional_text_property(std::string &out, std::string_view name, std::string
 } // namespace
 
 std::string ical_datetime(int64_t t) {
-    CivilTime c = civil_from_unix(t);
-    std::string s;
-    if (c.year < 0)
-        s += '-';
-    append_padded(s, c.year < 0 ? -c.year : c.year, 4);
-    append_padded(s, c.month, 2);
-    append_padded(s, c.day, 2);
-    s += 'T';
-    append_padded(s, c.hour, 2);
-    append_padded(s, c.minute, 2);
-    append_padded(s, c.second, 2);
-    s += 'Z';
-    return s;
+    return iso_datetime(t, IsoFormat::Basic);
 }
 
 void ical_escape(std::string &out, std::string_view text) {

@@ -1,5 +1,6 @@
 #include "odata.h++"
 
+#include "calendar.h++"
 #include "metrics.h++"
 #include "text.h++"
 
@@ -87,21 +88,6 @@ Error at(const char *option, const Failure &f) {
 
 // ------------------------------------------------------------------ datetime
 
-int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;
-    const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-int days_in_month(int64_t y, int m) {
-    static constexpr std::array<int, 12> days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[static_cast<size_t>(m - 1)];
-}
-
 enum class DateTimeStatus { Ok, Malformed, TooPrecise };
 
 // A cursor over the body of a datetime literal.
@@ -184,7 +170,7 @@ DateTimeStatus datetime_from_text(std::string_view s, int64_t &ms) {
     if (status == DateTimeStatus::Malformed || !civil_in_range(c))
         return DateTimeStatus::Malformed;
     int64_t days = days_from_civil(c.year, c.month, c.day);
-    int64_t seconds = days * 86400 + c.hour * 3600 + c.minute * 60 + c.second;
+    int64_t seconds = days * seconds_per_day + c.hour * 3600 + c.minute * 60 + c.second;
     ms = seconds * 1000 + c.millis;
     return status;
 }
