@@ -1,16 +1,13 @@
 #include "ical.h++"
 
 #include "calendar.h++"
+#include "text.h++"
 
 namespace mtt {
 
 namespace {
 
 constexpr size_t fold_width = 75; // octets per physical line, CRLF excluded
-
-bool is_continuation(char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
-}
 
 bool is_control(char c) {
     auto b = static_cast<unsigned char>(c);
@@ -64,9 +61,7 @@ void ical_escape(std::string &out, std::string_view text) {
 void ical_fold(std::string &out, std::string_view line) {
     size_t room = fold_width;
     while (line.size() > room) {
-        size_t cut = room;
-        while (cut > 0 && is_continuation(line[cut]))
-            --cut;
+        size_t cut = utf8_boundary(line, room);
         if (cut == 0)
             cut = room;
         out.append(line.substr(0, cut));
