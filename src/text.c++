@@ -66,13 +66,19 @@ size_t utf8_length(std::string_view s) {
 
 bool has_control(std::string_view s) {
     for (size_t i = 0; i < s.size();) {
+        auto b = static_cast<unsigned char>(s[i]);
+        if (b < 0x80) { // C0 controls and DEL
+            if (b < 0x20 || b == 0x7F)
+                return true;
+            ++i;
+            continue;
+        }
         Utf8Char c = utf8_decode(s, i);
         if (c.length == 0) { // not UTF-8: a byte that is no control either
             ++i;
             continue;
         }
-        // C0 controls, DEL, C1 controls
-        if (c.code_point < 0x20 || (c.code_point >= 0x7F && c.code_point <= 0x9F))
+        if (c.code_point <= 0x9F) // C1 controls, U+0080..U+009F
             return true;
         i += c.length;
     }
