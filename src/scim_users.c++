@@ -1,0 +1,863 @@
+// SCIM Users over the user table (see README, "SCIM 2.0", for the mapping).
+//
+// A User resource is made from the stored user: the fields the three APIs
+// share (userName, name.givenName/familyName, the chosen email and work
+// phone, active, displayName, locale, roles), externalId and meta, and the
+// rest of what the client sent, kept as v0 attributes named by the full URN
+// of the attribute ("urn:ietf:params:scim:schemas:core:2.0:User:title",
+// "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"):
+// a single string as it is, anything else as its JSON text. The emails,
+// phoneNumbers and name kept so leave out what the shared fields hold (the
+// chosen entry's value, givenName, familyName), so that a change through v0
+// or the directory shows in SCIM.
+#include "scim_internal.h++"
+
+#include "form.h++"
+#include "handlers.h++"
+#include "query.h++"
+#include "rfc3339.h++"
+#include "scim_patch.h++"
+#include "scim_schema.h++"
+#include "text.h++"
+#include "validate.h++"
+
+#include <algorithm>
+
+namespace mtt::scim {
+
+namespace {
+
+constexpr size_t max_text_bytes = 256;     // a name, a phone, displayName
+constexpr size_t max_kept_bytes = 64 * 1024; // one kept attribute's JSON text
+constexpr size_t min_password_chars = 8, max_password_bytes = 1024;
+
+std::string kept_name(std::string_view urn, std::string_view attr) {
+    return std::string(urn.empty() ? std::string_view(core_user_urn) : urn) + ":" +
+           std::string(attr);
+}
+
+// A kept attribute whose value is text as it is (a single string-like value).
+bool kept_as_text(const AttrInfo &a) {
+    return !a.multi_valued && a.type != Type::Complex && a.type != Type::Boolean &&
+           a.type != Type::Integer && a.type != Type::Decimal;
+}
+
+bool is_scim_attribute(std::string_view name) {
+    std::string core = std::string(core_user_urn) + ":";
+    std::string ent = std::string(enterprise_user_urn) + ":";
+    return name.substr(0, core.size()) == core || name.substr(0, ent.size()) == ent;
+}
+
+const Attribute *find_kept(const User &u, std::string_view name) {
+    if (!u.attributes)
+        return nullptr;
+    for (const auto &a : *u.attributes)
+        if (a.name == name && !a.values.empty())
+            return &a;
+    return nullptr;
+}
+
+Json kept_json(const User &u, std::string_view attr) {
+    const Attribute *a = find_kept(u, kept_name("", attr));
+    if (!a)
+        return nullptr;
+    json_error_t err;
+    return Json(json_loads(a->values[0].c_str(), 0, &err));
+}
+
+json_t *str_or_null(const std::optional<std::string> &s) { return s ? json_str(*s) : nullptr; }
+
+void set_if(json_t *o, const char *key, json_t *v) {
+    if (v)
+        json_object_set_new(o, key, v);
+}
+
+// The entry of a kept list that a shared field fills: the one without a value.
+json_t *slot_of(json_t *list) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e) if (json_is_object(e) && !json_object_get(e, "value")) return e;
+    return nullptr;
+}
+
+// emails or phoneNumbers: the kept list with the shared field in its slot.
+json_t *filled_list(const User &u, const char *attr, const std::optional<std::string> &field,
+                    bool primary_by_default) {
+    Json list = kept_json(u, attr);
+    if (!json_is_array(list.get()))
+        list.reset();
+    if (!list) {
+        if (!field)
+            return nullptr;
+        json_t *e = json_object();
+        json_object_set_new(e, "value", json_str(*field));
+        json_object_set_new(e, "type", json_string("work"));
+        if (primary_by_default)
+            json_object_set_new(e, "primary", json_true());
+        json_t *a = json_array();
+        json_array_append_new(a, e);
+        return a;
+    }
+    json_t *slot = slot_of(list.get());
+    if (slot && field) {
+        json_object_set_new(slot, "value", json_str(*field));
+    } else if (slot) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(list.get(), i, e) if (e == slot) {
+            json_array_remove(list.get(), i);
+            break;
+        }
+    } else if (field) {
+        json_t *e = json_object();
+        json_object_set_new(e, "value", json_str(*field));
+        json_object_set_new(e, "type", json_string("work"));
+        json_array_append_new(list.get(), e);
+    }
+    if (json_array_size(list.get()) == 0)
+        return nullptr;
+    return list.release();
+}
+
+json_t *name_json(const User &u) {
+    Json name = kept_json(u, "name");
+    if (!json_is_object(name.get()))
+        name.reset(json_object());
+    set_if(name.get(), "familyName", str_or_null(u.last_name));
+    set_if(name.get(), "givenName", str_or_null(u.first_name));
+    if (json_object_size(name.get()) == 0)
+        return nullptr;
+    return name.release();
+}
+
+json_t *roles_json(const User &u) {
+    if (u.roles.empty())
+        return nullptr;
+    Json kept = kept_json(u, "roles");
+    json_t *out = json_array();
+    for (const auto &r : u.roles) {
+        json_t *found = nullptr;
+        size_t i;
+        json_t *e;
+        json_array_foreach(kept.get(), i, e) {
+            const json_t *v = json_object_get(e, "value");
+            if (json_is_string(v) && r == json_string_value(v)) {
+                found = e;
+                break;
+            }
+        }
+        if (found) {
+            json_array_append(out, found);
+        } else {
+            json_t *o = json_object();
+            json_object_set_new(o, "value", json_str(r));
+            json_array_append_new(out, o);
+        }
+    }
+    return out;
+}
+
+json_t *groups_json(const Txn &txn, std::string_view base, const User &u) {
+    if (u.roles.empty())
+        return nullptr;
+    json_t *out = json_array();
+    for (const auto &r : u.roles) {
+        auto g = find_group_by_name(txn, r);
+        if (!g)
+            continue;
+        std::string id = format_guid(g->id);
+        json_t *o = json_object();
+        json_object_set_new(o, "value", json_str(id));
+        json_object_set_new(o, "$ref", json_str(std::string(base) + "Groups/" + id));
+        json_object_set_new(o, "display", json_str(r));
+        json_array_append_new(out, o);
+    }
+    return out;
+}
+
+json_t *kept_value(const Attribute &a, const AttrInfo &info) {
+    if (kept_as_text(info))
+        return json_str(a.values[0]);
+    json_error_t err;
+    return json_loads(a.values[0].c_str(), JSON_DECODE_ANY, &err);
+}
+
+json_t *meta_json(std::string_view resource_type, std::string_view location,
+                  const std::optional<int64_t> &created, const std::optional<int64_t> &modified,
+                  uint64_t version) {
+    json_t *m = json_object();
+    json_object_set_new(m, "resourceType", json_str(resource_type));
+    if (created)
+        json_object_set_new(m, "created", json_str(format_rfc3339(*created)));
+    if (modified)
+        json_object_set_new(m, "lastModified", json_str(format_rfc3339(*modified)));
+    json_object_set_new(m, "location", json_str(location));
+    json_object_set_new(m, "version", json_str(etag(version)));
+    return m;
+}
+
+} // namespace
+
+json_t *user_resource(const Txn &txn, std::string_view base, const User &u) {
+    const Describe &schema = user_schema();
+    std::string id = format_guid(u.id);
+    json_t *o = json_object();
+    json_t *schemas = json_array();
+    json_array_append_new(schemas, json_string(core_user_urn));
+    json_object_set_new(o, "schemas", schemas);
+    json_object_set_new(o, "id", json_str(id));
+    set_if(o, "externalId", str_or_null(u.external_id));
+    json_object_set_new(o, "userName", json_str(u.username));
+    set_if(o, "name", name_json(u));
+    set_if(o, "displayName", str_or_null(u.display_name));
+    set_if(o, "locale", str_or_null(u.locale));
+    json_object_set_new(o, "active", json_boolean(u.enabled));
+    set_if(o, "emails", filled_list(u, "emails", u.email, true));
+    set_if(o, "phoneNumbers", filled_list(u, "phoneNumbers", u.phone, false));
+    set_if(o, "roles", roles_json(u));
+    set_if(o, "groups", groups_json(txn, base, u));
+    json_t *enterprise = nullptr;
+    if (u.attributes) {
+        std::string core = std::string(core_user_urn) + ":";
+        std::string ent = std::string(enterprise_user_urn) + ":";
+        for (const auto &a : *u.attributes) {
+            if (a.values.empty())
+                continue;
+            bool is_core = a.name.compare(0, core.size(), core) == 0;
+            bool is_ent = a.name.compare(0, ent.size(), ent) == 0;
+            if (!is_core && !is_ent)
+                continue;
+            std::string attr = a.name.substr(is_core ? core.size() : ent.size());
+            AttrInfo info = schema.describe(is_core ? "" : enterprise_user_urn, attr, "");
+            if (!info.known)
+                continue;
+            if (is_core && (info.name == "name" || info.name == "emails" ||
+                            info.name == "phoneNumbers" || info.name == "roles" ||
+                            json_object_get(o, info.name.c_str())))
+                continue;
+            json_t *v = kept_value(a, info);
+            if (!v)
+                continue;
+            if (is_core) {
+                json_object_set_new(o, info.name.c_str(), v);
+            } else {
+                if (!enterprise)
+                    enterprise = json_object();
+                json_object_set_new(enterprise, info.name.c_str(), v);
+            }
+        }
+    }
+    if (enterprise) {
+        json_array_append_new(schemas, json_string(enterprise_user_urn));
+        json_object_set_new(o, enterprise_user_urn, enterprise);
+    }
+    json_object_set_new(o, "meta", meta_json("User", std::string(base) + "Users/" + id, u.created,
+                                             u.last_modified, u.version));
+    return o;
+}
+
+namespace {
+
+// ---------------------------------------------------------------- resource -> user
+
+bool fail(Error &err, std::string scim_type, std::string detail) {
+    err.status = 400;
+    err.scim_type = std::move(scim_type);
+    err.detail = std::move(detail);
+    return false;
+}
+
+// A text field: a string (or null: none), at most `max` bytes, no control
+// character.
+bool text_field(const char *what, const json_t *v, size_t max, std::optional<std::string> &out,
+                Error &err) {
+    if (!v || json_is_null(v)) {
+        out.reset();
+        return true;
+    }
+    if (!json_is_string(v))
+        return fail(err, "invalidValue", std::string(what) + " must be a string");
+    std::string_view s(json_string_value(v), json_string_length(v));
+    if (s.size() > max)
+        return fail(err, "invalidValue",
+                    std::string(what) + " is longer than " + std::to_string(max) + " bytes");
+    if (has_control(s))
+        return fail(err, "invalidValue", std::string(what) + " contains a control character");
+    out = s.empty() ? std::nullopt : std::optional<std::string>(std::string(s));
+    return true;
+}
+
+bool boolean_field(const char *what, const json_t *v, bool &out, Error &err) {
+    if (json_is_boolean(v)) {
+        out = json_is_true(v);
+        return true;
+    }
+    if (json_is_string(v) && (iequal(json_string_value(v), "true") ||
+                              iequal(json_string_value(v), "false"))) {
+        out = iequal(json_string_value(v), "true");
+        return true;
+    }
+    return fail(err, "invalidValue", std::string(what) + " must be true or false");
+}
+
+// Does a kept value fit the schema's type (the shape only; the client's
+// values are kept as sent).
+bool fits(const json_t *v, const AttrInfo &a, bool element) {
+    if (a.multi_valued && !element)
+        return json_is_array(v);
+    switch (a.type) {
+    case Type::Complex: return json_is_object(v);
+    case Type::Boolean: return json_is_boolean(v);
+    case Type::Integer: return json_is_integer(v);
+    case Type::Decimal: return json_is_number(v);
+    default: return json_is_string(v);
+    }
+}
+
+const char *shape(const AttrInfo &a) {
+    if (a.multi_valued)
+        return "an array";
+    switch (a.type) {
+    case Type::Complex: return "an object";
+    case Type::Boolean: return "true or false";
+    case Type::Integer: return "an integer";
+    case Type::Decimal: return "a number";
+    default: return "a string";
+    }
+}
+
+bool check_shape(const std::string &what, const json_t *v, const AttrInfo &a, Error &err) {
+    if (!fits(v, a, false))
+        return fail(err, "invalidValue", what + " must be " + shape(a));
+    if (a.multi_valued) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) if (!fits(e, a, true)) return fail(
+            err, "invalidValue",
+            what + "[" + std::to_string(i) + "] must be " +
+                (a.type == Type::Complex ? "an object" : "a single value"));
+    }
+    return true;
+}
+
+bool keep(std::vector<Attribute> &kept, std::string name, const json_t *v, const AttrInfo &a,
+          Error &err) {
+    std::string text = kept_as_text(a) ? std::string(json_string_value(v), json_string_length(v))
+                                       : dump(v);
+    if (text.size() > max_kept_bytes)
+        return fail(err, "invalidValue",
+                    name + " is longer than " + std::to_string(max_kept_bytes) + " bytes");
+    kept.push_back({std::move(name), {std::move(text)}});
+    return true;
+}
+
+// The entry of emails or phoneNumbers whose value is the shared field:
+// the primary one, else the first of type "work" (emails: else the first);
+// phoneNumbers: the first of type "work", else the primary one.
+long chosen(const json_t *list, bool email) {
+    long primary = -1, work = -1;
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e) {
+        if (primary < 0 && json_is_true(get_ci(e, "primary")))
+            primary = static_cast<long>(i);
+        const json_t *t = get_ci(e, "type");
+        if (work < 0 && json_is_string(t) && iequal(json_string_value(t), "work"))
+            work = static_cast<long>(i);
+    }
+    if (email)
+        return primary >= 0 ? primary : work >= 0 ? work : json_array_size(list) ? 0 : -1;
+    return work >= 0 ? work : primary;
+}
+
+// emails / phoneNumbers: the shared field from the chosen entry, and the
+// list kept without its value (unless it is only that entry, as the default
+// shows it).
+bool split_list(const char *what, const json_t *list, bool email, std::optional<std::string> &field,
+                std::vector<Attribute> &kept, Error &err) {
+    field.reset();
+    if (!list || json_is_null(list))
+        return true;
+    long k = chosen(list, email);
+    Json rest(json_deep_copy(list));
+    if (k >= 0) {
+        json_t *e = json_array_get(rest.get(), static_cast<size_t>(k));
+        const char *found = nullptr;
+        const json_t *v = get_ci(e, "value", &found);
+        std::string where = std::string(what) + "[" + std::to_string(k) + "].value";
+        if (!text_field(where.c_str(), v, email ? 254 : max_text_bytes, field, err))
+            return false;
+        if (email && field)
+            if (auto problem = address_problem(*field))
+                return fail(err, "invalidValue", where + ": " + *problem);
+        if (found)
+            json_object_del(e, found);
+        if (!field)
+            k = -1; // nothing shared: the entry is kept whole, with no slot
+    }
+    bool trivial = false;
+    if (k >= 0 && json_array_size(rest.get()) == 1) {
+        const json_t *e = json_array_get(rest.get(), 0);
+        const json_t *t = get_ci(e, "type"), *p = get_ci(e, "primary");
+        size_t n = json_object_size(e);
+        bool work = json_is_string(t) && std::string_view(json_string_value(t)) == "work";
+        trivial = email ? (work && json_is_true(p) && n == 2) : (work && n == 1);
+    }
+    if (trivial || json_array_size(rest.get()) == 0)
+        return true;
+    AttrInfo a = user_schema().describe("", what, "");
+    return keep(kept, kept_name("", a.name), rest.get(), a, err);
+}
+
+struct FromResource {
+    std::optional<std::string> password; // set when the resource holds one
+};
+
+// Replaces what SCIM shows of `u` with `res` (readOnly attributes ignored,
+// an absent one cleared; what SCIM does not show of `u` stays).
+bool user_from_resource(const json_t *res, User &u, FromResource &extra, Error &err) {
+    const Describe &schema = user_schema();
+    std::vector<Attribute> kept;
+    const json_t *user_name = nullptr, *name = nullptr, *emails = nullptr, *phones = nullptr,
+                 *roles = nullptr, *active = nullptr;
+    std::optional<std::string> external_id, display_name, locale;
+    const char *key;
+    json_t *v;
+    json_object_foreach(const_cast<json_t *>(res), key, v) {
+        std::string_view k(key);
+        if (iequal(k, "schemas"))
+            continue;
+        if (schema.is_extension(k)) {
+            if (json_is_null(v))
+                continue;
+            if (!json_is_object(v))
+                return fail(err, "invalidValue", std::string(k) + " must be an object");
+            const char *sub;
+            json_t *sv;
+            json_object_foreach(v, sub, sv) {
+                AttrInfo a = schema.describe(enterprise_user_urn, sub, "");
+                std::string what = std::string(enterprise_user_urn) + ":" + sub;
+                if (!a.known)
+                    return fail(err, "invalidSyntax",
+                                "unknown attribute \"" + valid_utf8_copy(what.substr(0, 200)) +
+                                    "\": not in the enterprise User schema");
+                if (json_is_null(sv) || a.mutability == Mutability::ReadOnly)
+                    continue;
+                if (!check_shape(what, sv, a, err) ||
+                    !keep(kept, kept_name(enterprise_user_urn, a.name), sv, a, err))
+                    return false;
+            }
+            continue;
+        }
+        AttrInfo a = schema.describe("", k, "");
+        if (!a.known) {
+            if (k.substr(0, 4) == "urn:" || k.substr(0, 7) == "http://" ||
+                k.substr(0, 8) == "https://")
+                continue; // an extension this service does not keep
+            return fail(err, "invalidSyntax",
+                        "unknown attribute \"" + valid_utf8_copy(k.substr(0, 200)) +
+                            "\": not in the User schema");
+        }
+        const std::string &n = a.name;
+        if (a.mutability == Mutability::ReadOnly || n == "groups")
+            continue; // id, meta, groups: the service's
+        if (n == "userName") {
+            user_name = v;
+        } else if (n == "externalId") {
+            if (!text_field("externalId", v, max_external_id_bytes, external_id, err))
+                return false;
+        } else if (n == "displayName") {
+            if (!text_field("displayName", v, max_text_bytes, display_name, err))
+                return false;
+        } else if (n == "locale") {
+            if (!text_field("locale", v, 35, locale, err))
+                return false;
+            if (locale)
+                if (auto problem = locale_problem(*locale))
+                    return fail(err, "invalidValue", "locale \"" + *locale + "\": " + *problem);
+        } else if (n == "active") {
+            active = v;
+        } else if (n == "password") {
+            if (json_is_null(v))
+                continue;
+            if (!json_is_string(v))
+                return fail(err, "invalidValue", "password must be a string");
+            std::string pw(json_string_value(v), json_string_length(v));
+            if (pw.size() > max_password_bytes || utf8_length(pw) < min_password_chars)
+                return fail(err, "invalidValue",
+                            "password: use at least " + std::to_string(min_password_chars) +
+                                " characters and at most " + std::to_string(max_password_bytes) +
+                                " bytes");
+            extra.password = std::move(pw);
+        } else if (n == "name") {
+            name = v;
+        } else if (n == "emails") {
+            emails = v;
+        } else if (n == "phoneNumbers") {
+            phones = v;
+        } else if (n == "roles") {
+            roles = v;
+        } else {
+            if (json_is_null(v))
+                continue;
+            if (!check_shape(n, v, a, err) || !keep(kept, kept_name("", n), v, a, err))
+                return false;
+        }
+    }
+    // userName
+    if (!user_name || json_is_null(user_name))
+        return fail(err, "invalidValue", "userName is required");
+    if (!json_is_string(user_name))
+        return fail(err, "invalidValue", "userName must be a string");
+    std::string un(json_string_value(user_name), json_string_length(user_name));
+    if (auto problem = username_problem(un))
+        return fail(err, "invalidValue", "userName: " + *problem);
+    // name
+    std::optional<std::string> given, family;
+    if (name && !json_is_null(name)) {
+        if (!json_is_object(name))
+            return fail(err, "invalidValue", "name must be an object");
+        Json rest(json_deep_copy(name));
+        const char *found = nullptr;
+        if (!text_field("name.givenName", get_ci(name, "givenName", &found), max_text_bytes, given,
+                        err))
+            return false;
+        if (found)
+            json_object_del(rest.get(), found);
+        found = nullptr;
+        if (!text_field("name.familyName", get_ci(name, "familyName", &found), max_text_bytes,
+                        family, err))
+            return false;
+        if (found)
+            json_object_del(rest.get(), found);
+        const char *sub;
+        json_t *sv;
+        json_object_foreach(rest.get(), sub, sv) {
+            AttrInfo s = schema.describe("", "name", sub);
+            if (!s.known)
+                return fail(err, "invalidSyntax",
+                            "unknown attribute \"name." + valid_utf8_copy(std::string(sub).substr(0, 200)) +
+                                "\": not in the User schema");
+            if (!json_is_null(sv) && !json_is_string(sv))
+                return fail(err, "invalidValue", "name." + s.name + " must be a string");
+        }
+        if (json_object_size(rest.get()) &&
+            !keep(kept, kept_name("", "name"), rest.get(), schema.describe("", "name", ""), err))
+            return false;
+    }
+    // emails, phoneNumbers
+    std::optional<std::string> email, phone;
+    AttrInfo ea = schema.describe("", "emails", ""), pa = schema.describe("", "phoneNumbers", "");
+    if ((emails && !json_is_null(emails) && !check_shape("emails", emails, ea, err)) ||
+        (phones && !json_is_null(phones) && !check_shape("phoneNumbers", phones, pa, err)))
+        return false;
+    if (!split_list("emails", emails, true, email, kept, err) ||
+        !split_list("phoneNumbers", phones, false, phone, kept, err))
+        return false;
+    // roles: absent, they stay (they are the user's groups too, which
+    // SCIM changes through Groups); null or [] clears them
+    std::vector<std::string> role_names = u.roles;
+    if (roles)
+        role_names.clear();
+    if (roles && !json_is_null(roles)) {
+        AttrInfo ra = schema.describe("", "roles", "");
+        if (!check_shape("roles", roles, ra, err))
+            return false;
+        bool more = false;
+        size_t i;
+        json_t *e;
+        json_array_foreach(roles, i, e) {
+            std::string where = "roles[" + std::to_string(i) + "].value";
+            const json_t *rv = get_ci(e, "value");
+            if (!json_is_string(rv))
+                return fail(err, "invalidValue", where + " must be a string");
+            std::string r(json_string_value(rv), json_string_length(rv));
+            if (auto problem = role_problem(r))
+                return fail(err, "invalidValue", where + ": " + *problem);
+            if (std::find(role_names.begin(), role_names.end(), r) == role_names.end())
+                role_names.push_back(r);
+            more = more || json_object_size(e) > 1;
+        }
+        if (more && !keep(kept, kept_name("", "roles"), roles, ra, err))
+            return false;
+    }
+    bool enabled = true;
+    if (active && !json_is_null(active) && !boolean_field("active", active, enabled, err))
+        return false;
+
+    u.username = std::move(un);
+    u.external_id = std::move(external_id);
+    u.first_name = std::move(given);
+    u.last_name = std::move(family);
+    u.email = std::move(email);
+    u.phone = std::move(phone);
+    u.enabled = enabled;
+    u.display_name = std::move(display_name);
+    u.locale = std::move(locale);
+    u.roles = std::move(role_names);
+    std::vector<Attribute> attrs;
+    if (u.attributes)
+        for (auto &a : *u.attributes)
+            if (!is_scim_attribute(a.name))
+                attrs.push_back(std::move(a));
+    for (auto &a : kept)
+        attrs.push_back(std::move(a));
+    if (attrs.empty() && !u.attributes)
+        u.attributes.reset();
+    else
+        u.attributes = std::move(attrs);
+    return true;
+}
+
+// ---------------------------------------------------------------- commands
+
+// What a write command carries of the request.
+struct WriteInput {
+    Projection projection;
+    std::string if_match;
+    // The password the body sets (POST, PUT), which the module may hash
+    // before the write runs (Command::password); null for a PATCH, whose
+    // password is known only once its operations are applied.
+    std::shared_ptr<PasswordToHash> password;
+
+    std::string hash(const std::string &text) const {
+        if (password && password->text() == text)
+            return password->hash();
+        return PasswordToHash(text).hash();
+    }
+};
+
+bool write_input(const Request &req, WriteInput &in, Response &bad) {
+    if (!parse_projection(req, user_schema(), in.projection, bad))
+        return false;
+    in.if_match = std::string(req.if_match);
+    return true;
+}
+
+Response user_answer(int status, const Txn &txn, std::string_view base, const User &u,
+                     const Projection &p) {
+    Json res(user_resource(txn, base, u));
+    project(res.get(), p, user_schema());
+    Response r = json_answer(status, res.get());
+    r.headers.push_back({"ETag", etag(u.version)});
+    if (status == 201)
+        r.headers.push_back({"Location", std::string(base) + "Users/" + format_guid(u.id)});
+    return r;
+}
+
+// 409 when another user's userName is the same without case.
+std::optional<Response> taken(const Txn &txn, const User &u) {
+    for (const User &other : find_users_by_fold(txn, u.username))
+        if (other.id != u.id)
+            return error_response(409, "uniqueness",
+                                  "userName \"" + u.username +
+                                      "\" is taken (compared without case) by user " +
+                                      format_guid(other.id));
+    return std::nullopt;
+}
+
+// Writes `u` (changed from `old`, or new) unless its userName is taken.
+Response store_user(Txn &txn, const Scope &at, User u, const User *old,
+                    const FromResource &extra, const WriteInput &in) {
+    if (auto t = taken(txn, u))
+        return std::move(*t);
+    if (extra.password)
+        u.password_hash = in.hash(*extra.password);
+    put_user(txn, u, old);
+    return user_answer(old ? 200 : 201, txn, at.base_url, u, in.projection);
+}
+
+std::optional<User> user_by_param(const Txn &txn, const std::string &raw) {
+    auto id = id_param(raw);
+    if (!id)
+        return std::nullopt;
+    return find_user(txn, *id);
+}
+
+} // namespace
+
+// GET Users
+Parsed users_list(const Request &req, const Params &, const Settings &settings) {
+    auto q = std::make_shared<ListQuery>();
+    Response bad;
+    if (!parse_list_query(req, user_schema(), *q, bad))
+        return bad;
+    uint64_t max_scan = settings.query_max_scan;
+    return then([q, max_scan](Txn &txn, const Scope &at) {
+        const Describe &schema = user_schema();
+        std::vector<Matched> matched;
+        auto consider = [&](const User &u) {
+            Json res(user_resource(txn, at.base_url, u));
+            if (q->filter && !matches(*q->filter, res.get(), schema))
+                return;
+            matched.push_back({u.id, sort_key(res.get(), *q)});
+        };
+        const Tables &t = txn.tables();
+        size_t total = 0;
+        if (q->hint.kind == IndexHint::UserName) {
+            for (const User &u : find_users_by_fold(txn, q->hint.value))
+                consider(u);
+        } else if (q->hint.kind == IndexHint::ExternalId) {
+            for (const User &u : find_users_by_external_id(txn, q->hint.value))
+                consider(u);
+        } else if (q->hint.kind == IndexHint::Id) {
+            if (auto id = parse_guid(q->hint.value))
+                if (auto u = find_user(txn, *id))
+                    consider(*u);
+        } else if (!q->filter && q->sort_by.empty()) {
+            // a page in username order, read from the index alone up to it
+            total = txn.entries(t.users_by_name);
+            std::vector<Json> page;
+            Cursor c(txn, t.users_by_name);
+            size_t i = 1;
+            for (bool ok = c.first(); ok && page.size() < q->count; ok = c.next(), ++i) {
+                if (i < q->start)
+                    continue;
+                auto u = find_user(txn, c.value());
+                if (u)
+                    page.emplace_back(user_resource(txn, at.base_url, *u));
+            }
+            return list_answer(total, std::move(page), *q, schema);
+        } else {
+            size_t users = txn.entries(t.users);
+            if (max_scan && users > max_scan)
+                return error_response(
+                    400, "tooMany",
+                    "this filter or sortBy reads every user (" + std::to_string(users) +
+                        "), more than mytimetable_query_max_scan (" + std::to_string(max_scan) +
+                        "); filter by userName eq or externalId eq, which read an index");
+            Cursor c(txn, t.users_by_name);
+            for (bool ok = c.first(); ok; ok = c.next())
+                if (auto u = find_user(txn, c.value()))
+                    consider(*u);
+        }
+        sort_matched(matched, *q);
+        std::vector<Json> page;
+        for (size_t i = q->start - 1; i < matched.size() && page.size() < q->count; i++)
+            if (auto u = find_user(txn, matched[i].id))
+                page.emplace_back(user_resource(txn, at.base_url, *u));
+        return list_answer(matched.size(), std::move(page), *q, schema);
+    });
+}
+
+// POST Users
+Parsed users_create(const Request &req, const Params &, const Settings &) {
+    Json body;
+    Response bad;
+    if (!body_object(req, body, bad))
+        return bad;
+    auto in = std::make_shared<WriteInput>();
+    if (!write_input(req, *in, bad))
+        return bad;
+    User u;
+    FromResource extra;
+    Error err;
+    if (!user_from_resource(body.get(), u, extra, err))
+        return error_response(err);
+    if (extra.password)
+        in->password = std::make_shared<PasswordToHash>(*extra.password);
+    return then(
+        [u, extra, in](Txn &txn, const Scope &at) {
+            User created = u;
+            created.id = new_user_id();
+            return store_user(txn, at, std::move(created), nullptr, extra, *in);
+        },
+        in->password);
+}
+
+// GET Users/{id}
+Parsed users_get(const Request &req, const Params &p, const Settings &) {
+    std::string raw(p[0]);
+    Projection projection;
+    Response bad;
+    if (!parse_projection(req, user_schema(), projection, bad))
+        return bad;
+    return then([raw, projection](Txn &txn, const Scope &at) {
+        auto u = user_by_param(txn, raw);
+        if (!u)
+            return no_resource("User", raw);
+        return user_answer(200, txn, at.base_url, *u, projection);
+    });
+}
+
+// PUT Users/{id}: replaces what SCIM shows of the user.
+Parsed users_replace(const Request &req, const Params &p, const Settings &) {
+    std::string raw(p[0]);
+    Json body;
+    Response bad;
+    if (!body_object(req, body, bad))
+        return bad;
+    auto in = std::make_shared<WriteInput>();
+    if (!write_input(req, *in, bad))
+        return bad;
+    std::shared_ptr<const json_t> res(json_incref(body.get()), json_decref);
+    // checked here too, so that a bad body is refused without the store
+    User probe;
+    FromResource extra;
+    Error err;
+    if (!user_from_resource(body.get(), probe, extra, err))
+        return error_response(err);
+    if (extra.password)
+        in->password = std::make_shared<PasswordToHash>(*extra.password);
+    return then(
+        [raw, res, extra, in](Txn &txn, const Scope &at) {
+            auto old = user_by_param(txn, raw);
+            if (!old)
+                return no_resource("User", raw);
+            if (!if_match_allows(in->if_match, old->version))
+                return stale(old->version);
+            User u = *old;
+            FromResource ignored;
+            Error e;
+            if (!user_from_resource(res.get(), u, ignored, e))
+                return error_response(e);
+            return store_user(txn, at, std::move(u), &*old, extra, *in);
+        },
+        in->password);
+}
+
+// PATCH Users/{id}: the operations applied to the user's resource, which is
+// then stored as PUT stores it.
+Parsed users_patch(const Request &req, const Params &p, const Settings &) {
+    std::string raw(p[0]);
+    Json body;
+    Response bad;
+    if (!body_object(req, body, bad))
+        return bad;
+    auto in = std::make_shared<WriteInput>();
+    if (!write_input(req, *in, bad))
+        return bad;
+    std::shared_ptr<const json_t> ops(json_incref(body.get()), json_decref);
+    return then([raw, ops, in](Txn &txn, const Scope &at) {
+        auto old = user_by_param(txn, raw);
+        if (!old)
+            return no_resource("User", raw);
+        if (!if_match_allows(in->if_match, old->version))
+            return stale(old->version);
+        Json res(user_resource(txn, at.base_url, *old));
+        Error e;
+        if (!apply_patch(res.get(), ops.get(), user_schema(), e))
+            return error_response(e);
+        User u = *old;
+        FromResource extra;
+        if (!user_from_resource(res.get(), u, extra, e))
+            return error_response(e);
+        return store_user(txn, at, std::move(u), &*old, extra, *in);
+    });
+}
+
+// DELETE Users/{id}: as v0's DELETE, its synchronizations and events too.
+Parsed users_delete(const Request &req, const Params &p, const Settings &) {
+    std::string raw(p[0]), if_match(req.if_match);
+    return then([raw, if_match](Txn &txn, const Scope &) {
+        auto u = user_by_param(txn, raw);
+        if (!u)
+            return no_resource("User", raw);
+        if (!if_match_allows(if_match, u->version))
+            return stale(u->version);
+        delete_user(txn, *u);
+        return no_content();
+    });
+}
+
+} // namespace mtt::scim
