@@ -191,6 +191,13 @@ Response exception_answer(std::string &log, bool scim) {
     return scim ? scim::as_scim_error(std::move(r)) : std::move(r);
 }
 
+Response commit_failure(int rc, bool scim) {
+    Response r = rc == MDB_MAP_FULL
+                     ? error(507, "the store is full; raise mytimetable_store_size")
+                     : error(500, "the store failed; see the error log");
+    return scim ? scim::as_scim_error(std::move(r)) : std::move(r);
+}
+
 std::optional<Response> run_read(Context &ctx, const Request &req, const Command &cmd,
                                  uint64_t ahead_rows) {
     try {

@@ -159,6 +159,11 @@ Response handle(Context &ctx, const Request &req);
 // location (`scim`), the same as a SCIM error.
 Response exception_answer(std::string &log, bool scim = false);
 
+// What the writes of a batch answer when its begin or commit failed with the
+// LMDB code `rc` (nothing of it was written): 507 for a full map, else 500;
+// a SCIM error for a request of the SCIM location.
+Response commit_failure(int rc, bool scim = false);
+
 // What a store error answers, with the line to log in `log`: 507 when the map
 // is full; 503 with `Retry-After: 1` when LMDB's reader table is full (every
 // slot taken by read transactions open at this instant: the next second has

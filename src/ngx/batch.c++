@@ -62,10 +62,7 @@ void commit_batch(ngx_event_t *ev) {
                         (rc != MDB_SUCCESS && answers[i].response.status < 300);
             Response failed;
             if (lost)
-                failed = error(rc == MDB_MAP_FULL ? 507 : 500,
-                                    rc == MDB_MAP_FULL
-                                        ? "the store is full; raise mytimetable_store_size"
-                                        : "the store failed; see the error log");
+                failed = commit_failure(rc, pending[i].write.scim);
             sent = send(r, lost ? failed : answers[i].response);
         } catch (...) {
             sent = send_exception(r, pending[i].write.scim);
