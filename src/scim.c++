@@ -643,22 +643,40 @@ void sort_matched(std::vector<Matched> &matched, const ListQuery &q) {
     });
 }
 
+void list_begin(std::string &out, size_t total, size_t start, size_t items) {
+    out += "{\"schemas\":[\"";
+    out += list_response_urn;
+    out += "\"],\"totalResults\":";
+    out += std::to_string(total);
+    out += ",\"startIndex\":";
+    out += std::to_string(start);
+    out += ",\"itemsPerPage\":";
+    out += std::to_string(items);
+    out += ",\"Resources\":[";
+}
+
+void list_end(std::string &out) { out += "]}"; }
+
+Response scim_answer(int status, std::string body) {
+    Response r;
+    r.status = status;
+    r.content_type = scim_type_header;
+    r.body = std::move(body);
+    return r;
+}
+
 Response list_answer(size_t total, std::vector<Json> page, const ListQuery &q,
                      const Describe &schema) {
-    Json body(json_object());
-    json_t *schemas = json_array();
-    json_array_append_new(schemas, json_string(list_response_urn));
-    json_object_set_new(body.get(), "schemas", schemas);
-    json_object_set_new(body.get(), "totalResults", json_integer(static_cast<json_int_t>(total)));
-    json_t *list = json_array();
-    for (auto &r : page) {
-        project(r.get(), q.projection, schema);
-        json_array_append(list, r.get());
+    std::string out;
+    list_begin(out, total, q.start, page.size());
+    for (size_t i = 0; i < page.size(); ++i) {
+        project(page[i].get(), q.projection, schema);
+        if (i)
+            out += ',';
+        append_json(out, page[i].get());
     }
-    json_object_set_new(body.get(), "startIndex", json_integer(static_cast<json_int_t>(q.start)));
-    json_object_set_new(body.get(), "itemsPerPage", json_integer(json_array_size(list)));
-    json_object_set_new(body.get(), "Resources", list);
-    return json_answer(200, body.get());
+    list_end(out);
+    return scim_answer(200, std::move(out));
 }
 
 // ---------------------------------------------------------------- versions, ids

@@ -256,6 +256,412 @@ json_t *user_resource(const Txn &txn, std::string_view base, const User &u) {
     return o;
 }
 
+// ---------------------------------------------------------------- the resource, written directly
+
+namespace {
+
+// Printable ASCII without '"' or '\\': what jansson writes between the quotes
+// unchanged (with dump()'s flags it escapes nothing else).
+bool plain(std::string_view s) {
+    for (char c : s)
+        if (c < 0x20 || c > 0x7E || c == '"' || c == '\\')
+            return false;
+    return true;
+}
+
+// One JSON object written into `out` in the order its keys come, as
+// jansson's compact, order-preserving dump of the object user_resource builds
+// writes it. Keys are the schema's spellings (plain ASCII).
+class ObjectOut {
+  public:
+    explicit ObjectOut(std::string &out) : out_(out) { out_ += '{'; }
+    void key(std::string_view k) {
+        out_ += first_ ? "\"" : ",\"";
+        first_ = false;
+        out_ += k;
+        out_ += "\":";
+    }
+    // `"k":"s"` as json_object_set_new(o, k, json_str(s)) shows it: nothing
+    // at all when s is not UTF-8 (json_str gives null, the key is left out).
+    // False then.
+    bool str(std::string_view k, std::string_view s) {
+        if (plain(s)) {
+            key(k);
+            out_ += '"';
+            out_ += s;
+            out_ += '"';
+            return true;
+        }
+        Json j(json_str(s));
+        if (!j)
+            return false;
+        key(k);
+        append_json(out_, j.get());
+        return true;
+    }
+    void opt(std::string_view k, const std::optional<std::string> &s) {
+        if (s)
+            str(k, *s);
+    }
+    // `"k":` and the compact dump of `v`; nothing when v is null.
+    void json(std::string_view k, const json_t *v) {
+        if (!v)
+            return;
+        key(k);
+        append_json(out_, v);
+    }
+    bool empty() const { return first_; }
+    void close() { out_ += '}'; }
+
+  private:
+    std::string &out_;
+    bool first_ = true;
+};
+
+void append_guid(std::string &out, std::string_view raw) {
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < raw.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out += '-';
+        auto c = static_cast<unsigned char>(raw[i]);
+        out += digits[c >> 4];
+        out += digits[c & 0x0F];
+    }
+}
+
+void append_number(std::string &out, uint64_t n) {
+    char digits[20];
+    size_t i = sizeof digits;
+    do {
+        digits[--i] = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n);
+    out.append(digits + i, sizeof digits - i);
+}
+
+// format_rfc3339(t), without a string of its own for the years 0000..9999.
+void append_time(std::string &out, int64_t t) {
+    CivilTime c = civil_from_unix(t);
+    if (c.year < 0 || c.year > 9999) {
+        out += format_rfc3339(t);
+        return;
+    }
+    char s[19]; // YYYY-MM-DDTHH:MM:SS
+    auto two = [&](char *at, int v) {
+        at[0] = static_cast<char>('0' + v / 10);
+        at[1] = static_cast<char>('0' + v % 10);
+    };
+    int y = static_cast<int>(c.year);
+    two(s, y / 100);
+    two(s + 2, y % 100);
+    s[4] = '-';
+    two(s + 5, c.month);
+    s[7] = '-';
+    two(s + 8, c.day);
+    s[10] = 'T';
+    two(s + 11, c.hour);
+    s[13] = ':';
+    two(s + 14, c.minute);
+    s[16] = ':';
+    two(s + 17, c.second);
+    out.append(s, sizeof s);
+    out += 'Z';
+}
+
+// `"k":"<base><path><guid>"` (a $ref or meta.location), left out as
+// json_str leaves out a base URL that is not UTF-8.
+void url(ObjectOut &o, std::string &out, std::string_view k, std::string_view base,
+         std::string_view path, std::string_view raw_id) {
+    if (plain(base)) {
+        o.key(k);
+        out += '"';
+        out += base;
+        out += path;
+        append_guid(out, raw_id);
+        out += '"';
+        return;
+    }
+    std::string whole(base);
+    whole += path;
+    append_guid(whole, raw_id);
+    o.str(k, whole);
+}
+
+// Is `a` the kept attribute "<core URN>:<attr>" (find_kept's test).
+bool is_kept(const Attribute &a, std::string_view attr) {
+    constexpr size_t n = sizeof core_user_urn - 1;
+    return !a.values.empty() && a.name.size() == n + 1 + attr.size() &&
+           a.name.compare(0, n, core_user_urn) == 0 && a.name[n] == ':' &&
+           a.name.compare(n + 1, attr.size(), attr) == 0;
+}
+
+bool has_kept(const User &u, std::string_view attr) {
+    if (u.attributes)
+        for (const auto &a : *u.attributes)
+            if (is_kept(a, attr))
+                return true;
+    return false;
+}
+
+// A kept attribute that user_resource shows: where it goes (a core
+// attribute at the top level, or in the enterprise object) and its value (a
+// text as it is, else its parsed JSON).
+struct Shown {
+    AttrInfo info;
+    const std::string *text = nullptr;
+    Json value;
+};
+
+struct KeptShown {
+    std::vector<Shown> core, enterprise;
+    void clear() {
+        core.clear();
+        enterprise.clear();
+    }
+};
+
+// The kept attributes user_resource adds after the shared fields, in its
+// order: a core attribute once (the first that has a value, unless the
+// resource has that key already), an enterprise one at the place of its
+// first value with its last. `present` says which keys the resource has.
+template <class Present> void kept_shown(const User &u, Present present, KeptShown &out) {
+    out.clear();
+    if (!u.attributes)
+        return;
+    const Describe &schema = user_schema();
+    constexpr size_t nc = sizeof core_user_urn - 1, ne = sizeof enterprise_user_urn - 1;
+    for (const auto &a : *u.attributes) {
+        if (a.values.empty())
+            continue;
+        bool is_core = a.name.size() > nc && a.name.compare(0, nc, core_user_urn) == 0 &&
+                       a.name[nc] == ':';
+        bool is_ent = !is_core && a.name.size() > ne &&
+                      a.name.compare(0, ne, enterprise_user_urn) == 0 && a.name[ne] == ':';
+        if (!is_core && !is_ent)
+            continue;
+        std::string_view attr = std::string_view(a.name).substr((is_core ? nc : ne) + 1);
+        AttrInfo info = schema.describe(is_core ? "" : enterprise_user_urn, attr, "");
+        if (!info.known)
+            continue;
+        if (is_core) {
+            const std::string &n = info.name;
+            if (n == "name" || n == "emails" || n == "phoneNumbers" || n == "roles" || present(n))
+                continue;
+            bool again = false;
+            for (const Shown &s : out.core)
+                again = again || s.info.name == n;
+            if (again)
+                continue;
+        }
+        Shown s;
+        if (kept_as_text(info)) {
+            if (!plain(a.values[0]) && !Json(json_str(a.values[0])))
+                continue; // not UTF-8: json_str gives null
+            s.text = &a.values[0];
+        } else {
+            json_error_t err;
+            s.value.reset(json_loads(a.values[0].c_str(), JSON_DECODE_ANY, &err));
+            if (!s.value)
+                continue;
+        }
+        s.info = std::move(info);
+        if (is_core) {
+            out.core.push_back(std::move(s));
+            continue;
+        }
+        bool replaced = false;
+        for (Shown &e : out.enterprise)
+            if (e.info.name == s.info.name) {
+                e.text = s.text;
+                e.value = std::move(s.value);
+                replaced = true;
+                break;
+            }
+        if (!replaced)
+            out.enterprise.push_back(std::move(s));
+    }
+}
+
+void shown_value(ObjectOut &o, const Shown &s) {
+    if (s.text)
+        o.str(s.info.name, *s.text);
+    else
+        o.json(s.info.name, s.value.get());
+}
+
+// The worker's scratch for kept attributes (one thread renders at a time).
+KeptShown &kept_scratch() {
+    static thread_local KeptShown k;
+    return k;
+}
+
+void append_meta(ObjectOut &o, std::string &out, std::string_view base, const User &u) {
+    o.key("meta");
+    ObjectOut m(out);
+    m.key("resourceType");
+    out += "\"User\"";
+    if (u.created) {
+        m.key("created");
+        out += '"';
+        append_time(out, *u.created);
+        out += '"';
+    }
+    if (u.last_modified) {
+        m.key("lastModified");
+        out += '"';
+        append_time(out, *u.last_modified);
+        out += '"';
+    }
+    url(m, out, "location", base, "Users/", u.id);
+    m.key("version");
+    out += "\"W/\\\"";
+    append_number(out, u.version);
+    out += "\\\"\"";
+    m.close();
+}
+
+} // namespace
+
+void append_user_resource(std::string &out, const Txn &txn, std::string_view base,
+                          const User &u) {
+    // the shared fields that take a kept attribute in: through jansson, as
+    // user_resource makes them, when there is one
+    Json name, emails, phones, roles;
+    bool kept_name_ = has_kept(u, "name"), kept_emails = has_kept(u, "emails"),
+         kept_phones = has_kept(u, "phoneNumbers"), kept_roles = has_kept(u, "roles");
+    if (kept_name_)
+        name.reset(name_json(u));
+    if (kept_emails)
+        emails.reset(filled_list(u, "emails", u.email, true));
+    if (kept_phones)
+        phones.reset(filled_list(u, "phoneNumbers", u.phone, false));
+    if (kept_roles)
+        roles.reset(roles_json(u));
+    auto shows = [](const std::optional<std::string> &s) {
+        return s && (plain(*s) || Json(json_str(*s)));
+    };
+    auto present = [&](const std::string &k) {
+        return k == "schemas" || k == "id" || k == "active" ||
+               (k == "userName" && (plain(u.username) || Json(json_str(u.username)))) ||
+               (k == "externalId" && shows(u.external_id)) ||
+               (k == "displayName" && shows(u.display_name)) ||
+               (k == "locale" && shows(u.locale)) || (k == "groups" && !u.roles.empty());
+    };
+    KeptShown &kept = kept_scratch();
+    kept_shown(u, present, kept);
+
+    ObjectOut o(out);
+    o.key("schemas");
+    out += "[\"";
+    out += core_user_urn;
+    if (!kept.enterprise.empty()) {
+        out += "\",\"";
+        out += enterprise_user_urn;
+    }
+    out += "\"]";
+    o.key("id");
+    out += '"';
+    append_guid(out, u.id);
+    out += '"';
+    o.opt("externalId", u.external_id);
+    o.str("userName", u.username);
+    if (kept_name_) {
+        o.json("name", name.get());
+    } else if (shows(u.last_name) || shows(u.first_name)) {
+        o.key("name");
+        ObjectOut n(out);
+        n.opt("familyName", u.last_name);
+        n.opt("givenName", u.first_name);
+        n.close();
+    }
+    o.opt("displayName", u.display_name);
+    o.opt("locale", u.locale);
+    o.key("active");
+    out += u.enabled ? "true" : "false";
+    if (kept_emails) {
+        o.json("emails", emails.get());
+    } else if (u.email) {
+        o.key("emails");
+        out += '[';
+        ObjectOut e(out);
+        e.str("value", *u.email);
+        e.key("type");
+        out += "\"work\"";
+        e.key("primary");
+        out += "true";
+        e.close();
+        out += ']';
+    }
+    if (kept_phones) {
+        o.json("phoneNumbers", phones.get());
+    } else if (u.phone) {
+        o.key("phoneNumbers");
+        out += '[';
+        ObjectOut e(out);
+        e.str("value", *u.phone);
+        e.key("type");
+        out += "\"work\"";
+        e.close();
+        out += ']';
+    }
+    if (!u.roles.empty()) {
+        if (kept_roles) {
+            o.json("roles", roles.get());
+        } else {
+            o.key("roles");
+            out += '[';
+            for (size_t i = 0; i < u.roles.size(); ++i) {
+                if (i)
+                    out += ',';
+                ObjectOut r(out);
+                r.str("value", u.roles[i]);
+                r.close();
+            }
+            out += ']';
+        }
+        o.key("groups");
+        out += '[';
+        bool any = false;
+        for (const auto &r : u.roles) {
+            auto g = find_group_by_name(txn, r);
+            if (!g)
+                continue;
+            if (any)
+                out += ',';
+            any = true;
+            ObjectOut e(out);
+            e.key("value");
+            out += '"';
+            append_guid(out, g->id);
+            out += '"';
+            url(e, out, "$ref", base, "Groups/", g->id);
+            e.str("display", r);
+            e.close();
+        }
+        out += ']';
+    }
+    bool meta_done = false;
+    for (const Shown &s : kept.core) {
+        if (s.info.name == "meta") { // set again below: its value, at this place
+            append_meta(o, out, base, u);
+            meta_done = true;
+        } else {
+            shown_value(o, s);
+        }
+    }
+    if (!kept.enterprise.empty()) {
+        o.key(enterprise_user_urn);
+        ObjectOut e(out);
+        for (const Shown &s : kept.enterprise)
+            shown_value(e, s);
+        e.close();
+    }
+    if (!meta_done)
+        append_meta(o, out, base, u);
+    o.close();
+    kept.clear();
+}
+
 namespace {
 
 // ---------------------------------------------------------------- resource -> user
@@ -633,11 +1039,24 @@ bool write_input(const Request &req, WriteInput &in, Response &bad) {
     return true;
 }
 
-Response user_answer(int status, const Txn &txn, std::string_view base, const User &u,
-                     const Projection &p) {
+// The resource of `u` as `p` projects it, appended to `out`: written
+// directly when nothing is projected, else through jansson.
+void append_projected(std::string &out, const Txn &txn, std::string_view base, const User &u,
+                      const Projection &p) {
+    if (p.attributes.empty() && p.excluded.empty()) {
+        append_user_resource(out, txn, base, u);
+        return;
+    }
     Json res(user_resource(txn, base, u));
     project(res.get(), p, user_schema());
-    Response r = json_answer(status, res.get());
+    append_json(out, res.get());
+}
+
+Response user_answer(int status, const Txn &txn, std::string_view base, const User &u,
+                     const Projection &p) {
+    std::string body;
+    append_projected(body, txn, base, u, p);
+    Response r = scim_answer(status, std::move(body));
     r.headers.push_back({"ETag", etag(u.version)});
     if (status == 201)
         r.headers.push_back({"Location", std::string(base) + "Users/" + format_guid(u.id)});
@@ -676,6 +1095,13 @@ std::optional<User> user_by_param(const Txn &txn, const std::string &raw) {
 } // namespace
 
 // GET Users
+//
+// A filter that is an index's look-up and nothing else (userName eq,
+// externalId eq, id eq) without sortBy takes the users the index names as
+// they are, with no resource built to test it, and writes them straight into
+// the answer; so does a page without filter or sortBy, read in username
+// order from the index. Any other filter or sortBy tests and sorts each
+// user's resource (jansson).
 Parsed users_list(const Request &req, const Params &, const Settings &settings) {
     auto q = std::make_shared<ListQuery>();
     Response bad;
@@ -684,6 +1110,54 @@ Parsed users_list(const Request &req, const Params &, const Settings &settings) 
     uint64_t max_scan = settings.query_max_scan;
     return then([q, max_scan](Txn &txn, const Scope &at) {
         const Describe &schema = user_schema();
+        const Tables &t = txn.tables();
+        std::string out;
+        // what the index finds is the answer: the filter is its look-up alone
+        bool exact = q->filter && q->sort_by.empty() && q->hint.kind != IndexHint::None &&
+                     q->filter->op == Op::Eq;
+        if (exact) {
+            std::vector<User> found;
+            if (q->hint.kind == IndexHint::UserName) {
+                found = find_users_by_fold(txn, q->hint.value);
+            } else if (q->hint.kind == IndexHint::ExternalId) {
+                found = find_users_by_external_id(txn, q->hint.value);
+            } else if (auto id = parse_guid(q->hint.value)) {
+                // id is case exact: the index takes either case, the filter not
+                if (auto u = find_user(txn, *id); u && format_guid(u->id) == q->hint.value)
+                    found.push_back(std::move(*u));
+            }
+            size_t first = std::min(q->start - 1, found.size());
+            size_t items = std::min(q->count, found.size() - first);
+            list_begin(out, found.size(), q->start, items);
+            for (size_t i = 0; i < items; ++i) {
+                if (i)
+                    out += ',';
+                append_projected(out, txn, at.base_url, found[first + i], q->projection);
+            }
+            list_end(out);
+            return scim_answer(200, std::move(out));
+        }
+        if (!q->filter && q->sort_by.empty()) {
+            // a page in username order, read from the index alone up to it
+            size_t total = txn.entries(t.users_by_name);
+            std::vector<User> page;
+            Cursor c(txn, t.users_by_name);
+            size_t i = 1;
+            for (bool ok = c.first(); ok && page.size() < q->count; ok = c.next(), ++i) {
+                if (i < q->start)
+                    continue;
+                if (auto u = find_user(txn, c.value()))
+                    page.push_back(std::move(*u));
+            }
+            list_begin(out, total, q->start, page.size());
+            for (size_t k = 0; k < page.size(); ++k) {
+                if (k)
+                    out += ',';
+                append_projected(out, txn, at.base_url, page[k], q->projection);
+            }
+            list_end(out);
+            return scim_answer(200, std::move(out));
+        }
         std::vector<Matched> matched;
         auto consider = [&](const User &u) {
             Json res(user_resource(txn, at.base_url, u));
@@ -691,8 +1165,6 @@ Parsed users_list(const Request &req, const Params &, const Settings &settings) 
                 return;
             matched.push_back({u.id, sort_key(res.get(), *q)});
         };
-        const Tables &t = txn.tables();
-        size_t total = 0;
         if (q->hint.kind == IndexHint::UserName) {
             for (const User &u : find_users_by_fold(txn, q->hint.value))
                 consider(u);
@@ -703,20 +1175,6 @@ Parsed users_list(const Request &req, const Params &, const Settings &settings) 
             if (auto id = parse_guid(q->hint.value))
                 if (auto u = find_user(txn, *id))
                     consider(*u);
-        } else if (!q->filter && q->sort_by.empty()) {
-            // a page in username order, read from the index alone up to it
-            total = txn.entries(t.users_by_name);
-            std::vector<Json> page;
-            Cursor c(txn, t.users_by_name);
-            size_t i = 1;
-            for (bool ok = c.first(); ok && page.size() < q->count; ok = c.next(), ++i) {
-                if (i < q->start)
-                    continue;
-                auto u = find_user(txn, c.value());
-                if (u)
-                    page.emplace_back(user_resource(txn, at.base_url, *u));
-            }
-            return list_answer(total, std::move(page), *q, schema);
         } else {
             size_t users = txn.entries(t.users);
             if (max_scan && users > max_scan)
@@ -731,11 +1189,18 @@ Parsed users_list(const Request &req, const Params &, const Settings &settings) 
                     consider(*u);
         }
         sort_matched(matched, *q);
-        std::vector<Json> page;
+        std::vector<User> page;
         for (size_t i = q->start - 1; i < matched.size() && page.size() < q->count; i++)
             if (auto u = find_user(txn, matched[i].id))
-                page.emplace_back(user_resource(txn, at.base_url, *u));
-        return list_answer(matched.size(), std::move(page), *q, schema);
+                page.push_back(std::move(*u));
+        list_begin(out, matched.size(), q->start, page.size());
+        for (size_t k = 0; k < page.size(); ++k) {
+            if (k)
+                out += ',';
+            append_projected(out, txn, at.base_url, page[k], q->projection);
+        }
+        list_end(out);
+        return scim_answer(200, std::move(out));
     });
 }
 
