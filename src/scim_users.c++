@@ -22,6 +22,7 @@
 #include "validate.h++"
 
 #include <algorithm>
+#include <cstring>
 
 namespace mtt::scim {
 
@@ -269,17 +270,54 @@ bool plain(std::string_view s) {
     return true;
 }
 
-// One JSON object written into `out` in the order its keys come, as
-// jansson's compact, order-preserving dump of the object user_resource builds
-// writes it. Keys are the schema's spellings (plain ASCII).
+// Appends to a string through an index into room made ahead, so that a
+// piece costs a copy and no call into the string; the string is cut to what
+// was written when the writer ends.
+class Out {
+  public:
+    explicit Out(std::string &s) : s_(s), at_(s.size()) { room(1024); }
+    ~Out() { s_.resize(at_); }
+    Out(const Out &) = delete;
+    Out &operator=(const Out &) = delete;
+
+    void put(char c) {
+        room(1);
+        s_.data()[at_++] = c;
+    }
+    void put(std::string_view v) {
+        room(v.size());
+        std::memcpy(s_.data() + at_, v.data(), v.size());
+        at_ += v.size();
+    }
+    // For what appends to the string itself (jansson's dump).
+    template <class F> void through(F f) {
+        s_.resize(at_);
+        f(s_);
+        at_ = s_.size();
+    }
+
+  private:
+    void room(size_t n) {
+        if (s_.size() - at_ < n)
+            s_.resize(std::max(2 * s_.size(), at_ + n + 1024));
+    }
+    std::string &s_;
+    size_t at_;
+};
+
+// One JSON object written in the order its keys come, as jansson's compact,
+// order-preserving dump of the object user_resource builds writes it. Keys
+// are the schema's spellings (plain ASCII).
 class ObjectOut {
   public:
-    explicit ObjectOut(std::string &out) : out_(out) { out_ += '{'; }
+    explicit ObjectOut(Out &out) : out_(out) { out_.put('{'); }
     void key(std::string_view k) {
-        out_ += first_ ? "\"" : ",\"";
+        out_.put(first_ ? '"' : ',');
+        if (!first_)
+            out_.put('"');
         first_ = false;
-        out_ += k;
-        out_ += "\":";
+        out_.put(k);
+        out_.put("\":");
     }
     // `"k":"s"` as json_object_set_new(o, k, json_str(s)) shows it: nothing
     // at all when s is not UTF-8 (json_str gives null, the key is left out).
@@ -287,16 +325,16 @@ class ObjectOut {
     bool str(std::string_view k, std::string_view s) {
         if (plain(s)) {
             key(k);
-            out_ += '"';
-            out_ += s;
-            out_ += '"';
+            out_.put('"');
+            out_.put(s);
+            out_.put('"');
             return true;
         }
         Json j(json_str(s));
         if (!j)
             return false;
         key(k);
-        append_json(out_, j.get());
+        out_.through([&](std::string &o) { append_json(o, j.get()); });
         return true;
     }
     void opt(std::string_view k, const std::optional<std::string> &s) {
@@ -308,45 +346,52 @@ class ObjectOut {
         if (!v)
             return;
         key(k);
-        append_json(out_, v);
+        out_.through([&](std::string &o) { append_json(o, v); });
     }
-    bool empty() const { return first_; }
-    void close() { out_ += '}'; }
+    void close() { out_.put('}'); }
 
   private:
-    std::string &out_;
+    Out &out_;
     bool first_ = true;
 };
 
-void append_guid(std::string &out, std::string_view raw) {
+// format_guid(raw), written in place.
+void append_guid(Out &out, std::string_view raw) {
+    if (raw.size() != 16) { // not an id as the store makes them
+        out.put(format_guid(raw));
+        return;
+    }
     static const char digits[] = "0123456789abcdef";
+    char s[36];
+    size_t n = 0;
     for (size_t i = 0; i < raw.size(); ++i) {
         if (i == 4 || i == 6 || i == 8 || i == 10)
-            out += '-';
+            s[n++] = '-';
         auto c = static_cast<unsigned char>(raw[i]);
-        out += digits[c >> 4];
-        out += digits[c & 0x0F];
+        s[n++] = digits[c >> 4];
+        s[n++] = digits[c & 0x0F];
     }
+    out.put(std::string_view(s, n));
 }
 
-void append_number(std::string &out, uint64_t n) {
+void append_number(Out &out, uint64_t n) {
     char digits[20];
     size_t i = sizeof digits;
     do {
         digits[--i] = static_cast<char>('0' + n % 10);
         n /= 10;
     } while (n);
-    out.append(digits + i, sizeof digits - i);
+    out.put(std::string_view(digits + i, sizeof digits - i));
 }
 
 // format_rfc3339(t), without a string of its own for the years 0000..9999.
-void append_time(std::string &out, int64_t t) {
+void append_time(Out &out, int64_t t) {
     CivilTime c = civil_from_unix(t);
     if (c.year < 0 || c.year > 9999) {
-        out += format_rfc3339(t);
+        out.put(format_rfc3339(t));
         return;
     }
-    char s[19]; // YYYY-MM-DDTHH:MM:SS
+    char s[20]; // YYYY-MM-DDTHH:MM:SSZ
     auto two = [&](char *at, int v) {
         at[0] = static_cast<char>('0' + v / 10);
         at[1] = static_cast<char>('0' + v % 10);
@@ -364,26 +409,26 @@ void append_time(std::string &out, int64_t t) {
     two(s + 14, c.minute);
     s[16] = ':';
     two(s + 17, c.second);
-    out.append(s, sizeof s);
-    out += 'Z';
+    s[19] = 'Z';
+    out.put(std::string_view(s, sizeof s));
 }
 
 // `"k":"<base><path><guid>"` (a $ref or meta.location), left out as
 // json_str leaves out a base URL that is not UTF-8.
-void url(ObjectOut &o, std::string &out, std::string_view k, std::string_view base,
+void url(ObjectOut &o, Out &out, std::string_view k, std::string_view base,
          std::string_view path, std::string_view raw_id) {
     if (plain(base)) {
         o.key(k);
-        out += '"';
-        out += base;
-        out += path;
+        out.put('"');
+        out.put(base);
+        out.put(path);
         append_guid(out, raw_id);
-        out += '"';
+        out.put('"');
         return;
     }
     std::string whole(base);
     whole += path;
-    append_guid(whole, raw_id);
+    whole += format_guid(raw_id);
     o.str(k, whole);
 }
 
@@ -489,6 +534,12 @@ void shown_value(ObjectOut &o, const Shown &s) {
         o.json(s.info.name, s.value.get());
 }
 
+// The worker's scratch for kept attributes (one thread renders at a time).
+KeptShown &kept_scratch() {
+    static thread_local KeptShown k;
+    return k;
+}
+
 // The id of the group of `role`, as find_group_by_name(txn, role)->id but
 // without decoding the group's record (a view, valid in `txn`).
 std::optional<std::string_view> group_id(const Txn &txn, std::string_view role) {
@@ -503,41 +554,32 @@ std::optional<std::string_view> group_id(const Txn &txn, std::string_view role) 
     return id;
 }
 
-// The worker's scratch for kept attributes (one thread renders at a time).
-KeptShown &kept_scratch() {
-    static thread_local KeptShown k;
-    return k;
-}
-
-void append_meta(ObjectOut &o, std::string &out, std::string_view base, const User &u) {
+void append_meta(ObjectOut &o, Out &out, std::string_view base, const User &u) {
     o.key("meta");
     ObjectOut m(out);
     m.key("resourceType");
-    out += "\"User\"";
+    out.put("\"User\"");
     if (u.created) {
         m.key("created");
-        out += '"';
+        out.put('"');
         append_time(out, *u.created);
-        out += '"';
+        out.put('"');
     }
     if (u.last_modified) {
         m.key("lastModified");
-        out += '"';
+        out.put('"');
         append_time(out, *u.last_modified);
-        out += '"';
+        out.put('"');
     }
     url(m, out, "location", base, "Users/", u.id);
     m.key("version");
-    out += "\"W/\\\"";
+    out.put("\"W/\\\"");
     append_number(out, u.version);
-    out += "\\\"\"";
+    out.put("\\\"\"");
     m.close();
 }
 
-} // namespace
-
-void append_user_resource(std::string &out, const Txn &txn, std::string_view base,
-                          const User &u) {
+void append_resource(Out &out, const Txn &txn, std::string_view base, const User &u) {
     // the shared fields that take a kept attribute in: through jansson, as
     // user_resource makes them, when there is one
     Json name, emails, phones, roles;
@@ -566,17 +608,17 @@ void append_user_resource(std::string &out, const Txn &txn, std::string_view bas
 
     ObjectOut o(out);
     o.key("schemas");
-    out += "[\"";
-    out += core_user_urn;
+    out.put("[\"");
+    out.put(core_user_urn);
     if (!kept.enterprise.empty()) {
-        out += "\",\"";
-        out += enterprise_user_urn;
+        out.put("\",\"");
+        out.put(enterprise_user_urn);
     }
-    out += "\"]";
+    out.put("\"]");
     o.key("id");
-    out += '"';
+    out.put('"');
     append_guid(out, u.id);
-    out += '"';
+    out.put('"');
     o.opt("externalId", u.external_id);
     o.str("userName", u.username);
     if (kept_name_) {
@@ -591,68 +633,68 @@ void append_user_resource(std::string &out, const Txn &txn, std::string_view bas
     o.opt("displayName", u.display_name);
     o.opt("locale", u.locale);
     o.key("active");
-    out += u.enabled ? "true" : "false";
+    out.put(u.enabled ? "true" : "false");
     if (kept_emails) {
         o.json("emails", emails.get());
     } else if (u.email) {
         o.key("emails");
-        out += '[';
+        out.put('[');
         ObjectOut e(out);
         e.str("value", *u.email);
         e.key("type");
-        out += "\"work\"";
+        out.put("\"work\"");
         e.key("primary");
-        out += "true";
+        out.put("true");
         e.close();
-        out += ']';
+        out.put(']');
     }
     if (kept_phones) {
         o.json("phoneNumbers", phones.get());
     } else if (u.phone) {
         o.key("phoneNumbers");
-        out += '[';
+        out.put('[');
         ObjectOut e(out);
         e.str("value", *u.phone);
         e.key("type");
-        out += "\"work\"";
+        out.put("\"work\"");
         e.close();
-        out += ']';
+        out.put(']');
     }
     if (!u.roles.empty()) {
         if (kept_roles) {
             o.json("roles", roles.get());
         } else {
             o.key("roles");
-            out += '[';
+            out.put('[');
             for (size_t i = 0; i < u.roles.size(); ++i) {
                 if (i)
-                    out += ',';
+                    out.put(',');
                 ObjectOut r(out);
                 r.str("value", u.roles[i]);
                 r.close();
             }
-            out += ']';
+            out.put(']');
         }
         o.key("groups");
-        out += '[';
+        out.put('[');
         bool any = false;
         for (const auto &r : u.roles) {
             auto gid = group_id(txn, r);
             if (!gid)
                 continue;
             if (any)
-                out += ',';
+                out.put(',');
             any = true;
             ObjectOut e(out);
             e.key("value");
-            out += '"';
+            out.put('"');
             append_guid(out, *gid);
-            out += '"';
+            out.put('"');
             url(e, out, "$ref", base, "Groups/", *gid);
             e.str("display", r);
             e.close();
         }
-        out += ']';
+        out.put(']');
     }
     bool meta_done = false;
     for (const Shown &s : kept.core) {
@@ -674,6 +716,14 @@ void append_user_resource(std::string &out, const Txn &txn, std::string_view bas
         append_meta(o, out, base, u);
     o.close();
     kept.clear();
+}
+
+} // namespace
+
+void append_user_resource(std::string &out, const Txn &txn, std::string_view base,
+                          const User &u) {
+    Out o(out);
+    append_resource(o, txn, base, u);
 }
 
 namespace {
@@ -1053,6 +1103,45 @@ bool write_input(const Request &req, WriteInput &in, Response &bad) {
     return true;
 }
 
+// The ids of the users whose username folds to `folded` (case_fold of
+// `name`), in username byte order: find_users_by_fold's look-up, without
+// reading the users (the views are valid in `txn`).
+void users_by_fold(const Txn &txn, std::string_view name, std::string_view folded,
+                   std::vector<std::string_view> &ids) {
+    ids.clear();
+    if (name.empty() || name.size() > max_username_bytes)
+        return;
+    std::string prefix = fold_username(name);
+    prefix.push_back('\0');
+    static thread_local std::string key_fold;
+    Cursor c(txn, txn.tables().users_by_name_fold);
+    for (bool ok = c.seek(prefix); ok && c.has_prefix(prefix); ok = c.next()) {
+        key_fold.clear();
+        append_case_folded(c.key().substr(prefix.size()), key_fold);
+        if (key_fold == folded) // not a long name whose cut fold is the same
+            ids.push_back(c.value());
+    }
+}
+
+// The user `id` names, decoded into `u` (whose strings are reused).
+void read_user(const Txn &txn, std::string_view id, User &u) {
+    auto record = txn.get(txn.tables().users, id);
+    if (!record)
+        throw StoreError("the username fold index names a missing user", MDB_CORRUPTED);
+    if (!decode_user(*record, u))
+        throw StoreError("a user record in the store is malformed", MDB_CORRUPTED);
+}
+
+// The worker's scratch of the userName eq look-up.
+struct FoldScratch {
+    std::vector<std::string_view> ids;
+    User user;
+};
+FoldScratch &fold_scratch() {
+    static thread_local FoldScratch s;
+    return s;
+}
+
 // What an answer reserves at first: a user's resource and a list's head
 // fit (about 900 bytes for a user as the bench loads it).
 constexpr size_t answer_bytes = 2048;
@@ -1135,11 +1224,27 @@ Parsed users_list(const Request &req, const Params &, const Settings &settings) 
         // what the index finds is the answer: the filter is its look-up alone
         bool exact = q->filter && q->sort_by.empty() && q->hint.kind != IndexHint::None &&
                      q->filter->op == Op::Eq;
+        if (exact && q->hint.kind == IndexHint::UserName) {
+            // the ids from the index, then only the page's users read
+            std::vector<std::string_view> &ids = fold_scratch().ids;
+            users_by_fold(txn, q->hint.value, q->filter->value.folded, ids);
+            size_t first = std::min(q->start - 1, ids.size());
+            size_t items = std::min(q->count, ids.size() - first);
+            list_begin(out, ids.size(), q->start, items);
+            User &u = fold_scratch().user;
+            for (size_t i = 0; i < items; ++i) {
+                if (i)
+                    out += ',';
+                read_user(txn, ids[first + i], u);
+                append_projected(out, txn, at.base_url, u, q->projection);
+            }
+            ids.clear();
+            list_end(out);
+            return scim_answer(200, std::move(out));
+        }
         if (exact) {
             std::vector<User> found;
-            if (q->hint.kind == IndexHint::UserName) {
-                found = find_users_by_fold(txn, q->hint.value);
-            } else if (q->hint.kind == IndexHint::ExternalId) {
+            if (q->hint.kind == IndexHint::ExternalId) {
                 found = find_users_by_external_id(txn, q->hint.value);
             } else if (auto id = parse_guid(q->hint.value)) {
                 // id is case exact: the index takes either case, the filter not
