@@ -277,6 +277,26 @@ START_TEST(kept_attributes_in_their_places) {
 }
 END_TEST
 
+// Every byte at every place of strings of 1 to 20 bytes (the writer tests
+// eight bytes at a time whether a string needs jansson).
+START_TEST(every_byte_anywhere) {
+    TempDir dir;
+    Env env(store_options(dir));
+    Txn txn(env, Txn::Read);
+    User u;
+    u.id = std::string(16, '\x5a');
+    for (size_t len = 1; len <= 20; ++len)
+        for (size_t at = 0; at < len; ++at)
+            for (int b = 0; b < 256; ++b) {
+                std::string s(len, 'a');
+                s[at] = static_cast<char>(b);
+                u.username = s;
+                u.display_name = "\xc3\xa9" + s; // after a character of two bytes
+                ck_assert_string_eq(direct(txn, s, u), jansson(txn, s, u));
+            }
+}
+END_TEST
+
 int main() {
     if (sodium_init() < 0)
         return 1;
@@ -286,6 +306,7 @@ int main() {
     tcase_add_test(c, direct_rendering_is_janssons);
     tcase_add_test(c, a_user_as_the_bench_loads_it);
     tcase_add_test(c, kept_attributes_in_their_places);
+    tcase_add_test(c, every_byte_anywhere);
     suite_add_tcase(s, c);
     return run_suite(s);
 }
