@@ -514,7 +514,7 @@ bool number_param(const Form &form, const char *name, std::optional<long long> &
 } // namespace
 
 bool parse_list_query(const Request &req, const Describe &schema, ListQuery &out, Response &bad) {
-    Form form;
+    static thread_local Form form; // its fields' room kept from one query to the next
     if (auto e = parse_form(req.query, form)) {
         bad = error_response(400, "invalidValue", "query string: " + *e);
         return false;

@@ -52,7 +52,7 @@ void project(json_t *resource, const Projection &p, const Describe &schema);
 // The query of a list (RFC 7644 3.4.2): filter, startIndex, count, sortBy,
 // sortOrder, and the projection.
 struct ListQuery {
-    std::shared_ptr<const Filter> filter; // null: every resource
+    std::unique_ptr<const Filter> filter; // null: every resource
     IndexHint hint;
     size_t start = 1;           // 1-based
     size_t count = max_results; // at most max_results

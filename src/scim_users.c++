@@ -395,16 +395,16 @@ void append_guid(Out &out, std::string_view raw) {
         return;
     }
     static const char digits[] = "0123456789abcdef";
-    char s[36];
-    size_t n = 0;
-    for (size_t i = 0; i < raw.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            s[n++] = '-';
+    // where the two digits of each byte go in "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+    static const unsigned char at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
+    char *p = out.grab(36);
+    p[8] = p[13] = p[18] = p[23] = '-';
+    for (size_t i = 0; i < 16; ++i) {
         auto c = static_cast<unsigned char>(raw[i]);
-        s[n++] = digits[c >> 4];
-        s[n++] = digits[c & 0x0F];
+        p[at[i]] = digits[c >> 4];
+        p[at[i] + 1] = digits[c & 0x0F];
     }
-    out.put(std::string_view(s, n));
+    out.done(p + 36);
 }
 
 void append_number(Out &out, uint64_t n) {
@@ -1244,12 +1244,13 @@ std::optional<User> user_by_param(const Txn &txn, const std::string &raw) {
 // order from the index. Any other filter or sortBy tests and sorts each
 // user's resource (jansson).
 Parsed users_list(const Request &req, const Params &, const Settings &settings) {
-    auto q = std::make_shared<ListQuery>();
+    ListQuery query;
     Response bad;
-    if (!parse_list_query(req, user_schema(), *q, bad))
+    if (!parse_list_query(req, user_schema(), query, bad))
         return bad;
     uint64_t max_scan = settings.query_max_scan;
-    return then([q, max_scan](Txn &txn, const Scope &at) {
+    return then([query = std::move(query), max_scan](Txn &txn, const Scope &at) {
+        const ListQuery *q = &query;
         const Describe &schema = user_schema();
         const Tables &t = txn.tables();
         std::string out;
