@@ -643,15 +643,29 @@ void sort_matched(std::vector<Matched> &matched, const ListQuery &q) {
     });
 }
 
+namespace {
+
+void append_count(std::string &out, size_t n) {
+    char digits[20];
+    size_t i = sizeof digits;
+    do {
+        digits[--i] = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n);
+    out.append(digits + i, sizeof digits - i);
+}
+
+} // namespace
+
 void list_begin(std::string &out, size_t total, size_t start, size_t items) {
-    out += "{\"schemas\":[\"";
-    out += list_response_urn;
-    out += "\"],\"totalResults\":";
-    out += std::to_string(total);
+    static const std::string head =
+        std::string("{\"schemas\":[\"") + list_response_urn + "\"],\"totalResults\":";
+    out += head;
+    append_count(out, total);
     out += ",\"startIndex\":";
-    out += std::to_string(start);
+    append_count(out, start);
     out += ",\"itemsPerPage\":";
-    out += std::to_string(items);
+    append_count(out, items);
     out += ",\"Resources\":[";
 }
 

@@ -324,7 +324,7 @@ class Out {
   private:
     void room(size_t n) {
         if (s_.size() - at_ < n)
-            s_.resize(std::max(2 * s_.size(), at_ + n + 1024));
+            s_.resize(std::max(2 * s_.size(), at_ + n + 256));
     }
     std::string &s_;
     size_t at_;
