@@ -200,7 +200,7 @@ $(BUILD)/obj/openapi_json.o: src/openapi_json.S $(OPENAPI)
 $(BUILD)/libmytimetable.a: $(OBJS)
 	@ar rcs $@ $^
 
-$(BUILD)/unit/%: t/unit/%.c++ $(BUILD)/libmytimetable.a t/unit/unit.h++
+$(BUILD)/unit/%: t/unit/%.c++ $(BUILD)/libmytimetable.a $(wildcard t/unit/*.h++)
 	@mkdir -p $(@D)
 	@echo "  LINK  $@"
 	@$(CXX) $(CXXFLAGS) -Isrc -It/unit -o $@ $< $(BUILD)/libmytimetable.a $(LIBS) $(CHECK_LIBS)
@@ -237,9 +237,10 @@ test: deps
 
 # ---------------------------------------------------------------- OpenAPI
 # doc/openapi.json, which the module serves as GET openapi.json: Redocly's
-# linter (doc/redocly.yaml), the router's table against its operations both
-# ways (t/openapi/routes.*), and the answers to requests on every route
-# validated against its schemas with ajv (t/openapi/answers.t, validate.mjs).
+# linter (doc/redocly.yaml), the routers' tables (the API's and SCIM's)
+# against its operations both ways (t/openapi/routes.*), and the answers to
+# requests on every route validated against its schemas with ajv
+# (t/openapi/answers.t, validate.mjs).
 OPENAPI_ROUTES := $(BUILD)/openapi/routes
 REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true build/npm/node_modules/.bin/redocly
 

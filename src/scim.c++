@@ -93,44 +93,11 @@ const std::vector<Route<Parse>> routes = {
     {"GET", "ResourceTypes/{name}", resource_type},
 };
 
-// A store failure as a SCIM error: the status, headers and message of
-// store_failure() (api.h++), in the SCIM body.
-Response store_failed(const StoreError &e, std::string &log) {
-    Response plain = store_failure(e, log);
-    std::string detail = "the store failed; see the error log";
-    json_error_t err;
-    Json body(json_loadb(plain.body.data(), plain.body.size(), 0, &err));
-    if (const json_t *m = json_object_get(body.get(), "message"); json_is_string(m))
-        detail = json_string_value(m);
-    Response r = error_response(plain.status, "", detail);
-    r.headers = std::move(plain.headers);
-    return r;
-}
-
-// Runs a parsed command in the transaction of its method: a read
-// transaction for GET, else a write transaction in the batch (committed
-// into it when the answer is a success, undone otherwise). The router of the
-// v0 and directory routes will own this; until then it lives here.
-Response run(Context &ctx, const Request &req, Parsed parsed) {
-    if (!parsed.command)
-        return std::move(parsed.answer);
-    Scope scope{ctx.env, ctx.settings, req.base_url, req.now};
-    if (!writes(req.method)) {
-        Txn txn(ctx.env, Txn::Read);
-        return parsed.command->apply(txn, scope);
-    }
-    Txn txn(ctx.env, Txn::Write, ctx.batch);
-    Response r = parsed.command->apply(txn, scope);
-    if (r.status < 400)
-        txn.commit();
-    return r;
-}
-
-Response dispatch(Context &ctx, const Request &req) {
+Parsed dispatch(const Request &req, const Settings &settings) {
     auto m = route(routes, req.method, req.path);
     switch (m.kind) {
     case Match<Parse>::Found:
-        return run(ctx, req, m.route->handler(req, m.params, ctx.settings));
+        return m.route->handler(req, m.params, settings);
     case Match<Parse>::NoMethod: {
         Response r = error_response(405, "",
                                     "the method " + std::string(req.method) +
@@ -164,15 +131,17 @@ std::string_view trim(std::string_view s) {
 
 } // namespace
 
-Response handle(Context &ctx, const Request &req) {
-    try {
-        return dispatch(ctx, req);
-    } catch (const StoreError &e) {
-        return store_failed(e, ctx.log);
-    } catch (const std::bad_alloc &) {
-        ctx.log = "out of memory";
-        return error_response(500, "", "out of memory");
-    }
+Parsed parse(const Request &req, const Settings &settings) { return dispatch(req, settings); }
+
+Response as_scim_error(Response plain) {
+    std::string detail = "the store failed; see the error log";
+    json_error_t err;
+    Json body(json_loadb(plain.body.data(), plain.body.size(), 0, &err));
+    if (const json_t *m = json_object_get(body.get(), "message"); json_is_string(m))
+        detail = json_string_value(m);
+    Response r = error_response(plain.status, "", detail);
+    r.headers = std::move(plain.headers);
+    return r;
 }
 
 std::vector<std::string> route_table() {

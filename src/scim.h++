@@ -3,10 +3,10 @@
 //
 // Every route has the shape of command.h++: its parse decodes and validates
 // the request on the event loop and returns a refusal or a command; the
-// command runs in the transaction handle() gives it (a read transaction for
-// GET, the batch's write transaction for a write). The resources are
-// scim_users.c++ and scim_groups.c++; discovery and the shared pieces are
-// scim.c++.
+// router (api.h++) applies the command in the transaction it owns (a read
+// transaction for GET, the batch's write transaction for a write). The
+// resources are scim_users.c++ and scim_groups.c++; discovery and the shared
+// pieces are scim.c++.
 #pragma once
 
 #include "api.h++"
@@ -17,9 +17,14 @@
 
 namespace mtt::scim {
 
-// Answers one request of the SCIM location (Request::scim). Errors, store
-// failures included, answer SCIM error bodies; a line to log goes to ctx.log.
-Response handle(Context &ctx, const Request &req);
+// The route of a request of the SCIM location (Request::scim), parsed: its
+// command, or a SCIM error (mtt::parse calls it).
+Parsed parse(const Request &req, const Settings &settings);
+
+// A plain error answer of the router (a store failure, an exception: see
+// exception_answer in api.h++) as a SCIM error: the same status, headers and
+// message.
+Response as_scim_error(Response plain);
 
 // The routing table, one "METHOD pattern" line per route, in its order
 // (patterns relative to the SCIM location: "Users/{id}").
@@ -31,11 +36,6 @@ const std::vector<std::string> &patterns();
 // The index in patterns() of the pattern `path` matches; patterns().size()
 // when none does.
 size_t pattern_index(std::string_view path);
-
-// The password a SCIM write (POST Users, PUT Users/{id}) sets, when its body
-// sets a valid one: the caller may hash it beforehand (see
-// password_to_hash in api.h++).
-bool body_password(const Request &req, std::string &password);
 
 // The most resources one list answers (ServiceProviderConfig's
 // filter.maxResults): a larger `count` is cut to it (RFC 7644 3.4.2.4).

@@ -60,10 +60,7 @@ bool plain_string(std::string_view text) {
 std::string quoted(std::string_view s) {
     if (s.size() <= max_quoted_bytes)
         return "'" + std::string(s) + "'";
-    size_t n = max_quoted_bytes;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
-        --n;
-    return "'" + std::string(s.substr(0, n)) + "...'";
+    return "'" + std::string(s.substr(0, utf8_boundary(s, max_quoted_bytes))) + "...'";
 }
 
 const char *article(Type t) {
@@ -279,9 +276,8 @@ class Parser {
         } else if (is_path_char(c)) {
             while (j < s_.size() && is_path_char(s_[j]))
                 j++;
-        } else {
-            while (j < s_.size() && (static_cast<unsigned char>(s_[j]) & 0xC0) == 0x80)
-                j++;
+        } else { // check_input() has checked the UTF-8: a whole character
+            j = i_ + utf8_decode(s_, i_).length;
         }
         return quoted(s_.substr(i_, j - i_));
     }

@@ -1118,12 +1118,15 @@ bool user_from_resource(const json_t *res, User &u, FromResource &extra, Error &
 struct WriteInput {
     Projection projection;
     std::string if_match;
-    std::string prehashed_password, prehashed_hash;
+    // The password the body sets (POST, PUT), which the module may hash
+    // before the write runs (Command::password); null for a PATCH, whose
+    // password is known only once its operations are applied.
+    std::shared_ptr<PasswordToHash> password;
 
-    std::string hash(const std::string &password) const {
-        if (!prehashed_hash.empty() && prehashed_password == password)
-            return prehashed_hash;
-        return hash_password_text(password);
+    std::string hash(const std::string &text) const {
+        if (password && password->text() == text)
+            return password->hash();
+        return PasswordToHash(text).hash();
     }
 };
 
@@ -1131,8 +1134,6 @@ bool write_input(const Request &req, WriteInput &in, Response &bad) {
     if (!parse_projection(req, user_schema(), in.projection, bad))
         return false;
     in.if_match = std::string(req.if_match);
-    in.prehashed_password = std::string(req.prehashed.password);
-    in.prehashed_hash = std::string(req.prehashed.hash);
     return true;
 }
 
@@ -1377,11 +1378,15 @@ Parsed users_create(const Request &req, const Params &, const Settings &) {
     Error err;
     if (!user_from_resource(body.get(), u, extra, err))
         return error_response(err);
-    return then([u, extra, in](Txn &txn, const Scope &at) {
-        User created = u;
-        created.id = new_user_id();
-        return store_user(txn, at, std::move(created), nullptr, extra, *in);
-    });
+    if (extra.password)
+        in->password = std::make_shared<PasswordToHash>(*extra.password);
+    return then(
+        [u, extra, in](Txn &txn, const Scope &at) {
+            User created = u;
+            created.id = new_user_id();
+            return store_user(txn, at, std::move(created), nullptr, extra, *in);
+        },
+        in->password);
 }
 
 // GET Users/{id}
@@ -1416,19 +1421,23 @@ Parsed users_replace(const Request &req, const Params &p, const Settings &) {
     Error err;
     if (!user_from_resource(body.get(), probe, extra, err))
         return error_response(err);
-    return then([raw, res, extra, in](Txn &txn, const Scope &at) {
-        auto old = user_by_param(txn, raw);
-        if (!old)
-            return no_resource("User", raw);
-        if (!if_match_allows(in->if_match, old->version))
-            return stale(old->version);
-        User u = *old;
-        FromResource ignored;
-        Error e;
-        if (!user_from_resource(res.get(), u, ignored, e))
-            return error_response(e);
-        return store_user(txn, at, std::move(u), &*old, extra, *in);
-    });
+    if (extra.password)
+        in->password = std::make_shared<PasswordToHash>(*extra.password);
+    return then(
+        [raw, res, extra, in](Txn &txn, const Scope &at) {
+            auto old = user_by_param(txn, raw);
+            if (!old)
+                return no_resource("User", raw);
+            if (!if_match_allows(in->if_match, old->version))
+                return stale(old->version);
+            User u = *old;
+            FromResource ignored;
+            Error e;
+            if (!user_from_resource(res.get(), u, ignored, e))
+                return error_response(e);
+            return store_user(txn, at, std::move(u), &*old, extra, *in);
+        },
+        in->password);
 }
 
 // PATCH Users/{id}: the operations applied to the user's resource, which is
@@ -1473,22 +1482,6 @@ Parsed users_delete(const Request &req, const Params &p, const Settings &) {
         delete_user(txn, *u);
         return no_content();
     });
-}
-
-bool body_password(const Request &req, std::string &password) {
-    if (req.method != "POST" && req.method != "PUT")
-        return false;
-    if (req.path != "Users" && req.path.substr(0, 6) != "Users/")
-        return false;
-    Json body;
-    Response bad;
-    if (!body_object(req, body, bad))
-        return false;
-    const json_t *v = get_ci(body.get(), "password");
-    if (!json_is_string(v))
-        return false;
-    password.assign(json_string_value(v), json_string_length(v));
-    return password.size() <= max_password_bytes && utf8_length(password) >= min_password_chars;
 }
 
 } // namespace mtt::scim

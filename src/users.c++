@@ -384,10 +384,7 @@ std::string fold_username(std::string_view username) {
     std::string f = case_fold(username);
     if (f.size() <= max_fold_bytes)
         return f;
-    size_t cut = max_fold_bytes;
-    while (cut > 0 && (static_cast<unsigned char>(f[cut]) & 0xC0) == 0x80)
-        --cut; // not inside a code point
-    f.resize(cut);
+    f.resize(utf8_boundary(f, max_fold_bytes)); // not inside a code point
     return f;
 }
 

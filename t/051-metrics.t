@@ -313,6 +313,8 @@ Content-Type: application/json; charset=utf-8
 --- request
 GET /metrics
 --- error_code: 403
+--- error_log
+access forbidden by rule
 
 
 
@@ -337,3 +339,26 @@ GET /metrics
 --- must_die
 --- error_log
 "mytimetable_metrics" directive is duplicate
+
+
+
+=== TEST 17: a password set through SCIM is counted as queued and hashed too
+--- config
+    location /scim/v2/ {
+        mytimetable_scim;
+    }
+    location = /metrics {
+        mytimetable_metrics;
+    }
+--- more_headers
+Content-Type: application/scim+json
+--- request eval
+["POST /scim/v2/Users\n{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"janed\",\"password\":\"correct horse\"}",
+ "GET /metrics"]
+--- error_code eval
+[201, 200]
+--- response_body_filters eval
+main::lines_of(qr/^mytimetable_password_hashes_/)
+--- response_body_like eval
+['"userName":"janed"',
+ '\Amytimetable_password_hashes_queued_total 1\nmytimetable_password_hashes_done_total 1\n\z']

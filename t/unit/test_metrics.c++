@@ -4,6 +4,7 @@
 #include "metrics.h++"
 #include "store.h++"
 #include "unit.h++"
+#include "requests.h++"
 #include "users.h++"
 
 #include <memory>
@@ -356,7 +357,7 @@ START_TEST(a_batch_is_counted_with_its_writes) {
         writes[i].base_url = "http://localhost/api/";
     }
     std::vector<Answer> answers;
-    ck_assert_int_eq(run_batch(env, settings, writes, answers), MDB_SUCCESS);
+    ck_assert_int_eq(run_requests(env, settings, writes, answers), MDB_SUCCESS);
     ck_assert_uint_eq(get(c.block->batch_writes.buckets[2]), 1); // le 4
     ck_assert_uint_eq(get(c.block->batch_writes.sum), 3);
     uint64_t commits = 0;
