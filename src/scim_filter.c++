@@ -611,7 +611,8 @@ class Parser {
                                            (std::string_view(jerr.text).find("JSON_ALLOW_NUL") !=
                                                     std::string_view::npos
                                                 ? "\\u0000 is not allowed"
-                                                : jerr.text));
+                                                // jansson's text may cut a character
+                                                : valid_utf8_copy(jerr.text)));
                 lit.kind = Literal::String;
                 lit.text.assign(json_string_value(v.get()), json_string_length(v.get()));
             } else if (v && json_is_integer(v.get())) {

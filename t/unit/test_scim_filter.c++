@@ -383,6 +383,10 @@ START_TEST(syntax_errors) {
     ck_assert_string_eq(error_of(R"(userName eq "a\qb")"),
                         "at character 13: invalid string '\"a\\qb\"': invalid escape near "
                         "'\"a\\q'");
+    // jansson's excerpt cuts the é after "\u00" in half: the detail stays UTF-8
+    ck_assert_string_eq(error_of("userName eq \"\\u00\xC3\xA9\""),
+                        "at character 13: invalid string '\"\\u00\xC3\xA9\"': invalid escape "
+                        "near '\"\\u00\xEF\xBF\xBD'");
     ck_assert_string_eq(error_of(R"(userName eq "a\u0000")"),
                         "at character 13: invalid string '\"a\\u0000\"': \\u0000 is not allowed");
     ck_assert_string_eq(error_of(R"(userName eq "x" active eq true)"),
