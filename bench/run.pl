@@ -775,9 +775,20 @@ sub read_previous {
         push @{ $kept{sections} }, $sec =~ s/\s*\z/\n/r;
     }
     return unless $opt{only} ne '';
-    ($kept{date}) = $head =~ /^- date: (.*)$/m;
-    ($kept{commit}) = $head =~ /module at (.*)$/m;
+    my ($date) = $head =~ /^- date: (.*)$/m;
+    my ($commit) = $head =~ /^- nginx .* module at (.*)$/m;
     ($kept{commit_rate}) = $head =~ /^- raw commit rate: (.*)$/m;
+    # which run each row comes from: that report's own, unless its line of
+    # partial runs names an earlier one
+    my %from;
+    if (my ($earlier) = $head =~ /^- this run measured only .*?; rows of earlier runs: (.*)$/m) {
+        while ($earlier =~ /((?:`[^`]+`(?:, )?)+) \(([^)]*)\)/g) {
+            my ($ids, $run) = ($1, $2);
+            $from{$_} = $run for $ids =~ /`([^`]+)`/g;
+        }
+    }
+    $kept{from}{ $_->{id} } = $from{ $_->{id} } // ($date // '?') . ', module at ' . ($commit // '?')
+      for grep { !$_->{selected} } @rows;
     my %title;    # [title, N] of a table line -> row id
     for my $r (grep { !$_->{selected} } @rows) {
         my $n = fmt_n($r->{n}) . ($r->{kind} eq 'put' ? ' + new' : '');
@@ -904,12 +915,16 @@ my $commit_line = @commits
   : $kept{commit_rate} && !$row{'put-full'}{selected} ? $kept{commit_rate}
   : 'not measured';
 my $partial = '';
-if ($opt{only} ne '') {
-    my @ids = map { $_->{id} } grep { $_->{selected} } @rows;
-    my @others = grep { $kept{table}{ $_->{id} } } grep { !$_->{selected} } @rows;
-    $partial = "- this run measured only " . join(', ', map { "`$_`" } @ids)
-      . (@others ? '; the other rows are as the report before it gave them (date: '
-          . ($kept{date} // '?') . ', module at ' . ($kept{commit} // '?') . ')' : '') . "\n";
+if ($opt{only} ne '') { # which earlier run each row kept from the report before comes from
+    my (@runs, %ids);
+    for my $r (grep { !$_->{selected} && $kept{table}{ $_->{id} } } @rows) {
+        my $run = $kept{from}{ $r->{id} };
+        push @runs, $run unless $ids{$run};
+        push @{ $ids{$run} }, $r->{id};
+    }
+    $partial = "- this run measured only " . join(', ', map { "`$_->{id}`" } grep { $_->{selected} } @rows)
+      . (@runs ? '; rows of earlier runs: '
+          . join('; ', map { join(', ', map { "`$_`" } @{ $ids{$_} }) . " ($_)" } @runs) : '') . "\n";
 }
 
 my $md = <<"MD";
