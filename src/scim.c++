@@ -483,7 +483,7 @@ bool number_param(const Form &form, const char *name, std::optional<long long> &
 } // namespace
 
 bool parse_list_query(const Request &req, const Describe &schema, ListQuery &out, Response &bad) {
-    Form form;
+    static thread_local Form form; // its fields' room kept from one query to the next
     if (auto e = parse_form(req.query, form)) {
         bad = error_response(400, "invalidValue", "query string: " + *e);
         return false;
@@ -612,22 +612,54 @@ void sort_matched(std::vector<Matched> &matched, const ListQuery &q) {
     });
 }
 
+namespace {
+
+void append_count(std::string &out, size_t n) {
+    char digits[20];
+    size_t i = sizeof digits;
+    do {
+        digits[--i] = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n);
+    out.append(digits + i, sizeof digits - i);
+}
+
+} // namespace
+
+void list_begin(std::string &out, size_t total, size_t start, size_t items) {
+    static const std::string head =
+        std::string("{\"schemas\":[\"") + list_response_urn + "\"],\"totalResults\":";
+    out += head;
+    append_count(out, total);
+    out += ",\"startIndex\":";
+    append_count(out, start);
+    out += ",\"itemsPerPage\":";
+    append_count(out, items);
+    out += ",\"Resources\":[";
+}
+
+void list_end(std::string &out) { out += "]}"; }
+
+Response scim_answer(int status, std::string body) {
+    Response r;
+    r.status = status;
+    r.content_type = scim_type_header;
+    r.body = std::move(body);
+    return r;
+}
+
 Response list_answer(size_t total, std::vector<Json> page, const ListQuery &q,
                      const Describe &schema) {
-    Json body(json_object());
-    json_t *schemas = json_array();
-    json_array_append_new(schemas, json_string(list_response_urn));
-    json_object_set_new(body.get(), "schemas", schemas);
-    json_object_set_new(body.get(), "totalResults", json_integer(static_cast<json_int_t>(total)));
-    json_t *list = json_array();
-    for (auto &r : page) {
-        project(r.get(), q.projection, schema);
-        json_array_append(list, r.get());
+    std::string out;
+    list_begin(out, total, q.start, page.size());
+    for (size_t i = 0; i < page.size(); ++i) {
+        project(page[i].get(), q.projection, schema);
+        if (i)
+            out += ',';
+        append_json(out, page[i].get());
     }
-    json_object_set_new(body.get(), "startIndex", json_integer(static_cast<json_int_t>(q.start)));
-    json_object_set_new(body.get(), "itemsPerPage", json_integer(json_array_size(list)));
-    json_object_set_new(body.get(), "Resources", list);
-    return json_answer(200, body.get());
+    list_end(out);
+    return scim_answer(200, std::move(out));
 }
 
 // ---------------------------------------------------------------- versions, ids

@@ -46,6 +46,17 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 // `s` in single quotes, cut to 80 bytes at a character boundary.
+// A JSON string literal of printable ASCII without escapes: its value is
+// what is between the quotes.
+bool plain_string(std::string_view text) {
+    if (text.size() < 2 || text.front() != '"' || text.back() != '"')
+        return false;
+    for (size_t i = 1; i + 1 < text.size(); ++i)
+        if (text[i] < 0x20 || text[i] > 0x7E || text[i] == '"' || text[i] == '\\')
+            return false;
+    return true;
+}
+
 std::string quoted(std::string_view s) {
     if (s.size() <= max_quoted_bytes)
         return "'" + std::string(s) + "'";
@@ -588,6 +599,9 @@ class Parser {
             lit.boolean = iequals(text, "true");
         } else if (iequals(text, "null")) {
             lit.kind = Literal::Null;
+        } else if (plain_string(text)) { // what jansson would give, without it
+            lit.kind = Literal::String;
+            lit.text.assign(text.substr(1, text.size() - 2));
         } else {
             json_error_t jerr;
             Json v(json_loadb(text.data(), text.size(), JSON_DECODE_ANY, &jerr));
@@ -620,7 +634,8 @@ class Parser {
     // Checks that the operator and the literal fit the attribute's type, and
     // prepares the literal for the comparisons.
     bool typed(Filter &n, const Resolved &r, size_t op_at, size_t value_at) {
-        std::string name = quoted(r.written);
+        // the messages' pieces, made only for a message
+        auto name = [&] { return quoted(r.written); };
         if (n.value.kind == Literal::Null) { // `eq null` is `not (pr)`, of any attribute
             if (n.op != Op::Eq && n.op != Op::Ne)
                 return fail(value_at, std::string("null is compared with eq or ne only, not ") +
@@ -629,34 +644,34 @@ class Parser {
         }
         if (n.info.type == Type::Complex) {
             if (!n.path.sub.empty())
-                return fail(op_at, name + " is complex: name one of its sub-attributes");
+                return fail(op_at, name() + " is complex: name one of its sub-attributes");
             AttrInfo value = schema_.describe(n.path.urn, n.path.attr, "value");
             if (!value.known || value.type == Type::Complex)
-                return fail(op_at, name + " is complex: name one of its sub-attributes");
+                return fail(op_at, name() + " is complex: name one of its sub-attributes");
             n.info = value;
             n.implicit_value = true;
         }
         const Literal &lit = n.value;
         Type t = n.info.type;
-        std::string what = name + " is " + article(t) + " " + type_name(t);
+        auto what = [&] { return name() + " is " + article(t) + " " + type_name(t); };
         bool number = t == Type::Integer || t == Type::Decimal;
         if ((t == Type::Boolean || t == Type::Binary) && is_ordering(n.op))
-            return fail(op_at, std::string(op_name(n.op)) + " does not apply to " + name + ", " +
-                                   article(t) + " " + type_name(t));
+            return fail(op_at, std::string(op_name(n.op)) + " does not apply to " + name() +
+                                   ", " + article(t) + " " + type_name(t));
         if ((t == Type::Boolean || number) && is_substring(n.op))
-            return fail(op_at, std::string(op_name(n.op)) + " does not apply to " + name + ", " +
-                                   article(t) + " " + type_name(t));
+            return fail(op_at, std::string(op_name(n.op)) + " does not apply to " + name() +
+                                   ", " + article(t) + " " + type_name(t));
         if (t == Type::Boolean && lit.kind != Literal::Boolean)
             return fail(value_at,
-                        what + ": expected true or false but found " + found_at(value_at));
+                        what() + ": expected true or false but found " + found_at(value_at));
         if (number && lit.kind != Literal::Number)
-            return fail(value_at, what + ": expected a number but found " + found_at(value_at));
+            return fail(value_at, what() + ": expected a number but found " + found_at(value_at));
         if (string_typed(t) && lit.kind != Literal::String)
-            return fail(value_at, what + ": expected a string but found " + found_at(value_at));
+            return fail(value_at, what() + ": expected a string but found " + found_at(value_at));
         if (t == Type::DateTime && !is_substring(n.op)) {
             std::string why;
             if (!parse_instant(lit.text, n.value.seconds, n.value.nanos, &why))
-                return fail(value_at, what + ": expected an RFC 3339 date-time but found " +
+                return fail(value_at, what() + ": expected an RFC 3339 date-time but found " +
                                           found_at(value_at) + " (" + why + ")");
         }
         if (folds(n.info))

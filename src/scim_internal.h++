@@ -52,7 +52,7 @@ void project(json_t *resource, const Projection &p, const Describe &schema);
 // The query of a list (RFC 7644 3.4.2): filter, startIndex, count, sortBy,
 // sortOrder, and the projection.
 struct ListQuery {
-    std::shared_ptr<const Filter> filter; // null: every resource
+    std::unique_ptr<const Filter> filter; // null: every resource
     IndexHint hint;
     size_t start = 1;           // 1-based
     size_t count = max_results; // at most max_results
@@ -82,6 +82,15 @@ void sort_matched(std::vector<Matched> &matched, const ListQuery &q);
 Response list_answer(size_t total, std::vector<Json> page, const ListQuery &q,
                      const Describe &schema);
 
+// A ListResponse written piece by piece, the bytes of the jansson tree
+// list_answer dumps: list_begin (schemas, totalResults, startIndex,
+// itemsPerPage = `items`, and the opening of Resources), the `items`
+// resources separated by ',', then list_end.
+void list_begin(std::string &out, size_t total, size_t start, size_t items);
+void list_end(std::string &out);
+// A 200 SCIM answer of `body`.
+Response scim_answer(int status, std::string body);
+
 // ETags: W/"<version>".
 std::string etag(uint64_t version);
 // The request's If-Match allows a write of a resource at `version` (absent
@@ -104,6 +113,12 @@ std::optional<std::string> id_param(std::string_view raw);
 
 // The User resource of `u`, as GET answers it (groups from the group records).
 json_t *user_resource(const Txn &txn, std::string_view base_url, const User &u);
+// The same resource written straight into `out`: the bytes of
+// dump(user_resource(...)), without a json_t for what needs none (jansson
+// still escapes the strings that need it and parses the attributes kept as
+// JSON text).
+void append_user_resource(std::string &out, const Txn &txn, std::string_view base_url,
+                          const User &u);
 
 Parsed users_list(const Request &req, const Params &p, const Settings &s);
 Parsed users_create(const Request &req, const Params &p, const Settings &s);

@@ -110,6 +110,26 @@ is($s->api(POST => 'v0/users', 'username=BJENSEN')->{status}, 201,
    'v0 still makes a name that differs only by case');
 $r = $s->scim(GET => 'Users?filter=userName+eq+%22bjensen%22&sortBy=userName');
 is_deeply([map { $_->{userName} } @{ $r->{json}{Resources} }], ['BJENSEN', 'bjensen'], 'and SCIM finds both');
+# userName eq alone answers what the index finds, in username byte order, paged
+$r = $s->scim(GET => 'Users?filter=userName+eq+%22bjensen%22');
+is_deeply([map { $_->{userName} } @{ $r->{json}{Resources} }], ['BJENSEN', 'bjensen'],
+          'userName eq alone: both, in username byte order');
+is_deeply($r->{json}{Resources}[1], $s->scim(GET => "Users/$id")->{json},
+          'each resource as GET Users/{id} answers it');
+$r = $s->scim(GET => 'Users?filter=userName+eq+%22bjensen%22&startIndex=2&count=1');
+is_deeply([@{ $r->{json} }{qw(totalResults startIndex itemsPerPage)}, map { $_->{userName} } @{ $r->{json}{Resources} }],
+          [2, 2, 1, 'bjensen'], 'startIndex=2&count=1: the second');
+$r = $s->scim(GET => 'Users?filter=userName+eq+%22bjensen%22&count=0');
+is_deeply([@{ $r->{json} }{qw(totalResults itemsPerPage)}, scalar @{ $r->{json}{Resources} }], [2, 0, 0],
+          'count=0: the total only');
+$r = $s->scim(GET => 'Users?filter=userName+eq+%22bjensen%22&startIndex=3');
+is_deeply([@{ $r->{json} }{qw(totalResults startIndex itemsPerPage)}], [2, 3, 0], 'a startIndex past them: none');
+$r = $s->scim(GET => 'Users?filter=userName+eq+%22bjensen%22&attributes=userName');
+is_deeply([map { join ',', sort keys %$_ } @{ $r->{json}{Resources} }], ['id,meta,schemas,userName', 'id,meta,schemas,userName'],
+          'and projected');
+is_deeply([map { $_->{userName} } @{ $s->scim(GET => "Users?filter=id+eq+%22$id%22")->{json}{Resources} }], ['bjensen'],
+          'id eq finds by the id');
+is($s->scim(GET => 'Users?filter=id+eq+%22' . uc($id) . '%22')->{json}{totalResults}, 0, 'id is case-exact');
 $r = $s->scim(PUT => "Users/$id", {%$bjensen, userName => 'bjensen', title => 'Guide'});
 is($r->{status}, 409, 'then a write of either through SCIM is refused, until one is renamed');
 
