@@ -58,7 +58,7 @@ Content-Type: application/x-www-form-urlencoded
 
 
 
-=== TEST 3: a walk of the username index counts what it skips: $skip 3 $top 2 reads 5, $skip 10 $top 1 is refused
+=== TEST 3: a walk of the username index counts what it skips: $skip 3 $top 2 reads 5; $skip 10 $top 1 is reached from the other end (3 read); $skip 1 $top 10 reads 11 and is refused
 --- http_config
     mytimetable_query_max_scan 10;
 --- config
@@ -69,11 +69,12 @@ Content-Type: application/x-www-form-urlencoded
 Content-Type: application/x-www-form-urlencoded
 --- request eval
 [@main::make, "GET /api/users?\$top=2&\$skip=3&\$select=UserName",
- "GET /api/users?\$top=1&\$skip=10&\$select=UserName"]
+ "GET /api/users?\$top=1&\$skip=10&\$select=UserName",
+ "GET /api/users?\$top=10&\$skip=1&\$select=UserName"]
 --- error_code eval
-[(204) x 12, 200, 400]
+[(204) x 12, 200, 200, 400]
 --- response_body eval
-[("") x 12, '[{"UserName":"u11"},{"UserName":"u2"}]', $main::limit]
+[("") x 12, '[{"UserName":"u11"},{"UserName":"u2"}]', '[{"UserName":"u8"}]', $main::limit]
 
 
 
