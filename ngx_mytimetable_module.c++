@@ -524,7 +524,6 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
 #if (NGX_THREADS)
     mtt::ngx::passwords_init(mcf->hash_pool);
     mtt::ngx::queries_init(mcf->hash_pool);
-    mtt::ngx::batches_init(mcf->hash_pool);
 #endif
     try {
         mtt::EnvOptions opts;
@@ -542,7 +541,6 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
 void exit_process(ngx_cycle_t *cycle) {
     mtt::ngx::passwords_exit();
     mtt::ngx::queries_exit();
-    mtt::ngx::batches_exit();
     mtt::ngx::close_store(cycle);
 }
 

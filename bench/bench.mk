@@ -5,7 +5,7 @@
 #   make bench BENCH_REPEAT=3        measured runs per side, the best counts (default 2)
 #   make bench BENCH_ONLY='^v0-'     only the rows whose id matches (and what their ratios need);
 #                                    the report keeps the other rows as they were
-#   make bench-tools                 only build the loader and commit_rate into build/bench/
+#   make bench-tools                 only build the loader, commit_rate and query_time into build/bench/
 #
 # `make bench` exits 0 when a target does not hold (it is a report) and says
 # which rows fail; it fails only when the harness itself cannot run.
@@ -28,12 +28,17 @@ $(BENCH_BIN)/load: bench/load.c++ $(BUILD)/libmytimetable.a $(HDRS)
 	@echo "  LINK  $@"
 	@$(CXX) $(BENCH_CXXFLAGS) -Isrc -o $@ $< $(BUILD)/libmytimetable.a $(LIBS)
 
+$(BENCH_BIN)/query_time: bench/query_time.c++ $(BUILD)/libmytimetable.a $(HDRS)
+	@mkdir -p $(@D)
+	@echo "  LINK  $@"
+	@$(CXX) $(BENCH_CXXFLAGS) -g -Isrc -o $@ $< $(BUILD)/libmytimetable.a $(LIBS)
+
 $(BENCH_BIN)/commit_rate: bench/commit_rate.c++
 	@mkdir -p $(@D)
 	@echo "  LINK  $@"
 	@$(CXX) $(BENCH_CXXFLAGS) -o $@ $< -llmdb
 
-bench-tools: $(BENCH_BIN)/load $(BENCH_BIN)/commit_rate
+bench-tools: $(BENCH_BIN)/load $(BENCH_BIN)/commit_rate $(BENCH_BIN)/query_time
 
 bench-deps: deps
 	@command -v wrk >/dev/null || { echo "installing: wrk"; \

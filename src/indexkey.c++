@@ -95,6 +95,36 @@ bool split_index_key(std::string_view key, IndexEntry &out) {
     }
 }
 
+KeyPredicate::KeyPredicate(const odata::SimplePredicate &p) {
+    std::string_view l = p.literal;
+    lit_ = l.data();
+    n_ = l.size();
+    if (l.find('\0') != std::string_view::npos || l.find('\xFF') != std::string_view::npos)
+        return; // Generic
+    using K = odata::SimplePredicate::Kind;
+    switch (p.kind) {
+    case K::SubstringOf: mode_ = Mode::Find; break;
+    case K::StartsWith:
+        // longer than a cut value may be: the record decides
+        if (n_ < max_index_value_bytes - 1)
+            mode_ = Mode::Starts;
+        break;
+    case K::EndsWith: mode_ = Mode::Ends; break;
+    case K::LowerEq: mode_ = Mode::Lower; break;
+    case K::UpperEq: mode_ = Mode::Upper; break;
+    }
+    if ((mode_ == Mode::Lower || mode_ == Mode::Upper) && n_ > 0 && n_ <= 8 * max_words) {
+        // laid out as the key's bytes are loaded (memcpy), whatever the
+        // byte order
+        words_ = (n_ + 7) / 8;
+        char bytes[8 * max_words] = {}, counted[8 * max_words] = {};
+        std::memcpy(bytes, l.data(), n_);
+        std::memset(counted, '\xFF', n_);
+        std::memcpy(word_, bytes, sizeof word_);
+        std::memcpy(mask_, counted, sizeof mask_);
+    }
+}
+
 std::string_view unescape(std::string_view escaped, std::string &scratch) {
     if (escaped.find('\0') == std::string_view::npos)
         return escaped;

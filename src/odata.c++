@@ -471,6 +471,7 @@ class Parser {
         chain.pos = out.pos;
         if (!expect_boolean(out, word))
             return false;
+        chain.args.reserve(2);
         chain.args.push_back(std::move(out));
         while (at_keyword(word)) {
             take();
@@ -506,6 +507,7 @@ class Parser {
         cmp.op = *op;
         cmp.type = Type::Boolean;
         cmp.pos = out.pos;
+        cmp.args.reserve(2);
         cmp.args.push_back(std::move(out));
         cmp.args.push_back(std::move(right));
         out = std::move(cmp);
@@ -1389,6 +1391,7 @@ bool Filter::matches(const Row &row) const {
 
 std::variant<std::vector<Token>, Error> tokenize(std::string_view decoded, const char *option) {
     std::vector<Token> tokens;
+    tokens.reserve(16); // a filter's common size: no growing
     if (auto f = Lexer(decoded).run(tokens))
         return at(option, *f);
     return tokens;

@@ -2,9 +2,20 @@
 
 #include "indexkey.h++"
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
 
 namespace mtt {
 
@@ -221,20 +232,206 @@ class KeyRow : public odata::Row {
 struct Match {
     std::string_view username, id;
     std::string_view record; // empty until read
+    std::string_view key;    // the entry's key, in a scan from both ends
 };
 
 struct Tuning {
     uint64_t range_cap;  // with an indexed $orderby: a range longer than this walks the order
     double scan_share;   // a range holding more than this share of the users: scan them all
+    uint64_t both_ends;  // a scan of a table of at least this many entries runs from both ends
+    bool any_cores = false; // from both ends even when the machine has one core (tests)
+    uint32_t meet_every = 256; // the sides of such a scan say where they are this often
 };
-constexpr Tuning default_tuning{5000, 0.25};
+constexpr Tuning default_tuning{5000, 0.25, scan_both_ends_min};
+
+// How many scans run a second thread now, in this process, and how many may:
+// one core less than the machine has.
+std::atomic<unsigned> helpers_running{0};
+unsigned max_helpers() {
+    static const unsigned n = [] {
+        unsigned cores = std::thread::hardware_concurrency();
+        return cores > 1 ? cores - 1 : 0;
+    }();
+    return n;
+}
+
+// A thread that runs `f` with every signal blocked (signals stay with the
+// thread that handles them: nginx's event loop).
+template <class F> std::thread blocked_thread(F &&f) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    try {
+        std::thread t(std::forward<F>(f));
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        return t;
+    } catch (...) {
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        throw;
+    }
+}
+
+// A number of this process for each store it opens: kept in the MDB_env's
+// user context (nothing else uses it), so that a store opened later, even
+// at the same address, has another.
+uint64_t store_serial(MDB_env *env) {
+    static std::mutex mutex;
+    static uintptr_t last = 0;
+    std::lock_guard<std::mutex> lock(mutex);
+    void *ctx = mdb_env_get_userctx(env);
+    if (!ctx) {
+        ctx = reinterpret_cast<void *>(++last);
+        mdb_env_set_userctx(env, ctx);
+    }
+    return reinterpret_cast<uintptr_t>(ctx);
+}
+
+// The keys of the UserName index at every 1024th rank (0, 1024, 2048, ...)
+// in one snapshot of one store, as the walks that stepped over them learned
+// them: a later $skip in a transaction of that same snapshot (the same txn
+// id of the same store: the same pages, so the same ranks) seeks the nearest
+// one rather than step from an end. Any commit makes a new snapshot, which
+// starts with none. One set per process, the newest snapshot's.
+class RankMarks {
+  public:
+    static constexpr uint64_t every = 1024;
+    static constexpr size_t max_marks = size_t(1) << 16;
+
+    struct Where {
+        uint64_t store, snapshot;
+        MDB_dbi dbi;
+        bool operator==(const Where &o) const {
+            return store == o.store && snapshot == o.snapshot && dbi == o.dbi;
+        }
+    };
+
+    // The known mark nearest to `rank` if it is nearer than `best` entries:
+    // its rank and key.
+    bool nearest(const Where &w, uint64_t rank, uint64_t best, uint64_t &mark, std::string &key) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!(w == where_) || keys_.empty())
+            return false;
+        size_t i = static_cast<size_t>(std::min<uint64_t>(rank / every, keys_.size() - 1));
+        bool found = false;
+        for (size_t lo = i + 1; lo-- > 0;) { // at or below rank
+            uint64_t d = rank >= lo * every ? rank - lo * every : lo * every - rank;
+            if (d >= best)
+                break;
+            if (!keys_[lo].empty()) {
+                best = d;
+                mark = lo * every;
+                found = true;
+                break;
+            }
+        }
+        for (size_t hi = i + 1; hi < keys_.size(); ++hi) { // above it
+            uint64_t d = hi * every - rank;
+            if (d >= best)
+                break;
+            if (!keys_[hi].empty()) {
+                mark = hi * every;
+                found = true;
+                break;
+            }
+        }
+        if (found)
+            key = keys_[static_cast<size_t>(mark / every)];
+        return found;
+    }
+
+    // Marks (rank, key) learned in snapshot `w`.
+    void learn(const Where &w, const std::vector<std::pair<uint64_t, std::string>> &marks) {
+        if (marks.empty())
+            return;
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!(w == where_)) {
+            if (w.store == where_.store && w.dbi == where_.dbi && w.snapshot < where_.snapshot)
+                return; // an older snapshot's: the newer ones are worth more
+            where_ = w;
+            keys_.clear();
+        }
+        for (const auto &[rank, key] : marks) {
+            size_t i = static_cast<size_t>(rank / every);
+            if (rank % every || i >= max_marks)
+                continue;
+            if (i >= keys_.size())
+                keys_.resize(i + 1);
+            keys_[i] = key;
+        }
+    }
+
+    // Forgets every mark (a mark that did not hold: never expected).
+    void forget() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        keys_.clear();
+        where_ = Where{0, 0, 0};
+    }
+
+  private:
+    std::mutex mutex_;
+    Where where_{0, 0, 0};
+    std::vector<std::string> keys_; // [i]: the key of rank i * every; empty: not known
+};
+RankMarks rank_marks;
+
+// The calling thread yields to the others when cores are short: a second
+// thread of a scan is only worth a core that would otherwise idle, never
+// time of an event loop (Linux: the nice value is each thread's own).
+void lower_priority() {
+#ifdef __linux__
+    id_t tid = static_cast<id_t>(syscall(SYS_gettid));
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, tid);
+    if (errno == 0)
+        setpriority(PRIO_PROCESS, tid, std::min(nice + 10, 19));
+#endif
+}
+
+// Where the two sides of a scan from both ends are (see Engine::scan_table):
+// the forward side has done every key below `up`, the backward side every
+// key above `down`; each says so before its next entry, every 256 entries
+// (Tuning::meet_every).
+struct Meeting {
+    std::mutex mutex;
+    std::string up, down;
+    bool up_set = false, down_set = false;
+    bool up_done = false;   // the forward side reached the end
+    bool stop = false;      // a side failed: the other stops too
+    std::exception_ptr error;
+
+    // The side at `key` (not yet done) says so; false: it stops there, the
+    // other side has done `key` and what lies beyond.
+    bool goes_on(bool forward, std::string_view key) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (stop)
+            return false;
+        if (forward) {
+            up.assign(key);
+            up_set = true;
+            return !(down_set && key >= std::string_view(down));
+        }
+        down.assign(key);
+        down_set = true;
+        return !(up_done || (up_set && key < std::string_view(up)));
+    }
+    void finished_forward() {
+        std::lock_guard<std::mutex> lock(mutex);
+        up_done = true;
+    }
+    void failed(std::exception_ptr e) {
+        std::lock_guard<std::mutex> lock(mutex);
+        stop = true;
+        if (!error)
+            error = std::move(e);
+    }
+};
 
 class Engine {
   public:
     Engine(const Txn &txn, const odata::Query &q, bool want_total, QueryResult &out,
            const QueryLimits &limits = {})
         : txn_(txn), t_(txn.tables()), q_(q), want_total_(want_total), out_(out),
-          max_read_(limits.max_read), max_us_(limits.max_ms * 1000),
+          limits_(limits), max_read_(limits.max_read), max_us_(limits.max_ms * 1000),
           clock_(limits.clock_us ? limits.clock_us : steady_us),
           start_us_(max_us_ ? clock_() : 0),
           reads_(q.filter ? odata::fields_read(*q.filter) : 0),
@@ -250,7 +447,7 @@ class Engine {
             walk(index_of(t_, keys_[0].field));
             return;
         }
-        scan(matches);
+        scan(matches, tuning);
         rank(matches);
     }
 
@@ -260,6 +457,7 @@ class Engine {
     const odata::Query &q_;
     bool want_total_;
     QueryResult &out_;
+    QueryLimits limits_;
     uint64_t max_read_;
     uint64_t max_us_;
     uint64_t (*clock_)();
@@ -276,15 +474,20 @@ class Engine {
     }
 
     // One more entry read (see read_one): the clock is read every 256 of them.
-    void tick() {
-        if (max_us_ && (++ticks_ & 255) == 0 && clock_() - start_us_ > max_us_)
+    __attribute__((always_inline)) void tick() {
+        if (max_us_ && (++ticks_ & 255) == 0)
+            check_clock();
+    }
+    __attribute__((noinline)) void check_clock() {
+        if (clock_() - start_us_ > max_us_)
             throw TimeLimit(max_us_ / 1000);
     }
+    [[noreturn]] __attribute__((noinline)) void over_limit() { throw ScanLimit(max_read_); }
 
     // One more index entry or record read.
-    void read_one() {
+    __attribute__((always_inline)) void read_one() {
         if (++out_.read > max_read_ && max_read_)
-            throw ScanLimit(max_read_);
+            over_limit();
         tick();
     }
 
@@ -365,7 +568,7 @@ class Engine {
                     continue;
                 UserView v = view(*record);
                 if (test_record(*record))
-                    matches.push_back(Match{v.username, v.id, *record});
+                    matches.push_back(Match{v.username, v.id, *record, {}});
             }
             out_.plan = "id";
             return true;
@@ -432,58 +635,231 @@ class Engine {
 
     // Every user: from an index alone when the filter reads only its field
     // and UserName, else from the user table.
-    void scan(std::vector<Match> &matches) {
+    void scan(std::vector<Match> &matches, const Tuning &tuning) {
         if (max_read_ && txn_.entries(t_.users) > max_read_)
             throw ScanLimit(max_read_);
         for (size_t field : {F_UserName, F_Email, F_FirstName, F_LastName}) {
             if (!covered_by(field))
                 continue;
-            IndexInfo ix = index_of(t_, field);
-            Cursor c(txn_, ix.dbi);
+            const IndexInfo ix = index_of(t_, field);
             std::optional<odata::SimplePredicate> simple;
             if (q_.filter)
                 simple = odata::simple_predicate(*q_.filter);
             if (simple && simple->field != field)
                 simple.reset();
-            for (bool ok = c.first(); ok; ok = c.next()) {
-                Match m;
-                if (simple) { // the common forms, decided on the key without the tree walk
-                    std::string_view key = c.key();
-                    std::optional<std::string_view> value;
-                    IndexEntry e;
-                    if (!ix.secondary) {
-                        value = key;
-                    } else if (!split_index_key(key, e)) {
-                        throw StoreError("an index key of the users is malformed", MDB_CORRUPTED);
-                    } else if (!e.null && !e.cut) {
-                        value = e.has_nul ? unescape(e.escaped, scratch_) : e.escaped;
-                    }
-                    if (!e.cut) {
-                        if (std::optional<bool> verdict = simple->test(value)) {
-                            read_one();
-                            ++out_.examined;
-                            if (*verdict)
-                                matches.push_back(
-                                    Match{ix.secondary ? e.username : key, c.value(), {}});
-                            continue;
+            if (simple) {
+                const KeyPredicate kp(*simple);
+                scan_table(
+                    ix.dbi,
+                    [&](Engine &e, Cursor &c, std::vector<Match> &out) __attribute__((always_inline)) {
+                        e.entry_simple(ix, field, c, kp, *simple, out);
+                    },
+                    matches, tuning, true);
+            } else {
+                scan_table(
+                    ix.dbi,
+                    [&](Engine &e, Cursor &c, std::vector<Match> &out) __attribute__((always_inline)) {
+                        Match m;
+                        if (e.test_entry(ix, field, c.key(), c.value(), m, true)) {
+                            m.key = c.key();
+                            out.push_back(m);
                         }
-                    }
-                }
-                if (test_entry(ix, field, c.key(), c.value(), m, true))
-                    matches.push_back(m);
+                    },
+                    matches, tuning);
             }
             out_.plan = std::string("scan index ") + ix.name;
             return;
         }
-        Cursor c(txn_, t_.users);
-        for (bool ok = c.first(); ok; ok = c.next()) {
-            read_one();
-            if (test_record(c.value())) {
-                UserView v = view(c.value());
-                matches.push_back(Match{v.username, c.key(), c.value()});
-            }
-        }
+        scan_table(
+            t_.users,
+            [](Engine &e, Cursor &c, std::vector<Match> &out) __attribute__((always_inline)) {
+                e.read_one();
+                if (e.test_record(c.value())) {
+                    UserView v = view(c.value());
+                    out.push_back(Match{v.username, c.key(), c.value(), c.key()});
+                }
+            },
+            matches, tuning);
         out_.plan = "scan users";
+    }
+
+    // Calls visit(engine, cursor, matches) on every entry of `dbi` in key
+    // order; a large table is read from both ends at once (scan_both_ends)
+    // when a core is free for it.
+    // With `keys_only`, the cursor steps without reading values: the visit
+    // reads one with value_now().
+    template <class Visit>
+    void scan_table(MDB_dbi dbi, const Visit &visit, std::vector<Match> &matches,
+                    const Tuning &tuning, bool keys_only = false) {
+        if (txn_.entries(dbi) >= tuning.both_ends &&
+            scan_both_ends(dbi, visit, matches, tuning, keys_only))
+            return;
+        Cursor c(txn_, dbi);
+        for (bool ok = c.first(); ok; ok = keys_only ? c.step_key_on(true) : c.step_on(true)) {
+            visit(*this, c, matches);
+        }
+    }
+
+    // The scan of one table from both ends at once: this thread from the
+    // first key up, a second one from the last key down, in a read
+    // transaction of its own that must see the same snapshot as txn_ (its
+    // txn id is the same: no commit came in between; else it does nothing
+    // and this thread reads the whole table). The sides say every 256
+    // entries where they are (Meeting) and stop once they have passed each
+    // other; the backward side's matches below the forward side's end are
+    // dropped (the forward side has them too), the rest are appended in key
+    // order: the matches, and their order, are those of one scan. False when
+    // no core or thread is free for it (the caller scans alone).
+    template <class Visit>
+    bool scan_both_ends(MDB_dbi dbi, const Visit &visit, std::vector<Match> &matches,
+                        const Tuning &tuning, bool keys_only) {
+        unsigned allowed = tuning.any_cores ? 1 : max_helpers();
+        if (helpers_running.fetch_add(1) >= allowed) {
+            helpers_running--;
+            return false;
+        }
+        struct Release {
+            ~Release() { helpers_running--; }
+        } release;
+        Meeting meeting;
+        const uint32_t every = tuning.meet_every;
+        std::vector<Match> down;
+        QueryResult down_out;
+        uint64_t snapshot = txn_.snapshot();
+        std::thread helper;
+        try {
+            helper = blocked_thread([&] {
+                lower_priority();
+                std::unique_ptr<Txn> own;
+                try {
+                    own = std::make_unique<Txn>(Txn::SameStore{}, txn_);
+                } catch (const StoreError &) { // no reader slot free: this side stays out
+                    return;
+                }
+                try {
+                    const Txn &txn = *own;
+                    if (txn.snapshot() != snapshot)
+                        return; // never says where it is: the forward side reads it all
+                    Engine e(txn, q_, want_total_, down_out, limits_);
+                    e.start_us_ = start_us_;
+                    Cursor c(txn, dbi);
+                    uint32_t n = 0;
+                    for (bool ok = c.last(); ok;
+                         ok = keys_only ? c.step_key_on(false) : c.step_on(false)) {
+                        if (n++ % every == 0 && !meeting.goes_on(false, c.key()))
+                            break;
+                                    visit(e, c, down);
+                    }
+                    // the views into its pages stay valid: txn_ holds the
+                    // same snapshot
+                } catch (...) {
+                    meeting.failed(std::current_exception());
+                }
+            });
+        } catch (const std::system_error &) { // no thread
+            return false;
+        }
+        std::string end; // the forward side's end (exclusive); empty: none
+        bool to_the_end = true;
+        try {
+            Cursor c(txn_, dbi);
+                uint32_t n = 0;
+            for (bool ok = c.first(); ok;
+                 ok = keys_only ? c.step_key_on(true) : c.step_on(true)) {
+                if (n++ % every == 0 && !meeting.goes_on(true, c.key())) {
+                    end.assign(c.key());
+                    to_the_end = false;
+                    break;
+                }
+                    visit(*this, c, matches);
+            }
+            if (to_the_end)
+                meeting.finished_forward();
+        } catch (...) {
+            meeting.failed(std::current_exception());
+        }
+        helper.join();
+        if (meeting.error)
+            std::rethrow_exception(meeting.error);
+        if (!to_the_end)
+            while (!down.empty() && down.back().key < std::string_view(end))
+                down.pop_back();
+        else
+            down.clear();
+        matches.insert(matches.end(), down.rbegin(), down.rend());
+        out_.read += down_out.read;
+        out_.examined += down_out.examined;
+        out_.parts = meeting.down_set ? 2 : 1;
+        return true;
+    }
+
+    // One entry of an index whose keys decide the filter (a SimplePredicate
+    // on the index's field): its key is tested as it lies in the page; the
+    // rare key that the bytes do not decide (a cut value, a non-ASCII value
+    // under tolower/toupper) as test_entry tests it.
+    __attribute__((always_inline)) void entry_simple(const IndexInfo &ix, size_t field,
+                                                     Cursor &c, const KeyPredicate &kp,
+                                                     const odata::SimplePredicate &simple,
+                                                     std::vector<Match> &matches) {
+        std::string_view key = c.key();
+        KeyPredicate::Verdict v = ix.secondary ? kp.test_key(key) : kp.test_value(key);
+        if (v == KeyPredicate::No) {
+            read_one();
+            ++out_.examined;
+            return;
+        }
+        entry_not_no(ix, field, c, v, simple, matches);
+    }
+    __attribute__((noinline)) void entry_not_no(const IndexInfo &ix, size_t field, Cursor &c,
+                                                KeyPredicate::Verdict v,
+                                                const odata::SimplePredicate &simple,
+                                                std::vector<Match> &matches) {
+        std::string_view key = c.key();
+        std::string_view id = c.value_now(); // the scan read the key alone
+        if (v == KeyPredicate::Ask) {
+            Match m;
+            std::optional<bool> decided;
+            if (ix.secondary)
+                decided = test_on_value(key, simple, m);
+            if (decided ? *decided : test_entry(ix, field, key, id, m, true)) {
+                m.id = id;
+                m.key = key;
+                matches.push_back(m);
+            }
+            return;
+        }
+        read_one();
+        ++out_.examined;
+        std::string_view username = key;
+        if (ix.secondary) {
+            IndexEntry e;
+            if (!split_index_key(key, e))
+                throw StoreError("an index key of the users is malformed", MDB_CORRUPTED);
+            username = e.username;
+        }
+        matches.push_back(Match{username, id, {}, key});
+    }
+
+    // SimplePredicate::test on the (unescaped) value of a secondary key:
+    // its verdict (m.username set), or nothing when the value is cut or the
+    // test leaves it to the evaluator.
+    std::optional<bool> test_on_value(std::string_view key, const odata::SimplePredicate &simple,
+                                      Match &m) {
+        IndexEntry e;
+        if (!split_index_key(key, e))
+            throw StoreError("an index key of the users is malformed", MDB_CORRUPTED);
+        if (e.cut)
+            return std::nullopt;
+        std::optional<std::string_view> value;
+        if (!e.null)
+            value = e.has_nul ? unescape(e.escaped, scratch_) : e.escaped;
+        std::optional<bool> verdict = simple.test(value);
+        if (verdict) {
+            read_one();
+            ++out_.examined;
+            m.username = e.username;
+        }
+        return verdict;
     }
 
     // Orders the matches by the keys (ties by UserName) and keeps
@@ -551,8 +927,15 @@ class Engine {
             return;
         }
         Cursor c(txn_, ix.dbi);
-        bool ok = back ? c.last() : c.first();
-        auto step = [&] { return back ? c.prev() : c.next(); };
+        bool ok;
+        if (!ix.secondary && !q_.filter && q_.skip > 0) { // the entry after $skip, at once
+            uint64_t n = txn_.entries(ix.dbi);
+            ok = q_.skip < n && seek_rank(c, ix.dbi, back ? n - 1 - q_.skip : q_.skip, n);
+            matched = q_.skip;
+        } else {
+            ok = back ? c.last() : c.first();
+        }
+        auto step = [&] { return c.step_on(!back); };
         if (!ix.secondary) { // unique keys
             for (; ok; ok = step()) {
                 Match m;
@@ -598,6 +981,43 @@ class Engine {
         out_.total = total();
     }
 
+    // Puts c on the entry of rank `rank` (0: the first) of the UserName index
+    // (`n` entries), stepping from the nearer end or from the nearest mark
+    // of this snapshot (RankMarks), and teaches the marks it steps over.
+    // Each entry stepped over counts as read.
+    bool seek_rank(Cursor &c, MDB_dbi dbi, uint64_t rank, uint64_t n) {
+        RankMarks::Where where{store_serial(mdb_txn_env(txn_.get())), txn_.snapshot(), dbi};
+        uint64_t from_end = n - 1 - rank;
+        uint64_t at = 0, mark = 0;
+        std::string key;
+        bool ok = false;
+        if (rank_marks.nearest(where, rank, std::min(rank, from_end), mark, key)) {
+            ok = c.seek(key);
+            if (ok && c.key() == key) {
+                at = mark;
+            } else { // not this snapshot's after all
+                rank_marks.forget();
+                ok = false;
+            }
+        }
+        if (!ok) {
+            bool forward = rank <= from_end;
+            ok = forward ? c.first() : c.last();
+            at = forward ? 0 : n - 1;
+        }
+        std::vector<std::pair<uint64_t, std::string>> learned;
+        while (ok && at != rank) {
+            bool forward = at < rank;
+            read_one();
+            ok = c.step_on(forward);
+            at = forward ? at + 1 : at - 1;
+            if (ok && at % RankMarks::every == 0)
+                learned.emplace_back(at, std::string(c.key()));
+        }
+        rank_marks.learn(where, learned);
+        return ok;
+    }
+
     // A group of entries with one key value (or one cut prefix): in the
     // order of every key, ties by UserName.
     void sort_group(std::vector<std::pair<std::string_view, std::string_view>> &group) {
@@ -639,9 +1059,11 @@ QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total,
 
 // For the equivalence tests: the same with other thresholds.
 QueryResult run_query_tuned(const Txn &txn, const odata::Query &q, bool want_total,
-                            uint64_t range_cap, double scan_share) {
+                            uint64_t range_cap, double scan_share, uint64_t both_ends,
+                            uint32_t meet_every) {
     QueryResult out;
-    Engine(txn, q, want_total, out).run(Tuning{range_cap, scan_share});
+    Engine(txn, q, want_total, out)
+        .run(Tuning{range_cap, scan_share, both_ends, true, meet_every ? meet_every : 1});
     return out;
 }
 
@@ -670,11 +1092,17 @@ bool light_query(const Txn &txn, const odata::Query &q, bool want_total, uint64_
     // without a filter the total is the table's size, and a walk only steps
     // a cursor over the entries it skips (about 10 ns each, a sixteenth of
     // what testing a user costs)
+    // (the UserName index from its nearer end: see seek_rank)
     (void)want_total;
     size_t first = q.orderby.empty() ? size_t(F_UserName) : q.orderby[0].field;
     uint64_t steps = 16 * rows;
-    return index_of(t, first).exists && q.top && q.skip <= steps && *q.top <= rows &&
-           q.skip + *q.top <= steps;
+    uint64_t skip = q.skip;
+    if (first == F_UserName) {
+        uint64_t n = txn.entries(t.users_by_name);
+        skip = std::min(skip, skip < n ? n - 1 - skip : 0);
+    }
+    return index_of(t, first).exists && q.top && skip <= steps && *q.top <= rows &&
+           skip + *q.top <= steps;
 }
 
 void prequery(const Env &env, const odata::Query &q, bool want_total, const QueryLimits &limits,

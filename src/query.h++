@@ -12,12 +12,17 @@
 // - $orderby whose first key is an indexed field (and no answer-sized range)
 //   walks that index in order (desc backwards, ties still by UserName),
 //   skipping $skip matches and stopping after $top unless the total is
-//   wanted;
+//   wanted; the UserName index without a filter starts at the $skip'th
+//   entry, stepped to from the nearer end or from the nearest key at a
+//   multiple of 1024 that a walk in the same snapshot learned;
 // - otherwise every user is read: from an index alone when the filter reads
-//   only that index's field and UserName (the index key holds both), else
-//   from the user table in key order, testing the filter on a view of the
-//   record (no User is built); only the $skip+$top best are kept (a bounded
-//   heap) when there is a $top.
+//   only that index's field and UserName (the index key holds both; the
+//   one-field forms of SimplePredicate decided on the key's bytes, see
+//   KeyPredicate), else from the user table in key order, testing the
+//   filter on a view of the record (no User is built); a table of
+//   scan_both_ends_min entries or more is read from both ends at once by
+//   two threads in one snapshot; only the $skip+$top best are kept (a
+//   bounded heap) when there is a $top.
 // The filter's evaluator decides every match: a planned query answers exactly
 // what testing every user would (t/unit/test_query.c++).
 #pragma once
@@ -90,6 +95,7 @@ struct QueryResult {
     std::string plan;
     uint64_t examined = 0; // users the filter was tested on
     uint64_t read = 0;     // index entries and records read
+    unsigned parts = 1;    // 2: a scan read from both ends at once, in two threads
 };
 
 // Runs `q` (filter, orderby, skip, top) in `txn`. With `want_total`, total is
@@ -123,12 +129,21 @@ struct Prequeried {
 void prequery(const Env &env, const odata::Query &q, bool want_total, const QueryLimits &limits,
               Prequeried &out) noexcept;
 
-// run_query with other thresholds than the defaults (5000, 0.25), for tests:
-// with an indexed $orderby that can be walked, a range of more than
-// `range_cap` entries is not read; a range of more than `scan_share` of the
-// users is not read either (every user is then).
+// A scan of every user (an index or the user table) of at least this many
+// entries reads it from both ends at once, in a second thread, when the
+// machine has a core to spare (and no other scan of this process has it).
+inline constexpr uint64_t scan_both_ends_min = 20000;
+
+// run_query with other thresholds than the defaults (5000, 0.25,
+// scan_both_ends_min), for tests: with an indexed $orderby that can be
+// walked, a range of more than `range_cap` entries is not read; a range of
+// more than `scan_share` of the users is not read either (every user is
+// then); a scan of at least `both_ends` entries runs from both ends, even on
+// one core, its sides saying where they are every `meet_every` entries
+// (256 in run_query).
 QueryResult run_query_tuned(const Txn &txn, const odata::Query &q, bool want_total,
-                            uint64_t range_cap, double scan_share);
+                            uint64_t range_cap, double scan_share,
+                            uint64_t both_ends = UINT64_MAX, uint32_t meet_every = 256);
 
 // The same answer by testing every user and sorting them all: the judge the
 // planner is tested against.

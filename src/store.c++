@@ -202,6 +202,10 @@ Txn::Txn(const Env &env, Mode mode, Batch *batch) : tables_(env.tables()) {
     }
 }
 
+Txn::Txn(SameStore, const Txn &other) : tables_(other.tables_) {
+    check(mdb_txn_begin(mdb_txn_env(other.txn_), nullptr, MDB_RDONLY, &txn_), "mdb_txn_begin");
+}
+
 Txn::~Txn() {
     if (shared_ && std::uncaught_exceptions() > exceptions_)
         shared_->spoiled = true; // a store error may have left the batch unusable

@@ -189,6 +189,11 @@ class Txn {
     // leaves the changes to the batch's commit, its abort undoes them (nested)
     // or spoils the batch (direct).
     Txn(const Env &env, Mode mode, Batch *batch = nullptr);
+    // A ReadAnyThread transaction on the store of `other` (any thread). It
+    // sees the newest snapshot, which is other's only when snapshot() says
+    // so: no commit came in between.
+    struct SameStore {};
+    Txn(SameStore, const Txn &other);
     ~Txn();
     Txn(const Txn &) = delete;
     Txn &operator=(const Txn &) = delete;
@@ -233,6 +238,31 @@ class Cursor {
     bool next();
     bool last();
     bool prev();
+    // next() (forward) or prev(), inline: for loops over many entries.
+    bool step_on(bool forward) {
+        int rc = mdb_cursor_get(cursor_, &key_, &value_, forward ? MDB_NEXT : MDB_PREV);
+        if (rc == MDB_SUCCESS)
+            return true;
+        if (rc != MDB_NOTFOUND)
+            check(rc, "mdb_cursor_get");
+        return false;
+    }
+    // The same reading the key alone (value() is then stale): for a loop
+    // that needs the value of few entries, read by value_now().
+    bool step_key_on(bool forward) {
+        int rc = mdb_cursor_get(cursor_, &key_, nullptr, forward ? MDB_NEXT : MDB_PREV);
+        if (rc == MDB_SUCCESS)
+            return true;
+        if (rc != MDB_NOTFOUND)
+            check(rc, "mdb_cursor_get");
+        return false;
+    }
+    // The current entry's value, read again (after step_key_on).
+    std::string_view value_now() {
+        MDB_val k;
+        check(mdb_cursor_get(cursor_, &k, &value_, MDB_GET_CURRENT), "mdb_cursor_get");
+        return value();
+    }
     // Deletes the current entry; next() then moves to the entry that
     // followed it, so `for (ok = seek(p); ok && has_prefix(p); ok = next())`
     // may delete as it goes.

@@ -5,6 +5,7 @@
 // default thresholds and with thresholds that force each path: index ranges,
 // index walks, covering scans, table scans) or run by testing every user.
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <random>
 
@@ -204,10 +205,14 @@ std::string names(const Txn &txn, const std::vector<std::string> &ids) {
 struct Tuned {
     uint64_t range_cap;
     double scan_share;
+    uint64_t both_ends = UINT64_MAX;
+    uint32_t meet_every = 256;
 };
 // the defaults; every range read; no range read; ranges read but never an
-// index walk preferred
-const Tuned tunings[] = {{5000, 0.25}, {UINT64_MAX, 1e9}, {0, 0}, {3, 1e9}, {UINT64_MAX, 0.3}};
+// index walk preferred; scans from both ends whose sides meet anywhere
+const Tuned tunings[] = {{5000, 0.25},       {UINT64_MAX, 1e9},  {0, 0},
+                         {3, 1e9},           {UINT64_MAX, 0.3},  {0, 0, 0, 1},
+                         {5000, 0.25, 0, 3}, {0, 0, 1, 7},       {0, 0, 0, 256}};
 
 } // namespace
 
@@ -245,7 +250,10 @@ START_TEST(planned_queries_answer_what_a_full_scan_does) {
         QueryResult judge = run_query_by_scan(txn, q);
         for (const Tuned &t : tunings) {
             for (bool want_total : {true, false}) {
-                QueryResult got = run_query_tuned(txn, q, want_total, t.range_cap, t.scan_share);
+                QueryResult got = run_query_tuned(txn, q, want_total, t.range_cap, t.scan_share,
+                                                  t.both_ends, t.meet_every);
+                if (got.parts == 2)
+                    plans["both ends"]++;
                 plans[got.plan]++;
                 if (got.ids != judge.ids || (want_total && got.total != judge.total))
                     ck_abort_msg("$filter=%s $orderby=%s $skip=%llu $top=%s (plan %s, cap %llu, "
@@ -263,7 +271,7 @@ START_TEST(planned_queries_answer_what_a_full_scan_does) {
     for (const char *plan : {"id", "index UserName", "index Email", "index FirstName",
                              "index LastName", "walk UserName", "walk Email", "walk FirstName",
                              "walk LastName", "scan index UserName", "scan index Email",
-                             "scan users"})
+                             "scan users", "both ends"})
         ck_assert_msg(plans[plan] > 0, "no query took the plan '%s'", plan);
 }
 END_TEST
@@ -389,14 +397,39 @@ START_TEST(simple_predicates_decide_as_the_evaluator) {
     for (const auto &v : pool())
         values.push_back(v);
     for (const char *v : {"\xC4\xB1", "\xE2\x84\xAA", "K", "k", "I", "i", "ABC\xC3\xA9",
-                          "abc\xC3\xA9", "Abc", "aBC"})
+                          "abc\xC3\xA9", "Abc", "aBC", "aa", "ll", "\x01l"})
         values.push_back(std::string(v));
+    // cut where a 0x00 0xFF pair straddles the cut, and NULs at the ends
+    values.push_back(std::string(247, 'l') + std::string("\0l", 2));
+    values.push_back(std::string("\0", 1) + std::string(250, 'l'));
+    values.push_back(std::string("ab\0", 3));
+    values.push_back(std::string("\0ab", 3));
+    for (const char *v : {"First77", "first77", "FIRST77", "First770", "First7", "abcdefgh",
+                          "ABCDEFGH", "AbCdEfGhI", "abcdefghi", "a@b.org", "A@B.Org", "Zoë@x",
+                          "ZOË@X", "[\\]^_`{|}~@", "@[`{", "lllllllllllllllllllllllllllllll",
+                          "zzzzzzzzz", "ZZZZZZZZZ", "aaaaaaaaa", "AAAAAAAAA", "@@@@@@@@@",
+                          "`````````", "[[[[[[[[[", "{{{{{{{{{", "abcdefghijklmnopq"})
+        values.push_back(v);
+    values.push_back(std::string(16, 'L'));
+    values.push_back(std::string(32, 'L'));
+    values.push_back(std::string(32, 'l'));
+    values.push_back(std::string(33, 'l'));
+    values.push_back(std::string("abcdefg\0h", 9));
+    values.push_back(std::string("llllllll\0", 9));
     std::vector<std::string> lits = literals();
-    for (const char *l : {"i", "I", "k", "K", "abc\xC3\xA9", "ABC\xC3\x89"})
+    for (const char *l : {"i", "I", "k", "K", "abc\xC3\xA9", "ABC\xC3\x89", "u1", "\x01l", "b",
+                          "first77", "FIRST77", "abcdefgh", "ABCDEFGHI", "llllllllllllllll",
+                          "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL", "lllllllllllllllllllllllllllllllll",
+                          "a@b.org", "A@B.ORG", "zoë@x", "ZOË", "zzzzzzzzz", "ZZZZZZZZZ",
+                          "aaaaaaaaa", "AAAAAAAAA", "@@@@@@@@@", "`````````", "[[[[[[[[[",
+                          "{{{{{{{{{", "abcdefgx", "ABCDEFGX", "abcdefghiJklmnopX"})
         lits.push_back(l);
+    lits.push_back(std::string(246, 'l'));
+    lits.push_back(std::string(247, 'l'));
+    lits.push_back(std::string(248, 'l'));
     const char *forms[] = {"substringof(%s,Email)", "contains(Email,%s)", "startswith(Email,%s)",
                            "endswith(Email,%s)", "tolower(Email) eq %s", "%s eq toupper(Email)"};
-    int decided = 0, left = 0;
+    int decided = 0, left = 0, key_decided = 0, key_left = 0;
     for (const char *form : forms)
         for (const std::string &l : lits) {
             char text[1024];
@@ -406,9 +439,33 @@ START_TEST(simple_predicates_decide_as_the_evaluator) {
             const auto &f = std::get<odata::Filter>(parsed);
             auto simple = odata::simple_predicate(f);
             ck_assert_msg(simple && simple->field == F_Email, "%s is not simple", text);
+            KeyPredicate kp(*simple);
             for (const auto &v : values) {
                 One row;
                 row.v = v;
+                // on the bytes of index keys of the value (escaped, cut), and
+                // of the value itself (the UserName index)
+                for (const char *user : {"u1", "zoë", "ab", "lll", "a.rather.long.username.9",
+                                         "\x01\x02"}) {
+                    std::string key = index_key(v, user);
+                    KeyPredicate::Verdict kv = kp.test_key(key);
+                    if (kv == KeyPredicate::Ask) {
+                        ++key_left;
+                    } else {
+                        ++key_decided;
+                        ck_assert_msg((kv == KeyPredicate::Yes) == f.matches(row),
+                                      "%s on the key of '%s' for %s", text,
+                                      v ? v->c_str() : "null", user);
+                    }
+                }
+                if (v) {
+                    KeyPredicate::Verdict kv = kp.test_value(*v);
+                    if (kv != KeyPredicate::Ask)
+                        ck_assert_msg((kv == KeyPredicate::Yes) == f.matches(row),
+                                      "%s on the value '%s'", text, v->c_str());
+                    else
+                        ++key_left;
+                }
                 auto verdict = simple->test(v ? std::optional<std::string_view>(*v) : std::nullopt);
                 if (!verdict) {
                     ++left;
@@ -421,11 +478,240 @@ START_TEST(simple_predicates_decide_as_the_evaluator) {
         }
     ck_assert_int_gt(decided, 1000);
     ck_assert_int_gt(left, 0);
+    ck_assert_int_gt(key_decided, 4000);
+    ck_assert_int_gt(key_left, 0);
     for (const char *not_simple : {"Email eq 'a'", "substringof(Email,'a')", "tolower(Email) ne 'a'",
                                    "startswith(Email,'a') and Enabled", "length(Email) eq 1"})
         ck_assert_msg(!odata::simple_predicate(std::get<odata::Filter>(
                           odata::parse_filter(not_simple, user_schema()))),
                       "%s is simple", not_simple);
+}
+END_TEST
+
+// A scan from both ends reads one snapshot: a second thread whose read
+// transaction sees a newer one (a commit came in between) leaves the whole
+// scan to the first; else both read, and the answer is the same.
+START_TEST(a_scan_from_both_ends_reads_one_snapshot) {
+    TempDir dir;
+    EnvOptions o = store_options(dir);
+    o.map_size = 64 << 20;
+    Env env(o);
+    auto add = [&](int from, int n) {
+        Txn txn(env, Txn::Write);
+        for (int i = from; i < from + n; ++i) {
+            User u;
+            u.id = new_user_id();
+            u.username = "u" + std::to_string(i);
+            u.email = u.username + "@example.org";
+            u.phone = "+31 " + std::to_string(i);
+            put_user(txn, u, nullptr);
+        }
+        txn.commit();
+    };
+    add(0, 3000);
+    for (const char *filter : {"substringof('9',Email)", "endswith(Phone,'7')",
+                               "substringof('1',UserName)", "Email ne null"}) {
+        odata::Query q;
+        q.filter.emplace(std::get<odata::Filter>(odata::parse_filter(filter, user_schema())));
+        // an order of no index: a scan, not a walk of UserName
+        q.orderby = {{F_Phone, true}};
+        Txn txn(env, Txn::Read);
+        QueryResult judge = run_query_by_scan(txn, q);
+        for (uint32_t every : {1u, 16u, 256u}) {
+            QueryResult got = run_query_tuned(txn, q, true, 5000, 0.25, 1000, every);
+            ck_assert_msg(got.parts == 2, "%s every %u: parts %u plan %s", filter, every,
+                          got.parts, got.plan.c_str());
+            ck_assert(got.ids == judge.ids);
+            ck_assert_uint_eq(got.total, judge.total);
+        }
+        QueryResult alone = run_query_tuned(txn, q, true, 5000, 0.25);
+        ck_assert_uint_eq(alone.parts, 1);
+        ck_assert(alone.ids == judge.ids);
+        // a commit after txn began: the second thread sees another snapshot
+        add(10000 + static_cast<int>(std::strlen(filter)) * 100, 50);
+        QueryResult later = run_query_tuned(txn, q, true, 5000, 0.25, 1000, 16);
+        ck_assert_uint_eq(later.parts, 1);
+        ck_assert(later.ids == judge.ids);
+        ck_assert_uint_eq(later.total, judge.total);
+        ck_assert_uint_eq(later.read, alone.read);
+        Txn now(env, Txn::Read);
+        ck_assert(run_query_tuned(now, q, true, 5000, 0.25, 1000, 16).ids ==
+                  run_query_by_scan(now, q).ids);
+    }
+    // no reader slot left for the second thread: the first reads it all
+    TempDir one;
+    EnvOptions o1 = store_options(one);
+    o1.map_size = 64 << 20;
+    o1.max_readers = 1;
+    Env narrow(o1);
+    {
+        Txn txn(narrow, Txn::Write);
+        for (int i = 0; i < 100; ++i) {
+            User u;
+            u.id = new_user_id();
+            u.username = "n" + std::to_string(i);
+            u.email = u.username + "@example.org";
+            put_user(txn, u, nullptr);
+        }
+        txn.commit();
+    }
+    odata::Query q;
+    q.filter.emplace(std::get<odata::Filter>(odata::parse_filter("substringof('9',Email)",
+                                                                 user_schema())));
+    q.orderby = {{F_Phone, false}};
+    Txn txn(narrow, Txn::Read);
+    QueryResult got = run_query_tuned(txn, q, true, 5000, 0.25, 10, 4);
+    ck_assert_uint_eq(got.parts, 1);
+    ck_assert(got.ids == run_query_by_scan(txn, q).ids);
+    ck_assert_uint_eq(got.total, 19);
+}
+END_TEST
+
+// $skip on the UserName order without a filter: the walk starts at the rank
+// it needs, stepped to from the nearer end or from a key it learned at a
+// multiple of 1024 in the same snapshot; what it answers is the judge's,
+// before and after writes, in an older snapshot still open, and in another
+// store at the same place.
+START_TEST(deep_skips_step_from_the_nearest_known_rank) {
+    TempDir dir;
+    EnvOptions o = store_options(dir);
+    o.map_size = 64 << 20;
+    auto env = std::make_unique<Env>(o);
+    std::mt19937 rng(5);
+    auto add = [&](Env &e, int n, const char *prefix) {
+        Txn txn(e, Txn::Write);
+        for (int i = 0; i < n; ++i) {
+            User u;
+            u.id = new_user_id();
+            u.username = prefix + std::to_string(rng() % 100000);
+            if (txn.get(e.tables().users_by_name, u.username))
+                continue;
+            put_user(txn, u, nullptr);
+        }
+        txn.commit();
+    };
+    auto query = [](uint64_t skip, uint64_t top, bool desc) {
+        odata::Query q;
+        q.skip = skip;
+        q.top = top;
+        if (desc)
+            q.orderby = {{F_UserName, true}};
+        return q;
+    };
+    auto check = [&](const Txn &txn, uint64_t skip, uint64_t top, bool desc) {
+        odata::Query q = query(skip, top, desc);
+        QueryResult got = run_query(txn, q, true);
+        QueryResult judge = run_query_by_scan(txn, q);
+        ck_assert_str_eq(got.plan.c_str(), "walk UserName");
+        ck_assert_msg(got.ids == judge.ids, "$skip=%llu $top=%llu%s: %zu ids, the judge %zu",
+                      (unsigned long long)skip, (unsigned long long)top, desc ? " desc" : "",
+                      got.ids.size(), judge.ids.size());
+        ck_assert_uint_eq(got.total, judge.total);
+        return got.read;
+    };
+    add(*env, 6000, "u");
+    {
+        Txn txn(*env, Txn::Read);
+        uint64_t n = txn.entries(txn.tables().users_by_name);
+        ck_assert_uint_gt(n, 5000);
+        // from the nearer end: a skip near the end reads little
+        ck_assert_uint_le(check(txn, n - 3, 10, false), 3 + 3);
+        ck_assert_uint_le(check(txn, n - 3, 10, true), 3 + 3);
+        ck_assert_uint_le(check(txn, 0, 5, false), 5);
+        ck_assert_uint_eq(check(txn, n, 5, false), 0);
+        ck_assert_uint_eq(check(txn, n + 7, 5, true), 0);
+        // the first deep skip steps from the start and learns 1024 and 2048
+        ck_assert_uint_ge(check(txn, 2100, 5, false), 2100);
+        // then ranks near those are a seek and a few steps away, either way
+        ck_assert_uint_le(check(txn, 2050, 5, false), 2 + 5 + 1);
+        ck_assert_uint_le(check(txn, 1020, 5, false), 4 + 5 + 1);
+        ck_assert_uint_le(check(txn, n - 1 - 1030, 5, true), 6 + 5 + 1);
+        for (int i = 0; i < 40; ++i)
+            check(txn, rng() % (n + 10), rng() % 60, rng() % 2);
+        // light: at most 16 * 100 steps from the nearer end (and 100 rows)
+        ck_assert(light_query(txn, query(1500, 100, false), false, 100));
+        ck_assert(!light_query(txn, query(1501, 100, false), false, 100));
+        ck_assert(light_query(txn, query(n - 1 - 1500, 100, true), false, 100));
+        ck_assert(!light_query(txn, query(n / 2, 10, false), false, 100));
+        ck_assert(!light_query(txn, query(0, 101, false), false, 100));
+    }
+    // writes: a new snapshot, other ranks; the old snapshot, still open,
+    // keeps its own
+    Txn old(*env, Txn::Read);
+    uint64_t old_n = old.entries(old.tables().users_by_name);
+    add(*env, 800, "a"); // all of them before every "u": every rank moves
+    {
+        Txn txn(*env, Txn::Read);
+        uint64_t n = txn.entries(txn.tables().users_by_name);
+        ck_assert_uint_gt(n, old_n);
+        ck_assert_uint_ge(check(txn, 2100, 5, false), 2100); // nothing known yet
+        for (int i = 0; i < 40; ++i)
+            check(txn, rng() % (n + 10), rng() % 60, rng() % 2);
+        for (int i = 0; i < 20; ++i)
+            check(old, rng() % (old_n + 10), rng() % 60, rng() % 2);
+        ck_assert_uint_le(check(txn, 2050, 5, false), 2 + 5 + 1); // known again
+    }
+    {
+        Txn txn(*env, Txn::Write); // deletes: ranks move down
+        std::vector<std::string> names;
+        {
+            Cursor c(txn, txn.tables().users_by_name);
+            for (bool ok = c.first(); ok && names.size() < 300; ok = c.next())
+                names.emplace_back(c.key());
+        }
+        for (const auto &name : names) {
+            auto u = find_user_by_name(txn, name);
+            ck_assert(u.has_value());
+            delete_user(txn, *u);
+        }
+        txn.commit();
+    }
+    old.abort();
+    std::vector<std::string> names;
+    uint64_t snapshot;
+    {
+        Txn now(*env, Txn::Read);
+        uint64_t n = now.entries(now.tables().users_by_name);
+        for (int i = 0; i < 40; ++i)
+            check(now, rng() % (n + 10), rng() % 60, rng() % 2);
+        check(now, 3000, 5, false); // marks of this snapshot, up to 3072
+        snapshot = now.snapshot();
+        Cursor c(now, now.tables().users_by_name);
+        for (bool ok = c.first(); ok; ok = c.next())
+            names.emplace_back(c.key());
+    }
+    // another store in the same place, of the same txn id, holding the same
+    // usernames and 100 more before them: the marks are not its
+    env.reset();
+    {
+        TempDir again;
+        EnvOptions o2 = store_options(again);
+        o2.map_size = 64 << 20;
+        Env other(o2);
+        auto put = [&](const std::vector<std::string> &list) {
+            Txn txn(other, Txn::Write);
+            for (const auto &name : list) {
+                User u;
+                u.id = new_user_id();
+                u.username = name;
+                put_user(txn, u, nullptr);
+            }
+            txn.commit();
+        };
+        std::vector<std::string> front;
+        for (int i = 0; i < 100; ++i)
+            front.push_back("0" + std::to_string(i));
+        put(names);
+        while (Txn(other, Txn::Read).snapshot() + 1 < snapshot)
+            put({"0x" + std::to_string(Txn(other, Txn::Read).snapshot())});
+        put(front);
+        Txn txn(other, Txn::Read);
+        ck_assert_uint_eq(txn.snapshot(), snapshot);
+        ck_assert_uint_ge(check(txn, 2100, 5, false), 2100); // stepped, not sought
+        uint64_t n = txn.entries(txn.tables().users_by_name);
+        for (int i = 0; i < 20; ++i)
+            check(txn, rng() % (n + 10), rng() % 60, rng() % 2);
+    }
 }
 END_TEST
 
@@ -438,6 +724,8 @@ int main() {
     tcase_add_loop_test(tc, planned_queries_answer_what_a_full_scan_does, 0, 4);
     tcase_add_test(tc, indexed_queries_read_few_users);
     tcase_add_test(tc, simple_predicates_decide_as_the_evaluator);
+    tcase_add_test(tc, a_scan_from_both_ends_reads_one_snapshot);
+    tcase_add_test(tc, deep_skips_step_from_the_nearest_known_rank);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
