@@ -364,8 +364,17 @@ sub run_wrk {
 # the best of them (the highest rate, or for one connection the lowest median
 # time: whatever else runs on the host can only slow a run down), with the
 # workers' CPU time, their memory growth over all the runs, and the others in
-# `runs`. PUT runs get distinct user-name prefixes (`args` put PREFIX).
+# `runs`. PUT runs get distinct user-name prefixes (`args` put PREFIX). In
+# three steps, so that two instances' runs can alternate (run_get_row):
+# measure_begin (the warm-up), measure_run (measured run i), measure_end.
 sub measure {
+    my ($srv, %a) = @_;
+    my $m = measure_begin($srv, %a);
+    measure_run($m, $_) for 1 .. $opt{repeat};
+    return measure_end($m);
+}
+
+sub measure_begin {
     my ($srv, %a) = @_;
     my @w = workers($srv->{master});
     my %before = map { $_ => mem($_) } @w;
@@ -375,28 +384,41 @@ sub measure {
         url => "http://127.0.0.1:$srv->{port}$a{path}");
     run_wrk(%common, seconds => $a{warmup} // $opt{warmup}, args => $a{warm_args},
         log => "$a{log}.warmup");
-    my @runs;
-    for my $i (1 .. $opt{repeat}) {
-        wait_idle($MAX_RUN, @w);
-        my @args = @{ $a{args} || [] };
-        $args[1] .= $i if @args > 1 && $args[0] eq 'put';
-        my $cpu0 = 0;
-        $cpu0 += cpu($_) for @w;
-        my $run = run_wrk(%common, seconds => $a{seconds} // $opt{seconds}, args => \@args,
-            log => $i == 1 ? $a{log} : "$a{log}.$i");
-        my $cpu1 = 0;
-        $cpu1 += cpu($_) for @w;
-        die "no request completed in the $run->{seconds} s measured run\n" unless $run->{requests};
-        $run->{cpu_us} = ($cpu1 - $cpu0) * 1e6 / $run->{requests};
-        push @runs, $run;
-    }
+    return { a => \%a, w => \@w, before => \%before, peak => \%peak, common => \%common,
+             runs => [] };
+}
+
+sub measure_run {
+    my ($m, $i) = @_;
+    my %a = %{ $m->{a} };
+    my @w = @{ $m->{w} };
+    wait_idle($MAX_RUN, @w);
+    my @args = @{ $a{args} || [] };
+    $args[1] .= $i if @args > 1 && $args[0] eq 'put';
+    my $cpu0 = 0;
+    $cpu0 += cpu($_) for @w;
+    my $run = run_wrk(%{ $m->{common} }, seconds => $a{seconds} // $opt{seconds}, args => \@args,
+        log => $i == 1 ? $a{log} : "$a{log}.$i");
+    my $cpu1 = 0;
+    $cpu1 += cpu($_) for @w;
+    die "no request completed in the $run->{seconds} s measured run\n" unless $run->{requests};
+    $run->{cpu_us} = ($cpu1 - $cpu0) * 1e6 / $run->{requests};
+    push @{ $m->{runs} }, $run;
+}
+
+sub measure_end {
+    my $m = shift;
+    my %a = %{ $m->{a} };
+    my @runs = @{ $m->{runs} };
+    my %before = %{ $m->{before} };
+    my %peak = %{ $m->{peak} };
     my $one = $a{connections} == 1;
     my ($r) = sort { $one ? $a->{p50_us} <=> $b->{p50_us} : $b->{rps} <=> $a->{rps} } @runs;
     $r->{runs} = \@runs;
     $r->{errors_all} = 0;
     $r->{errors_all} += $_->{errors} for @runs;
     my ($hwm, $anon, $rss0, $map) = (0, 0, 0, 0);
-    for my $w (@w) {
+    for my $w (@{ $m->{w} }) {
         my $after = mem($w);
         my $g = ($after->{VmHWM} // 0) - ($before{$w}{VmRSS} // 0);
         ($hwm, $map) = ($g, store_map($w) - $before{$w}{map}) if $g > $hwm;
@@ -506,30 +528,38 @@ sub run_get_row {
         $runs{warmup}  = max($opt{warmup},  min(1.5 * $one + 0.5, $MAX_RUN / 2));
     }
 
-    # 2. the module, then the ceiling, each in a fresh instance of the bench config
-    my %sides;
-    for my $side (qw(module ceiling)) {
-        my $srv = start_nginx(%base, ceiling => \%ceiling);
-        my $path = $side eq 'module' ? "$base$r->{path}" : '/ceiling';
-        if ($side eq 'ceiling') {
-            my $c = $http->get("http://127.0.0.1:$srv->{port}/ceiling");
-            my $ct = $c->{headers}{'content-type'} // '';
-            die "the ceiling does not answer the module's bytes ($c->{status}, $ct)\n"
-              unless $c->{status} == 200 && $c->{content} eq $body && $ct eq $type;
+    # 2. the module and the ceiling, each in a fresh instance of the bench
+    # config, both started: their warm-ups, then their measured runs in turn
+    # (module, ceiling, module, ...), so that what else the host runs meanwhile
+    # falls on both sides alike
+    my (%srv, %m, %sides);
+    my $ok = eval {
+        for my $side (qw(module ceiling)) {
+            $srv{$side} = start_nginx(%base, prefix => "$dir/nginx-$side", ceiling => \%ceiling);
         }
-        $sides{$side} = eval {
-            # list and scan rows (and rate rows marked fresh) measure the work of
-            # every request: each one carries a distinct ignored parameter, so no
-            # answer cache serves it; the ceiling's requests carry it too
-            my @fresh = $r->{kind} ne 'rate' || $r->{fresh}
-              ? (args => ['fresh'], warm_args => ['fresh']) : ();
-            measure($srv, side_opts($r), ($side eq 'module' ? %runs : ()), @fresh, path => $path,
-                log => "$dir/$side.wrk");
-        };
-        my $err = $@;
-        stop_nginx($srv);
-        die $err if $err;
-    }
+        my $c = $http->get("http://127.0.0.1:$srv{ceiling}{port}/ceiling");
+        my $ct = $c->{headers}{'content-type'} // '';
+        die "the ceiling does not answer the module's bytes ($c->{status}, $ct)\n"
+          unless $c->{status} == 200 && $c->{content} eq $body && $ct eq $type;
+        # list and scan rows (and rate rows marked fresh) measure the work of
+        # every request: each one carries a distinct ignored parameter, so no
+        # answer cache serves it; the ceiling's requests carry it too
+        my @fresh = $r->{kind} ne 'rate' || $r->{fresh}
+          ? (args => ['fresh'], warm_args => ['fresh']) : ();
+        for my $side (qw(module ceiling)) {
+            my $path = $side eq 'module' ? "$base$r->{path}" : '/ceiling';
+            $m{$side} = measure_begin($srv{$side}, side_opts($r), ($side eq 'module' ? %runs : ()),
+                @fresh, path => $path, log => "$dir/$side.wrk");
+        }
+        for my $i (1 .. $opt{repeat}) {
+            measure_run($m{$_}, $i) for qw(module ceiling);
+        }
+        $sides{$_} = measure_end($m{$_}) for qw(module ceiling);
+        1;
+    };
+    my $err = $@;
+    stop_nginx($_) for values %srv;
+    die $err unless $ok;
     return \%sides;
 }
 

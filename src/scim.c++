@@ -248,6 +248,20 @@ json_t *get_ci(const json_t *object, std::string_view key, const char **found) {
 
 namespace {
 
+// The value of the field `name` of a query string in `value` (null when it
+// has none); false when it is given more than once.
+bool given_once(const Form &form, std::string_view name, const std::string *&value) {
+    value = nullptr;
+    for (const auto &f : form.fields) {
+        if (f.name != name)
+            continue;
+        if (value)
+            return false;
+        value = &f.value;
+    }
+    return true;
+}
+
 // "[urn:]attr[.sub]" resolved against the schema; false when it names no
 // attribute the schema knows.
 bool resolve_path(std::string_view text, const Describe &schema, AttrPath &out) {
@@ -284,7 +298,7 @@ bool resolve_path(std::string_view text, const Describe &schema, AttrPath &out) 
 bool path_list(const Form &form, const char *name, const Describe &schema,
                std::vector<AttrPath> &out, Response &bad) {
     const std::string *v;
-    if (!single(form, name, false, "query parameter", v, bad)) {
+    if (!given_once(form, name, v)) {
         bad = error_response(400, "invalidValue", "query parameter " + std::string(name) +
                                                       " is given more than once; give it once");
         return false;
@@ -454,7 +468,7 @@ namespace {
 bool number_param(const Form &form, const char *name, std::optional<long long> &out,
                   Response &bad) {
     const std::string *v;
-    if (!single(form, name, false, "query parameter", v, bad)) {
+    if (!given_once(form, name, v)) {
         bad = error_response(400, "invalidValue", "query parameter " + std::string(name) +
                                                       " is given more than once; give it once");
         return false;
@@ -490,7 +504,7 @@ bool parse_list_query(const Request &req, const Describe &schema, ListQuery &out
     }
     const std::string *filter, *sort_by, *sort_order;
     auto once = [&](const char *name, const std::string *&v) {
-        if (single(form, name, false, "query parameter", v, bad))
+        if (given_once(form, name, v))
             return true;
         bad = error_response(400, "invalidValue", "query parameter " + std::string(name) +
                                                       " is given more than once; give it once");

@@ -267,24 +267,31 @@ namespace {
 // than n or more than n (exact as to whether there is one, for ASCII bytes).
 bool plain(std::string_view s) {
     constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-        uint64_t x;
-        std::memcpy(&x, s.data() + i, 8);
-        if (x & highs)
-            return false; // a byte from 0x80
+    auto bad = [](uint64_t x) {
         uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
-        uint64_t below = (x - ones * 0x20) & ~x;              // some byte < 0x20
-        uint64_t del = x + ones;                               // some byte > 0x7E
-        uint64_t q = (quote - ones) & ~quote;                  // some byte == '"'
-        uint64_t b = (backslash - ones) & ~backslash;          // some byte == '\\'
-        if ((below | del | q | b) & highs)
+        uint64_t below = (x - ones * 0x20) & ~x;     // some byte < 0x20
+        uint64_t del = x + ones;                      // some byte > 0x7E
+        uint64_t q = (quote - ones) & ~quote;         // some byte == '"'
+        uint64_t b = (backslash - ones) & ~backslash; // some byte == '\\'
+        return (x & highs) || ((below | del | q | b) & highs); // (x & highs): from 0x80
+    };
+    const char *p = s.data();
+    size_t n = s.size();
+    uint64_t x;
+    if (n < 8) { // padded with a byte that is plain
+        x = ones * 'a';
+        std::memcpy(&x, p, n);
+        return !bad(x);
+    }
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::memcpy(&x, p + i, 8);
+        if (bad(x))
             return false;
     }
-    for (; i < s.size(); ++i) {
-        char c = s[i];
-        if (c < 0x20 || c > 0x7E || c == '"' || c == '\\')
-            return false;
+    if (i < n) { // the last eight bytes, overlapping what was tested
+        std::memcpy(&x, p + n - 8, 8);
+        return !bad(x);
     }
     return true;
 }
@@ -388,22 +395,38 @@ class ObjectOut {
     bool first_ = true;
 };
 
+// The two hex digits of every byte, "000102...ff".
+struct HexPairs {
+    char digits[512];
+    constexpr HexPairs() : digits{} {
+        const char hex[] = "0123456789abcdef";
+        for (int b = 0; b < 256; ++b) {
+            digits[2 * b] = hex[b >> 4];
+            digits[2 * b + 1] = hex[b & 0x0F];
+        }
+    }
+};
+constexpr HexPairs hex_pairs;
+
 // format_guid(raw), written in place.
 void append_guid(Out &out, std::string_view raw) {
     if (raw.size() != 16) { // not an id as the store makes them
         out.put(format_guid(raw));
         return;
     }
-    static const char digits[] = "0123456789abcdef";
-    // where the two digits of each byte go in "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
-    static const unsigned char at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
     char *p = out.grab(36);
-    p[8] = p[13] = p[18] = p[23] = '-';
-    for (size_t i = 0; i < 16; ++i) {
-        auto c = static_cast<unsigned char>(raw[i]);
-        p[at[i]] = digits[c >> 4];
-        p[at[i] + 1] = digits[c & 0x0F];
-    }
+    auto pair = [&](size_t i, size_t at) {
+        std::memcpy(p + at, hex_pairs.digits + 2 * static_cast<unsigned char>(raw[i]), 2);
+    };
+    pair(0, 0), pair(1, 2), pair(2, 4), pair(3, 6);
+    p[8] = '-';
+    pair(4, 9), pair(5, 11);
+    p[13] = '-';
+    pair(6, 14), pair(7, 16);
+    p[18] = '-';
+    pair(8, 19), pair(9, 21);
+    p[23] = '-';
+    pair(10, 24), pair(11, 26), pair(12, 28), pair(13, 30), pair(14, 32), pair(15, 34);
     out.done(p + 36);
 }
 
@@ -417,14 +440,24 @@ void append_number(Out &out, uint64_t n) {
     out.put(std::string_view(digits + i, sizeof digits - i));
 }
 
-// format_rfc3339(t), without a string of its own for the years 0000..9999.
+// format_rfc3339(t), without a string of its own for the years 0000..9999
+// (the last time written is kept: created and lastModified are often one).
 void append_time(Out &out, int64_t t) {
+    static thread_local struct {
+        int64_t t;
+        bool have;
+        char s[20]; // YYYY-MM-DDTHH:MM:SSZ
+    } last = {};
+    char *s = last.s;
+    if (last.have && t == last.t) {
+        out.put(std::string_view(s, sizeof last.s));
+        return;
+    }
     CivilTime c = civil_from_unix(t);
     if (c.year < 0 || c.year > 9999) {
         out.put(format_rfc3339(t));
         return;
     }
-    char s[20]; // YYYY-MM-DDTHH:MM:SSZ
     auto two = [&](char *at, int v) {
         at[0] = static_cast<char>('0' + v / 10);
         at[1] = static_cast<char>('0' + v % 10);
@@ -443,7 +476,9 @@ void append_time(Out &out, int64_t t) {
     s[16] = ':';
     two(s + 17, c.second);
     s[19] = 'Z';
-    out.put(std::string_view(s, sizeof s));
+    last.t = t;
+    last.have = true;
+    out.put(std::string_view(s, sizeof last.s));
 }
 
 // `"k":"<base><path><guid>"` (a $ref or meta.location), left out as
@@ -1145,7 +1180,12 @@ void users_by_fold(const Txn &txn, std::string_view name, std::string_view folde
     ids.clear();
     if (name.empty() || name.size() > max_username_bytes)
         return;
-    std::string prefix = fold_username(name);
+    // fold_username(name): the fold, cut when it is long
+    static thread_local std::string prefix;
+    if (folded.size() <= max_fold_bytes)
+        prefix.assign(folded);
+    else
+        prefix = fold_username(name);
     prefix.push_back('\0');
     static thread_local std::string key_fold;
     Cursor c(txn, txn.tables().users_by_name_fold);
