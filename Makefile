@@ -46,9 +46,12 @@ TEST_PACKAGES := check curl openssl procps lmdb-utils wrk clang libclang-rt-14-d
 
 # npm packages the tests call, pinned here and installed into build/npm
 # without a lock file: ical.js (t/ical/check-calendar.mjs), Redocly's linter
-# and ajv (make openapi-check), SCIMMY (make scim-discovery-check); node and
-# npm come from Debian (nodejs, npm) unless the machine has them already.
-NPM_PACKAGES := ical.js@2.2.1 @redocly/cli@1.34.5 ajv@8.17.1 ajv-formats@3.0.1 scimmy@1.3.5
+# and ajv (make openapi-check), SCIMMY (make scim-discovery-check),
+# scim2-parse-filter (make scim-filter-check), scim-patch (make
+# scim-patch-check); node and npm come from Debian (nodejs, npm) unless the
+# machine has them already.
+NPM_PACKAGES := ical.js@2.2.1 @redocly/cli@1.34.5 ajv@8.17.1 ajv-formats@3.0.1 scimmy@1.3.5 \
+	scim2-parse-filter@0.2.10 scim-patch@0.8.3
 # (a stamp's name is its list, one word: a changed list installs again)
 empty     :=
 space     := $(empty) $(empty)
@@ -65,7 +68,7 @@ BROWSER_NPM      := playwright-core@1.65.1
 BROWSER_STAMP    := $(call npm_stamp,build/browser/npm,$(BROWSER_NPM))
 
 .PHONY: FORCE all help module deps deps-run deps-browser run swagger test unit t openapi-check \
-	scim-discovery-check \
+	scim-discovery-check scim-filter-check scim-patch-check \
 	browser-check torture clean
 
 all: module
@@ -76,11 +79,13 @@ help:
 	@echo 'make deps         install (apt, as root) what building, running and every test need'
 	@echo 'make run          deps-run + build + nginx in the foreground on 127.0.0.1:8080'
 	@echo 'make swagger      the same with Swagger UI beside the API (examples/swagger.conf)'
-	@echo 'make test         deps + build + unit tests + fuzz smoke runs + Test::Nginx suites + openapi-check + scim-discovery-check'
+	@echo 'make test         deps + build + unit tests + fuzz smoke runs + Test::Nginx suites + openapi-check + the scim checks'
 	@echo 'make unit         the Check unit tests only'
 	@echo 'make t            the Test::Nginx suites only (t/*.t)'
 	@echo 'make openapi-check  lint doc/openapi.json, compare it with the router, validate answers against it'
 	@echo 'make scim-discovery-check  the SCIM schemas and discovery bodies against SCIMMY'
+	@echo 'make scim-filter-check  the SCIM filter corpus (t/scim/filters.json) against npm scim2-parse-filter'
+	@echo 'make scim-patch-check  the SCIM PATCH corpus against apply_patch and npm scim-patch'
 	@echo 'make deps-browser install (apt, as root) Chromium, and playwright-core, for browser-check'
 	@echo 'make browser-check  the Swagger page in headless Chromium (about a minute; not in make test)'
 	@echo 'make torture      the crash test with 20 rounds'
@@ -195,7 +200,7 @@ $(BUILD)/obj/openapi_json.o: src/openapi_json.S $(OPENAPI)
 $(BUILD)/libmytimetable.a: $(OBJS)
 	@ar rcs $@ $^
 
-$(BUILD)/unit/%: t/unit/%.c++ $(BUILD)/libmytimetable.a t/unit/unit.h++
+$(BUILD)/unit/%: t/unit/%.c++ $(BUILD)/libmytimetable.a $(wildcard t/unit/*.h++)
 	@mkdir -p $(@D)
 	@echo "  LINK  $@"
 	@$(CXX) $(CXXFLAGS) -Isrc -It/unit -o $@ $< $(BUILD)/libmytimetable.a $(LIBS) $(CHECK_LIBS)
@@ -227,12 +232,15 @@ test: deps
 	$(MAKE) t
 	$(MAKE) openapi-check
 	$(MAKE) scim-discovery-check
+	$(MAKE) scim-filter-check
+	$(MAKE) scim-patch-check
 
 # ---------------------------------------------------------------- OpenAPI
 # doc/openapi.json, which the module serves as GET openapi.json: Redocly's
-# linter (doc/redocly.yaml), the router's table against its operations both
-# ways (t/openapi/routes.*), and the answers to requests on every route
-# validated against its schemas with ajv (t/openapi/answers.t, validate.mjs).
+# linter (doc/redocly.yaml), the routers' tables (the API's and SCIM's)
+# against its operations both ways (t/openapi/routes.*), and the answers to
+# requests on every route validated against its schemas with ajv
+# (t/openapi/answers.t, validate.mjs).
 OPENAPI_ROUTES := $(BUILD)/openapi/routes
 REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true build/npm/node_modules/.bin/redocly
 
@@ -251,14 +259,35 @@ openapi-check: $(MODULE) $(NPM_STAMP) $(OPENAPI_ROUTES)
 # The SCIM schemas and discovery bodies (src/scim_schema.*) against SCIMMY's
 # copy of RFC 7643's schemas (t/scim/discovery.*).
 SCIM_DISCOVERY := $(BUILD)/scim/discovery
+# The filter corpus t/scim/filters.json evaluated by parse_filter + matches
+# (t/scim/filter-cli.c++) and by npm scim2-parse-filter, each compared with
+# what the corpus expects; where the library differs the corpus says why.
+SCIM_FILTER_CLI := $(BUILD)/scim/filter-cli
 
-$(SCIM_DISCOVERY): t/scim/discovery.c++ $(BUILD)/libmytimetable.a
+$(SCIM_DISCOVERY) $(SCIM_FILTER_CLI): $(BUILD)/scim/%: t/scim/%.c++ $(BUILD)/libmytimetable.a
 	@mkdir -p $(@D)
 	@echo "  LINK  $@"
 	@$(CXX) $(CXXFLAGS) -Isrc -o $@ $< $(BUILD)/libmytimetable.a $(LIBS)
 
 scim-discovery-check: $(NPM_STAMP) $(SCIM_DISCOVERY)
 	set -o pipefail; $(SCIM_DISCOVERY) | node t/scim/discovery.mjs
+
+scim-filter-check: $(NPM_STAMP) $(SCIM_FILTER_CLI)
+	set -o pipefail; $(SCIM_FILTER_CLI) t/scim/filters.json | \
+		MTT_NPM_DIR=build/npm node t/scim/filter-check.mjs t/scim/filters.json
+
+# The PATCH corpus (t/scim/patches.json) applied by apply_patch
+# (t/scim/patch-cli.c++) and by npm scim-patch, an independent implementation,
+# each compared with the corpus (t/scim/patch-check.mjs).
+SCIM_PATCH_CLI := $(BUILD)/scim/patch-cli
+
+$(SCIM_PATCH_CLI): t/scim/patch-cli.c++ $(BUILD)/libmytimetable.a
+	@mkdir -p $(@D)
+	@echo "  LINK  $@"
+	@$(CXX) $(CXXFLAGS) -Isrc -o $@ $< $(BUILD)/libmytimetable.a $(LIBS)
+
+scim-patch-check: $(NPM_STAMP) $(SCIM_PATCH_CLI)
+	set -o pipefail; $(SCIM_PATCH_CLI) t/scim/patches.json | node t/scim/patch-check.mjs t/scim/patches.json
 
 # Swagger UI in headless Chromium (t/browser/swagger.mjs): every operation
 # listed, "Try it out" of GET v0/users answered; screenshots in build/browser/.

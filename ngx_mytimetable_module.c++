@@ -6,9 +6,10 @@
 //   src/ngx/bridge     ngx_str_t <-> string_view, pool copies, the module symbol
 //   src/ngx/request    nginx request -> mtt::Request
 //   src/ngx/output     mtt::Response -> headers and body chain, streamed answers
-//   src/ngx/batch      group commit: the writes of one event-loop turn, one commit
-//   src/ngx/passwords  password hashing in nginx's thread pool
-//   src/ngx/queries    directory queries that read many users, in the same pool
+//   src/ngx/batch      group commit: the commands of one event-loop turn's writes, one commit
+//   src/ngx/passwords  the passwords of write commands, hashed in nginx's thread pool
+//   src/ngx/queries    reads, and the long queries of their commands, run in the same pool
+//   src/ngx/tasks      the thread-pool tasks that passwords and queries share
 //   src/ngx/lifecycle  the store directory, opening and closing the store per worker
 //   src/ngx/metrics    the counters' shared zone, the request counter, mytimetable_metrics
 //   src/ngx/backup     mytimetable_backup: a compacted copy of the store, made in the thread pool
@@ -60,12 +61,24 @@ struct SyncTypeConf {
     ngx_flag_t mailbox;
 };
 
+// The defaults that init_main_conf gives what the configuration leaves unset
+// (the store's size, the instance id and the query bounds are the API's:
+// mtt::default_map_size, default_instance_id, default_query_max_scan and
+// default_query_max_time_ms).
+constexpr char default_store[] = "mytimetable"; // below nginx's prefix
+constexpr ngx_uint_t default_max_streams = 256;
+SyncTypeConf default_sync_types[] = {
+    {ngx_string("o365"), 1},
+    {ngx_string("ews"), 1},
+    {ngx_string("googlecalendar"), 0},
+};
+
 struct MainConf {
     ngx_str_t store;
     off_t store_size; // an offset: ngx_parse_offset knows 'g', ngx_parse_size does not
     ngx_uint_t durability;
     ngx_str_t instance_id;
-    ngx_array_t *sync_types; // of SyncTypeConf; NULL: the defaults
+    ngx_array_t *sync_types; // of SyncTypeConf
     ngx_flag_t used;         // some location carries `mytimetable;` or `mytimetable_backup;`
     ngx_uint_t max_streams;  // streamed answers in progress at once, per worker
     ngx_uint_t query_max_scan; // users and index entries one directory query may read; 0: any
@@ -79,11 +92,13 @@ struct LocConf {
     ngx_http_complex_value_t *base_url; // NULL: derived from the request
     ngx_str_t root;                     // the API's root path; empty: the location's prefix
     ngx_str_t location;                 // the prefix of a location that carries `mytimetable;`
+    ngx_flag_t scim;                    // `mytimetable_scim;`: the location serves SCIM 2.0
 };
 
 // ---------------------------------------------------------------- declarations
 
 char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *set_scim(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *set_sync_type(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *check_instance_id(ngx_conf_t *cf, void *post, void *data);
@@ -116,6 +131,9 @@ ngx_command_t commands[] = {
     {ngx_string("mytimetable"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, set_mytimetable,
      NGX_HTTP_LOC_CONF_OFFSET, 0,
      nullptr},
+    // SCIM 2.0 below a prefix location, with routes relative to it (src/scim.h++)
+    {ngx_string("mytimetable_scim"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, set_scim,
+     NGX_HTTP_LOC_CONF_OFFSET, offsetof(LocConf, scim), nullptr},
     {ngx_string("mytimetable_metrics"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
      mtt::ngx::set_metrics, NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
     {ngx_string("mytimetable_store"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, ngx_conf_set_str_slot,
@@ -188,7 +206,7 @@ using mtt::ngx::worker;
 
 // ---------------------------------------------------------------- directives
 
-char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *, void *conf) {
+char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
     auto *clcf = static_cast<ngx_http_core_loc_conf_t *>(
         ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module));
     // routes are taken below a prefix: other location kinds could never serve
@@ -203,9 +221,9 @@ char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *, void *conf) {
         kind = "a named location";
     if (kind) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"mytimetable\" cannot be used in %s: use a prefix location such "
+                           "\"%V\" cannot be used in %s: use a prefix location such "
                            "as \"location /api/\"",
-                           kind);
+                           &cmd->name, kind);
         return static_cast<char *>(NGX_CONF_ERROR);
     }
     if (clcf->handler == content_handler)
@@ -222,6 +240,19 @@ char *set_mytimetable(ngx_conf_t *cf, ngx_command_t *, void *conf) {
             return static_cast<char *>(NGX_CONF_ERROR);
     }
 #endif
+    return NGX_CONF_OK;
+}
+
+// `mytimetable_scim;`: a location of the module (as `mytimetable;`) whose
+// requests are SCIM's; the flag is the location's own, never inherited.
+char *set_scim(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
+    auto *lcf = static_cast<LocConf *>(conf);
+    if (lcf->scim != NGX_CONF_UNSET)
+        return const_cast<char *>("is duplicate");
+    char *rv = set_mytimetable(cf, cmd, conf);
+    if (rv != NGX_CONF_OK)
+        return rv;
+    lcf->scim = 1;
     return NGX_CONF_OK;
 }
 
@@ -387,7 +418,7 @@ char *init_main_conf(ngx_conf_t *cf, void *conf) {
     auto *mcf = static_cast<MainConf *>(conf);
     ngx_conf_init_value(mcf->store_size, static_cast<off_t>(mtt::default_map_size));
     ngx_conf_init_uint_value(mcf->durability, durability_full);
-    ngx_conf_init_uint_value(mcf->max_streams, 256);
+    ngx_conf_init_uint_value(mcf->max_streams, default_max_streams);
     ngx_conf_init_uint_value(mcf->query_max_scan, mtt::default_query_max_scan);
     ngx_conf_init_msec_value(mcf->query_max_time, mtt::default_query_max_time_ms);
     if (mcf->max_streams == 0) {
@@ -398,7 +429,18 @@ char *init_main_conf(ngx_conf_t *cf, void *conf) {
         ngx_str_set(&mcf->instance_id, mtt::default_instance_id);
     }
     if (mcf->store.data == nullptr) {
-        ngx_str_set(&mcf->store, "mytimetable");
+        ngx_str_set(&mcf->store, default_store);
+    }
+    if (!mcf->sync_types) {
+        mcf->sync_types = ngx_array_create(cf->pool, 3, sizeof(SyncTypeConf));
+        if (!mcf->sync_types)
+            return static_cast<char *>(NGX_CONF_ERROR);
+        for (const SyncTypeConf &t : default_sync_types) {
+            auto *slot = static_cast<SyncTypeConf *>(ngx_array_push(mcf->sync_types));
+            if (!slot)
+                return static_cast<char *>(NGX_CONF_ERROR);
+            *slot = t;
+        }
     }
     if (ngx_conf_full_name(cf->cycle, &mcf->store, 0) != NGX_OK)
         return static_cast<char *>(NGX_CONF_ERROR);
@@ -412,6 +454,7 @@ void *create_loc_conf(ngx_conf_t *cf) {
     if (!lcf)
         return nullptr;
     lcf->base_url = static_cast<ngx_http_complex_value_t *>(NGX_CONF_UNSET_PTR);
+    lcf->scim = NGX_CONF_UNSET;
     // ngx_pcalloc left root and location empty
     return lcf;
 }
@@ -421,9 +464,12 @@ char *merge_loc_conf(ngx_conf_t *cf, void *parent, void *child) {
     auto *conf = static_cast<LocConf *>(child);
     ngx_conf_merge_ptr_value(conf->base_url, prev->base_url, nullptr);
     ngx_conf_merge_str_value(conf->root, prev->root, "");
-    // a location of the API lies inside its root (or holds it: /api holds /api/)
+    if (conf->scim == NGX_CONF_UNSET) // not inherited: a nested location is not SCIM's
+        conf->scim = 0;
+    // a location of the API lies inside its root (or holds it: /api holds /api/);
+    // SCIM's routes are relative to its own location, whatever the root
     std::string_view location = view(conf->location), root = view(conf->root);
-    if (!location.empty() && !root.empty() && location.substr(0, root.size()) != root &&
+    if (!conf->scim && !location.empty() && !root.empty() && location.substr(0, root.size()) != root &&
         root.substr(0, location.size()) != location) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"mytimetable\" in location \"%V\" is outside \"mytimetable_root "
@@ -456,10 +502,6 @@ mtt::Settings settings_from(const MainConf *mcf) {
     s.instance_id = std::string(view(mcf->instance_id));
     s.query_max_scan = mcf->query_max_scan;
     s.query_max_time_ms = mcf->query_max_time;
-    if (!mcf->sync_types) {
-        s.sync_types = {{"o365", true}, {"ews", true}, {"googlecalendar", false}};
-        return s;
-    }
     auto *types = static_cast<SyncTypeConf *>(mcf->sync_types->elts);
     for (ngx_uint_t i = 0; i < mcf->sync_types->nelts; i++)
         s.sync_types.push_back({std::string(view(types[i].name)), types[i].mailbox != 0});
@@ -504,19 +546,22 @@ void exit_process(ngx_cycle_t *cycle) {
 
 // ---------------------------------------------------------------- the content handler
 
-// Answers the request. A write is `deferred`: it waits for its batch at the
-// end of the event-loop turn (src/ngx/batch), after its password is hashed
-// when it sets one (src/ngx/passwords).
+// Answers the request: parses it (mtt::parse), then applies its command. A
+// write is `deferred`: it waits for its batch at the end of the event-loop
+// turn (src/ngx/batch), after its password is hashed when it stores one
+// (src/ngx/passwords). A read is answered at once, or `deferred` while its
+// long query runs in the thread pool (src/ngx/queries).
 ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
     using mtt::ngx::send;
     using mtt::ngx::send_error;
     deferred = false;
+    auto *lcf =
+        static_cast<LocConf *>(ngx_http_get_module_loc_conf(r, ngx_http_mytimetable_module));
+    bool scim = lcf->scim == 1;
     try {
         if (!worker || !worker->env)
             return send_error(r, 503, "the store is not open; see the error log");
         // the API's view of the request: its buffers, and the pool for the rest
-        auto *lcf = static_cast<LocConf *>(
-            ngx_http_get_module_loc_conf(r, ngx_http_mytimetable_module));
         mtt::Request req;
         std::string problem;
         ngx_str_t configured = ngx_null_string;
@@ -530,47 +575,38 @@ ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {
                 return send_error(r, 500, "the base URL is misconfigured; see the error log");
             }
         }
-        switch (mtt::ngx::adapt(r, configured, view(lcf->root), req, problem)) {
+        req.scim = scim;
+        // SCIM answers If-Match itself (weak ETags, W/"<version>"): nginx's
+        // not-modified filter, which compares strongly, must not refuse again
+        if (req.scim)
+            r->disable_not_modified = 1;
+        switch (mtt::ngx::adapt(r, configured, req.scim ? "" : view(lcf->root), req, problem)) {
         case mtt::ngx::Adapted::Ok:
-            mtt::ngx::metrics_route(r, req.path);
+            mtt::ngx::metrics_route(r, req.path, req.scim);
             break;
         case mtt::ngx::Adapted::BodyUnreadable:
             return send_error(r, 500, "the request body could not be read");
         case mtt::ngx::Adapted::NoMemory:
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         case mtt::ngx::Adapted::BadPath:
-            mtt::ngx::metrics_route(r, req.path);
+            mtt::ngx::metrics_route(r, req.path, req.scim);
             return send_error(r, 400, problem);
         }
-        if (mtt::writes(req.method)) {
-            if (!mtt::ngx::hash_first(r, req))
-                mtt::ngx::queue_write(r, req);
-            deferred = true;
-            return NGX_DONE;
-        }
-        mtt::Context ctx{*worker->env, worker->settings, {}, nullptr, &worker->cache};
-        if (mtt::ngx::query_first(r, ctx, req)) { // a query that reads many users
-            deferred = true;
-            return NGX_DONE;
-        }
-        mtt::Response resp = mtt::handle(ctx, req);
-        if (!ctx.log.empty())
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", ctx.log.c_str());
-        return send(r, resp);
-    } catch (const mtt::StoreError &e) { // a streamed answer's first piece
-        try {
-            std::string line;
-            mtt::Response failed = mtt::store_failure(e, line);
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", line.c_str());
-            return send(r, failed);
-        } catch (...) {
-        }
-    } catch (const std::exception &e) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", e.what());
-    } catch (...) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: unknown exception");
+        mtt::Parsed parsed = mtt::parse(req, worker->settings);
+        if (!parsed.command)
+            return send(r, parsed.answer);
+        if (!mtt::writes(req.method))
+            return mtt::ngx::serve_read(r, req, std::move(parsed.command), deferred);
+        mtt::Command *cmd = mtt::ngx::pool_own(r->pool, std::move(parsed.command));
+        if (!cmd)
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        if (!mtt::ngx::hash_first(r, *cmd, req))
+            mtt::ngx::queue_write(r, *cmd, req);
+        deferred = true;
+        return NGX_DONE;
+    } catch (...) { // also a streamed answer's first piece
+        return mtt::ngx::send_exception(r, scim);
     }
-    return NGX_HTTP_INTERNAL_SERVER_ERROR;
 }
 
 void body_read(ngx_http_request_t *r) {

@@ -162,7 +162,7 @@ int main(int argc, char **argv) {
                 }
                 double qt = (now_ms() - t) / repeat;
                 // the whole request, as a worker answers it on its event loop
-                mtt::Context ctx{env, settings, {}, nullptr, nullptr};
+                mtt::Context ctx{env, settings, {}, nullptr};
                 mtt::Request req;
                 req.method = "GET";
                 req.path = "users";

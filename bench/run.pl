@@ -78,11 +78,18 @@ my $MAX_RUN   = 30;     # s: the longest a measured run is stretched for slow an
 
 # kind: rate (req/s at --connections), list (time per request, one request at a
 # time), scan (the same, for a full-scan $filter), put (new users at --connections).
+# base: the location the path is below (/api/ unless given: /scim/v2/ is the
+# SCIM location); fresh: every request of a rate row carries a distinct ignored
+# parameter, so that no answer cache can serve it (the list and scan rows always
+# do).
 my @rows = (
     { id => 'v0-100', kind => 'rate', what => 'GET v0/users', n => 100, path => 'v0/users',
       target => 0.85 },
     { id => 'filter-eq-100k', kind => 'rate', what => "GET users?\$filter=UserName eq 'u50000'",
       n => 100_000, path => 'users?$filter=UserName%20eq%20%27u50000%27', target => 0.70 },
+    { id => 'scim-eq-100k', kind => 'rate', what => 'GET Users?filter=userName eq "u50000" (SCIM)',
+      n => 100_000, base => '/scim/v2/', path => 'Users?filter=userName%20eq%20%22u50000%22',
+      fresh => 1, target => 0.70 },
     { id => 'dir-1k', kind => 'list', what => 'GET users', n => 1_000, path => 'users' },
     { id => 'dir-10k', kind => 'list', what => 'GET users', n => 10_000, path => 'users',
       linear_vs => 'dir-1k', rss => 1 },
@@ -192,10 +199,14 @@ http {
     access_log off;
     mytimetable_store $c{store};
     mytimetable_durability $c{durability};
+    geo \$bench_dollar { default "\$"; }
     server {
         listen 127.0.0.1:$c{port} reuseport;
         location /api/ {
             mytimetable;
+        }
+        location /scim/v2/ {
+            mytimetable_scim;
         }
 $ceiling    }
 }
@@ -353,8 +364,17 @@ sub run_wrk {
 # the best of them (the highest rate, or for one connection the lowest median
 # time: whatever else runs on the host can only slow a run down), with the
 # workers' CPU time, their memory growth over all the runs, and the others in
-# `runs`. PUT runs get distinct user-name prefixes (`args` put PREFIX).
+# `runs`. PUT runs get distinct user-name prefixes (`args` put PREFIX). In
+# three steps, so that two instances' runs can alternate (run_get_row):
+# measure_begin (the warm-up), measure_run (measured run i), measure_end.
 sub measure {
+    my ($srv, %a) = @_;
+    my $m = measure_begin($srv, %a);
+    measure_run($m, $_) for 1 .. $opt{repeat};
+    return measure_end($m);
+}
+
+sub measure_begin {
     my ($srv, %a) = @_;
     my @w = workers($srv->{master});
     my %before = map { $_ => mem($_) } @w;
@@ -364,28 +384,41 @@ sub measure {
         url => "http://127.0.0.1:$srv->{port}$a{path}");
     run_wrk(%common, seconds => $a{warmup} // $opt{warmup}, args => $a{warm_args},
         log => "$a{log}.warmup");
-    my @runs;
-    for my $i (1 .. $opt{repeat}) {
-        wait_idle($MAX_RUN, @w);
-        my @args = @{ $a{args} || [] };
-        $args[1] .= $i if @args > 1 && $args[0] eq 'put';
-        my $cpu0 = 0;
-        $cpu0 += cpu($_) for @w;
-        my $run = run_wrk(%common, seconds => $a{seconds} // $opt{seconds}, args => \@args,
-            log => $i == 1 ? $a{log} : "$a{log}.$i");
-        my $cpu1 = 0;
-        $cpu1 += cpu($_) for @w;
-        die "no request completed in the $run->{seconds} s measured run\n" unless $run->{requests};
-        $run->{cpu_us} = ($cpu1 - $cpu0) * 1e6 / $run->{requests};
-        push @runs, $run;
-    }
+    return { a => \%a, w => \@w, before => \%before, peak => \%peak, common => \%common,
+             runs => [] };
+}
+
+sub measure_run {
+    my ($m, $i) = @_;
+    my %a = %{ $m->{a} };
+    my @w = @{ $m->{w} };
+    wait_idle($MAX_RUN, @w);
+    my @args = @{ $a{args} || [] };
+    $args[1] .= $i if @args > 1 && $args[0] eq 'put';
+    my $cpu0 = 0;
+    $cpu0 += cpu($_) for @w;
+    my $run = run_wrk(%{ $m->{common} }, seconds => $a{seconds} // $opt{seconds}, args => \@args,
+        log => $i == 1 ? $a{log} : "$a{log}.$i");
+    my $cpu1 = 0;
+    $cpu1 += cpu($_) for @w;
+    die "no request completed in the $run->{seconds} s measured run\n" unless $run->{requests};
+    $run->{cpu_us} = ($cpu1 - $cpu0) * 1e6 / $run->{requests};
+    push @{ $m->{runs} }, $run;
+}
+
+sub measure_end {
+    my $m = shift;
+    my %a = %{ $m->{a} };
+    my @runs = @{ $m->{runs} };
+    my %before = %{ $m->{before} };
+    my %peak = %{ $m->{peak} };
     my $one = $a{connections} == 1;
     my ($r) = sort { $one ? $a->{p50_us} <=> $b->{p50_us} : $b->{rps} <=> $a->{rps} } @runs;
     $r->{runs} = \@runs;
     $r->{errors_all} = 0;
     $r->{errors_all} += $_->{errors} for @runs;
     my ($hwm, $anon, $rss0, $map) = (0, 0, 0, 0);
-    for my $w (@w) {
+    for my $w (@{ $m->{w} }) {
         my $after = mem($w);
         my $g = ($after->{VmHWM} // 0) - ($before{$w}{VmRSS} // 0);
         ($hwm, $map) = ($g, store_map($w) - $before{$w}{map}) if $g > $hwm;
@@ -424,6 +457,15 @@ sub store {
     my $t = time;
     system("$opt{bin}/load", '--store', $dir, '--users', $n, '--quiet') == 0
       or die "loading $n users into $name failed\n";
+    # nginx (as root) refuses a store its workers cannot write: the loader
+    # made it as this user, so hand it to theirs (nobody, as nginx's default)
+    if ($> == 0) {
+        my (undef, undef, $uid, $gid) = getpwnam('nobody');
+        if (defined $uid) {
+            opendir my $d, $dir or die "cannot read $dir: $!";
+            chown $uid, $gid, $dir, map { "$dir/$_" } grep { !/^\.\.?$/ } readdir $d;
+        }
+    }
     printf "  loaded %s users into store %s in %.1f s\n", commify($n), $name, time - $t;
     return $stores{$name} = $dir;
 }
@@ -431,13 +473,16 @@ sub store {
 # ---------------------------------------------------------------- a row
 
 my %result;    # row id -> { module => ..., ceiling => ..., error => ... }
+my %kept = (table => {}, runs => {}, sections => []);    # of the report before (read_previous)
 my @commits;   # the raw synced-commit rate, measured just before and just after put-full
 my $commit;    # the higher of the two: the stricter reference
 
 sub escape_literal {
     my $body = shift;
-    return undef if $body =~ /\$/;    # a complex value would expand it
     (my $lit = $body) =~ s/(['\\])/\\$1/g;
+    # `return` takes a complex value: a $ would start a variable, so each one
+    # is the variable that holds "$" (geo $bench_dollar in nginx_conf)
+    $lit =~ s/\$/\${bench_dollar}/g;
     # nginx reads a configuration token into a 4096-byte buffer
     return length($lit) <= 4000 ? $lit : undef;
 }
@@ -460,7 +505,8 @@ sub run_get_row {
     # 1. the module's actual answer (and how long one takes, cold)
     my $srv = start_nginx(%base);
     my $t0 = time;
-    my $res = $http->get("http://127.0.0.1:$srv->{port}/api/$r->{path}");
+    my $base = $r->{base} // '/api/';
+    my $res = $http->get("http://127.0.0.1:$srv->{port}$base$r->{path}");
     my $one = time - $t0;
     stop_nginx($srv);
     die "the module answered $res->{status} to GET $r->{path}: "
@@ -482,28 +528,38 @@ sub run_get_row {
         $runs{warmup}  = max($opt{warmup},  min(1.5 * $one + 0.5, $MAX_RUN / 2));
     }
 
-    # 2. the module, then the ceiling, each in a fresh instance of the bench config
-    my %sides;
-    for my $side (qw(module ceiling)) {
-        my $srv = start_nginx(%base, ceiling => \%ceiling);
-        my $path = $side eq 'module' ? "/api/$r->{path}" : '/ceiling';
-        if ($side eq 'ceiling') {
-            my $c = $http->get("http://127.0.0.1:$srv->{port}/ceiling");
-            my $ct = $c->{headers}{'content-type'} // '';
-            die "the ceiling does not answer the module's bytes ($c->{status}, $ct)\n"
-              unless $c->{status} == 200 && $c->{content} eq $body && $ct eq $type;
+    # 2. the module and the ceiling, each in a fresh instance of the bench
+    # config, both started: their warm-ups, then their measured runs in turn
+    # (module, ceiling, module, ...), so that what else the host runs meanwhile
+    # falls on both sides alike
+    my (%srv, %m, %sides);
+    my $ok = eval {
+        for my $side (qw(module ceiling)) {
+            $srv{$side} = start_nginx(%base, prefix => "$dir/nginx-$side", ceiling => \%ceiling);
         }
-        $sides{$side} = eval {
-            # list and scan rows measure the work of every request: each one
-            # carries a distinct ignored parameter, so no answer cache serves it
-            my @fresh = $r->{kind} ne 'rate' ? (args => ['fresh'], warm_args => ['fresh']) : ();
-            measure($srv, side_opts($r), ($side eq 'module' ? %runs : ()), @fresh, path => $path,
-                log => "$dir/$side.wrk");
-        };
-        my $err = $@;
-        stop_nginx($srv);
-        die $err if $err;
-    }
+        my $c = $http->get("http://127.0.0.1:$srv{ceiling}{port}/ceiling");
+        my $ct = $c->{headers}{'content-type'} // '';
+        die "the ceiling does not answer the module's bytes ($c->{status}, $ct)\n"
+          unless $c->{status} == 200 && $c->{content} eq $body && $ct eq $type;
+        # list and scan rows (and rate rows marked fresh) measure the work of
+        # every request: each one carries a distinct ignored parameter, so no
+        # answer cache serves it; the ceiling's requests carry it too
+        my @fresh = $r->{kind} ne 'rate' || $r->{fresh}
+          ? (args => ['fresh'], warm_args => ['fresh']) : ();
+        for my $side (qw(module ceiling)) {
+            my $path = $side eq 'module' ? "$base$r->{path}" : '/ceiling';
+            $m{$side} = measure_begin($srv{$side}, side_opts($r), ($side eq 'module' ? %runs : ()),
+                @fresh, path => $path, log => "$dir/$side.wrk");
+        }
+        for my $i (1 .. $opt{repeat}) {
+            measure_run($m{$_}, $i) for qw(module ceiling);
+        }
+        $sides{$_} = measure_end($m{$_}) for qw(module ceiling);
+        1;
+    };
+    my $err = $@;
+    stop_nginx($_) for values %srv;
+    die $err unless $ok;
     return \%sides;
 }
 
@@ -581,7 +637,11 @@ sub error_note {
 # The table rows (one run may give two: time and memory).
 sub table_rows {
     my @out;
-    for my $r (grep { $_->{selected} } @rows) {
+    for my $r (@rows) {
+        if (!$r->{selected}) { # --only: as the report before this run gave it
+            push @out, @{ $kept{table}{ $r->{id} } || [] };
+            next;
+        }
         my @lines = eval { row_lines($r) };
         my $why = $@ || ($result{ $r->{id} } // {})->{error} || (@lines ? '' : 'not run');
         if ($why) {
@@ -694,7 +754,11 @@ sub markdown_table {
 
 sub details_table {
     my @out;
-    for my $r (grep { $_->{selected} } @rows) {
+    for my $r (@rows) {
+        if (!$r->{selected}) {
+            push @out, @{ $kept{runs}{ $r->{id} } || [] };
+            next;
+        }
         my $res = $result{ $r->{id} } or next;
         next if $res->{error};
         for my $side (qw(module ceiling)) {
@@ -716,6 +780,68 @@ sub details_table {
         }
     }
     return @out;
+}
+
+# ---------------------------------------------------------------- the report before
+
+# What this run keeps of the report it replaces (--out): with --only, the
+# rows it does not measure (their lines of the table and of "Runs", as that
+# report gave them, and its raw commit rate when put-full is not measured);
+# always, the sections that other programs write into the file (the query
+# engine's, the slow streams'). (%kept is declared with %result.)
+
+sub cells {
+    my $line = shift;
+    return () unless $line =~ s/^\| // && $line =~ s/ \|$//;
+    return map { s/\\\|/|/gr } split / (?<!\\)\| /, $line, -1;
+}
+
+sub read_previous {
+    my $text = slurp($opt{out}) // return;
+    my ($head, @sections) = split /^(?=## )/m, $text;
+    for my $sec (@sections) {
+        my ($title) = $sec =~ /^## (.*)$/m;
+        next if $title eq 'Runs' || $title eq 'What profiling found, and what changed';
+        push @{ $kept{sections} }, $sec =~ s/\s*\z/\n/r;
+    }
+    return unless $opt{only} ne '';
+    my ($date) = $head =~ /^- date: (.*)$/m;
+    my ($commit) = $head =~ /^- nginx .* module at (.*)$/m;
+    ($kept{commit_rate}) = $head =~ /^- raw commit rate: (.*)$/m;
+    # which run each row comes from: that report's own, unless its line of
+    # partial runs names an earlier one
+    my %from;
+    if (my ($earlier) = $head =~ /^- this run measured only .*?; rows of earlier runs: (.*)$/m) {
+        while ($earlier =~ /((?:`[^`]+`(?:, )?)+) \(([^)]*)\)/g) {
+            my ($ids, $run) = ($1, $2);
+            $from{$_} = $run for $ids =~ /`([^`]+)`/g;
+        }
+    }
+    $kept{from}{ $_->{id} } = $from{ $_->{id} } // ($date // '?') . ', module at ' . ($commit // '?')
+      for grep { !$_->{selected} } @rows;
+    my %title;    # [title, N] of a table line -> row id
+    for my $r (grep { !$_->{selected} } @rows) {
+        my $n = fmt_n($r->{n}) . ($r->{kind} eq 'put' ? ' + new' : '');
+        $title{"$_\0$n"} = $r->{id} for $r->{what}, map { "$r->{what}: $_" } 'time',
+          'time (full scan)', 'worker RSS growth (VmHWM)', 'worker RSS growth outside the store map';
+    }
+    my %runs = map { $_->{id} => 1 } grep { !$_->{selected} } @rows;
+    my $in = '';
+    for my $line (split /\n/, $text) {
+        next if $line =~ /^\|(?:-+\|)+$/;    # a table's second line
+        my @c = cells($line);
+        if (!@c) {
+            $in = '';
+        } elsif ($c[0] eq 'what' && ($c[1] // '') eq 'N') {
+            $in = 'table';
+        } elsif ($c[0] eq 'row' && ($c[1] // '') eq 'side') {
+            $in = 'runs';
+        } elsif ($in eq 'table' && defined(my $id = $title{"$c[0]\0$c[1]"})) {
+            push @{ $kept{table}{$id} }, \@c;
+        } elsif ($in eq 'runs' && $runs{ $c[0] }) {
+            push @{ $kept{runs}{ $c[0] } }, \@c;
+        }
+    }
 }
 
 # ---------------------------------------------------------------- the machine
@@ -746,6 +872,7 @@ sub machine {
 # ---------------------------------------------------------------- main
 
 my $started = time;
+read_previous();
 my $date = strftime('%Y-%m-%d %H:%M UTC', gmtime);
 my $machine = machine();
 my ($load_start) = (slurp('/proc/loadavg') // '?') =~ /^(\S+ \S+ \S+)/;
@@ -815,7 +942,20 @@ my $commit_line = @commits
   ? join(' and ', map { sprintf('%s/s (%d in %.1f s)', commify($_->{rate}), $_->{commits}, $_->{seconds}) } @commits)
     . " synced one-put LMDB write transactions, in a fresh environment on the stores' $machine->{fs} filesystem,"
     . ' just before and just after the `full` PUT row; its ratio uses the higher'
+  : $kept{commit_rate} && !$row{'put-full'}{selected} ? $kept{commit_rate}
   : 'not measured';
+my $partial = '';
+if ($opt{only} ne '') { # which earlier run each row kept from the report before comes from
+    my (@runs, %ids);
+    for my $r (grep { !$_->{selected} && $kept{table}{ $_->{id} } } @rows) {
+        my $run = $kept{from}{ $r->{id} };
+        push @runs, $run unless $ids{$run};
+        push @{ $ids{$run} }, $r->{id};
+    }
+    $partial = "- this run measured only " . join(', ', map { "`$_->{id}`" } grep { $_->{selected} } @rows)
+      . (@runs ? '; rows of earlier runs: '
+          . join('; ', map { join(', ', map { "`$_`" } @{ $ids{$_} }) . " ($_)" } @runs) : '') . "\n";
+}
 
 my $md = <<"MD";
 # Benchmark results
@@ -833,7 +973,7 @@ read it.
 - raw commit rate: $commit_line
 - load average (1, 5, 15 min) before the run: $load_start; after: $load_end. Every figure shares
   the 2 cores with wrk; anything else running at the same time lowers and blurs them.
-
+$partial
 $table
 $summary
 ## Runs
@@ -846,6 +986,7 @@ $details
 MD
 # what profiling found and what changed: kept by hand in bench/profile.md
 $md .= "\n" . (slurp("$cwd/bench/profile.md") // '');
+$md .= "\n" . join("\n", @{ $kept{sections} }) if @{ $kept{sections} };
 $md =~ s/\n{3,}/\n\n/g;
 spew($opt{out}, $md);
 

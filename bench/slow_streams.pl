@@ -84,9 +84,17 @@ my $ok = $busy[2] <= 100;
 my $report = sprintf "| point GET v0/users/{u} beside %d slow `GET users` streams (%s users) | p50 %.1f ms, p99 %.1f ms, max %.1f ms | alone: p50 %.1f ms, max %.1f ms | every request within 100 ms | %s |\n",
     $opt{streams}, $opt{users}, @busy, $quiet[0], $quiet[2], $ok ? 'yes' : 'NO';
 print "\n| row | beside the streams | alone | target | holds |\n|---|---|---|---|---|\n$report";
-if ($opt{out}) {
-    open my $f, '>>', $opt{out} or die $!;
-    print $f "\n## A point request beside slow streams\n\n| row | beside the streams | alone | target | holds |\n|---|---|---|---|---|\n$report";
+if ($opt{out}) { # the section of the report, in place of the one an earlier run wrote
+    my $text = '';
+    if (open my $in, '<', $opt{out}) {
+        local $/;
+        $text = <$in> // '';
+    }
+    $text =~ s/\n## A point request beside slow streams\n.*?(?=\n## |\z)//s;
+    $text =~ s/\n*\z/\n/;
+    open my $f, '>', $opt{out} or die $!;
+    print $f $text, "\n## A point request beside slow streams\n\n| row | beside the streams | alone | target | holds |\n|---|---|---|---|---|\n$report";
+    close $f or die $!;
 }
 close $_ for @streams;
 $srv->stop_now;

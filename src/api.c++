@@ -2,6 +2,7 @@
 
 #include "handlers.h++"
 #include "json.h++"
+#include "scim.h++"
 #include "text.h++"
 #include "users.h++"
 
@@ -14,7 +15,7 @@ namespace mtt {
 namespace {
 
 // The whole API, in the order of the contract's tables (spec/api.md).
-const std::vector<Route<Handler>> routes = {
+const std::vector<Route<Parse>> routes = {
     // 1. users
     {"GET", "v0/users", v0_list_users},
     {"PUT", "v0/users/{username}", v0_put_user},
@@ -49,51 +50,10 @@ const std::vector<Route<Handler>> routes = {
     {"GET", "openapi.json", api_description},
 };
 
-// A GET answer from the cache, or the handler's answer (kept when it is a
-// whole JSON 200).
 std::string cache_key(const Request &req) {
     return std::string(req.path) + '?' + std::string(req.query) + ' ' + std::string(req.base_url);
 }
 
-Response cached_get(Context &ctx, const Request &req, const Route<Handler> &route,
-                    const Params &params) {
-    uint64_t snapshot = Txn(ctx.env, Txn::Read).snapshot();
-    std::string key = cache_key(req);
-    if (const Response *hit = ctx.cache->find(snapshot, key)) {
-        metrics::count(&metrics::Block::cache_hits);
-        Response r;
-        r.status = hit->status;
-        r.content_type = hit->content_type;
-        r.headers = hit->headers;
-        r.body = hit->body;
-        return r;
-    }
-    metrics::count(&metrics::Block::cache_misses);
-    Response r = route.handler(ctx, req, params);
-    // a query run ahead may have read an older snapshot: not this one's answer
-    if (!req.prequeried || req.prequeried->snapshot == snapshot)
-        ctx.cache->store(snapshot, key, r);
-    return r;
-}
-
-Response dispatch(Context &ctx, const Request &req) {
-    auto m = route(routes, req.method, req.path);
-    switch (m.kind) {
-    case Match<Handler>::Found:
-        if (ctx.cache && !writes(req.method))
-            return cached_get(ctx, req, *m.route, m.params);
-        return m.route->handler(ctx, req, m.params);
-    case Match<Handler>::NoMethod: {
-        Response r = error(405, "the method " + std::string(req.method) +
-                                    " is not allowed here; allowed: " + m.allow);
-        r.headers.push_back({"Allow", m.allow});
-        return r;
-    }
-    case Match<Handler>::NoPath:
-        break;
-    }
-    return error(404, "no API resource at this path");
-}
 
 // The distinct patterns of `routes`, in order.
 std::vector<std::string> patterns() {
@@ -135,18 +95,24 @@ const metrics::Layout &metrics_layout() {
         std::vector<metrics::Layout::Route> rows;
         for (const auto &p : distinct_patterns())
             rows.push_back({metrics::api_of_path(p), p});
+        for (const auto &p : scim::patterns())
+            rows.push_back({metrics::Api::scim, p});
         return metrics::Layout(std::move(rows));
     }();
     return layout;
 }
 
-size_t route_index(std::string_view path) {
+size_t route_index(std::string_view path, bool scim) {
     const auto &all = distinct_patterns();
+    if (scim) {
+        size_t i = scim::pattern_index(path);
+        return i < scim::patterns().size() ? all.size() + i : all.size() + scim::patterns().size();
+    }
     Params params;
     for (size_t i = 0; i < all.size(); i++)
         if (match_pattern(all[i], path, params))
             return i;
-    return all.size();
+    return all.size() + scim::patterns().size();
 }
 
 bool writes(std::string_view method) {
@@ -175,60 +141,139 @@ Response too_many_streams(unsigned max) {
     return r;
 }
 
-Response handle(Context &ctx, const Request &req) {
+// ---------------------------------------------------------------- the router
+
+Parsed parse(const Request &req, const Settings &settings) {
+    if (req.scim)
+        return scim::parse(req, settings);
+    auto m = route(routes, req.method, req.path);
+    switch (m.kind) {
+    case Match<Parse>::Found:
+        return m.route->handler(req, m.params, settings);
+    case Match<Parse>::NoMethod: {
+        Response r = error(405, "the method " + std::string(req.method) +
+                                    " is not allowed here; allowed: " + m.allow);
+        r.headers.push_back({"Allow", m.allow});
+        return r;
+    }
+    case Match<Parse>::NoPath:
+        break;
+    }
+    return error(404, "no API resource at this path");
+}
+
+Scope scope_of(const Context &ctx, const Request &req) {
+    return Scope{ctx.env, ctx.settings, req.base_url, req.now};
+}
+
+namespace {
+
+Response plain_exception_answer(std::string &log) {
     try {
-        return dispatch(ctx, req);
+        throw;
     } catch (const StoreError &e) {
-        return store_failure(e, ctx.log);
+        return store_failure(e, log);
     } catch (const std::bad_alloc &) {
-        ctx.log = "out of memory";
+        log = "out of memory";
         return error(500, "out of memory");
+    } catch (const std::exception &e) {
+        log = e.what();
+    } catch (...) {
+        log = "unknown exception";
+    }
+    return error(500, "internal error; see the error log");
+}
+
+} // namespace
+
+Response exception_answer(std::string &log, bool scim) {
+    Response r = plain_exception_answer(log);
+    return scim ? scim::as_scim_error(std::move(r)) : std::move(r);
+}
+
+Response commit_failure(int rc, bool scim) {
+    Response r = rc == MDB_MAP_FULL
+                     ? error(507, "the store is full; raise mytimetable_store_size")
+                     : error(500, "the store failed; see the error log");
+    return scim ? scim::as_scim_error(std::move(r)) : std::move(r);
+}
+
+std::optional<Response> run_read(Context &ctx, const Request &req, const Command &cmd,
+                                 uint64_t ahead_rows) {
+    try {
+        Txn txn(ctx.env, Txn::Read);
+        uint64_t snapshot = txn.snapshot();
+        std::string key;
+        Cache *cache = req.scim ? nullptr : ctx.cache; // SCIM answers carry ETags: not cached
+        if (cache) {
+            key = cache_key(req);
+            if (const Response *hit = cache->find(snapshot, key)) {
+                metrics::count(&metrics::Block::cache_hits);
+                return copy_of(*hit);
+            }
+        }
+        const ReadAhead *ahead = cmd.ahead.get();
+        if (ahead_rows && ahead && !ahead->ran() && ahead->long_read(txn, ahead_rows))
+            return std::nullopt; // the caller runs it ahead, then asks again
+        if (cache)
+            metrics::count(&metrics::Block::cache_misses);
+        Response r = cmd.apply(txn, scope_of(ctx, req));
+        // a read run ahead may have seen an older snapshot: not this one's answer
+        if (cache && (!ahead || !ahead->ran() || ahead->snapshot() == snapshot))
+            cache->store(snapshot, key, r);
+        return r;
+    } catch (...) {
+        return exception_answer(ctx.log, req.scim);
     }
 }
 
-std::unique_ptr<PendingQuery> offload_query(Context &ctx, const Request &req, uint64_t rows) {
-    if (req.method != "GET")
-        return nullptr;
-    auto m = route(routes, req.method, req.path);
-    if (m.kind != Match<Handler>::Found || m.route->handler != dir_list_users)
-        return nullptr;
-    if (ctx.cache && ctx.cache->find(Txn(ctx.env, Txn::Read).snapshot(), cache_key(req)))
-        return nullptr;
-    return dir_plan_list_users(ctx, req, rows);
+namespace {
+
+// A write alone in a write transaction of its own (handle()).
+Response run_write(Context &ctx, const Request &req, const Command &cmd) {
+    try {
+        Txn txn(ctx.env, Txn::Write);
+        Response r = cmd.apply(txn, scope_of(ctx, req));
+        if (r.status < 400)
+            txn.commit();
+        return r;
+    } catch (...) {
+        return exception_answer(ctx.log, req.scim);
+    }
 }
 
-bool password_to_hash(const Request &req, std::string &password) {
-    if (req.method != "POST" && req.method != "PUT")
-        return false;
-    // most writes name no Password: spare them a second parse of the body (a
-    // key spelt with escapes is simply hashed by its handler)
-    if (req.body.find("\"Password\"") == std::string_view::npos)
-        return false;
-    auto m = route(routes, req.method, req.path);
-    if (m.kind != Match<Handler>::Found)
-        return false;
-    Handler h = m.route->handler;
-    if (h != dir_create_user && h != dir_update_user && h != dir_set_password)
-        return false;
-    return body_password(req, password);
+} // namespace
+
+Response handle(Context &ctx, const Request &req) {
+    try {
+        Parsed p = parse(req, ctx.settings);
+        if (!p.command)
+            return std::move(p.answer);
+        if (writes(req.method))
+            return run_write(ctx, req, *p.command);
+        return *run_read(ctx, req, *p.command);
+    } catch (...) {
+        return exception_answer(ctx.log, req.scim);
+    }
 }
 
 // ---------------------------------------------------------------- group commit
 
 namespace {
 
-Answer run_write(Env &env, const Settings &settings, const Request &req, Batch &batch,
-                 Runner run) {
+// One command of a batch, in a transaction inside it (nested or direct, see
+// Batch): kept when it answers a success, undone otherwise.
+Answer apply_in(Env &env, const Settings &settings, const Write &w, Batch &batch) {
     Answer a;
-    Context ctx{env, settings, {}, &batch, nullptr};
     try {
-        a.response = run(ctx, req);
-        a.log = std::move(ctx.log);
-    } catch (const std::exception &e) {
+        Txn txn(env, Txn::Write, &batch);
+        a.response = w.command->apply(txn, Scope{env, settings, w.base_url, w.now});
+        if (a.response.status < 400)
+            txn.commit();
+    } catch (...) {
         if (!batch.nested)
             batch.spoiled = true; // it may have changed the batch before it failed
-        a.response = error(500, "internal error; see the error log");
-        a.log = e.what();
+        a.response = exception_answer(a.log, w.scim);
     }
     return a;
 }
@@ -245,8 +290,8 @@ struct BatchTxn {
 
 } // namespace
 
-int run_batch(Env &env, const Settings &settings, const std::vector<Request> &writes,
-              std::vector<Answer> &answers, Runner run) {
+int run_batch(Env &env, const Settings &settings, const std::vector<Write> &writes,
+              std::vector<Answer> &answers) {
     answers.clear();
     answers.resize(writes.size());
     auto begun = std::chrono::steady_clock::now();
@@ -258,7 +303,7 @@ int run_batch(Env &env, const Settings &settings, const std::vector<Request> &wr
         batch.txn = txn.txn;
         batch.nested = nested;
         for (size_t i = 0; i < writes.size(); i++)
-            answers[i] = run_write(env, settings, writes[i], batch, run);
+            answers[i] = apply_in(env, settings, writes[i], batch);
         if (!nested && batch.spoiled) {
             if (writes.size() > 1)
                 continue; // abort, and again, nested
@@ -291,11 +336,7 @@ void Cache::store(uint64_t snapshot, const std::string &key, const Response &r) 
         entries_.clear();
         snapshot_ = snapshot;
     }
-    Response &copy = entries_[key];
-    copy.status = r.status;
-    copy.content_type = r.content_type;
-    copy.headers = r.headers;
-    copy.body = r.body;
+    entries_[key] = copy_of(r);
 }
 
 // ---------------------------------------------------------------- helpers

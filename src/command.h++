@@ -36,7 +36,10 @@
 // Slow preparation is a property of the command, not a second routing: a
 // command that stores a password carries it in `password` (use then(f, pw));
 // the nginx side hashes it in its thread pool before the write is queued,
-// and apply takes pw->hash(), which makes the hash itself when nobody did.
+// and apply takes pw->hash(), which makes the hash itself when nobody did. A
+// read that may be long (a directory query over many users) carries it in
+// `ahead` (then(f, ahead)): the nginx side may run it in its thread pool, in
+// a read transaction of its own, before apply answers from what it found.
 #pragma once
 
 #include "http.h++"
@@ -81,6 +84,21 @@ class PasswordToHash {
     std::string text_, hash_;
 };
 
+// A long read of a command, which may run ahead of apply, off the event loop.
+class ReadAhead {
+  public:
+    virtual ~ReadAhead() = default;
+    // On the event loop, in the router's read transaction: true when the read
+    // may take more than `rows` users and index entries, worth a thread.
+    virtual bool long_read(const Txn &txn, uint64_t rows) const = 0;
+    // In any thread, in a read transaction of its own; no exception leaves it.
+    virtual void run(const Env &env) noexcept = 0;
+    // Whether run() ran (else apply reads in its own transaction), and the
+    // snapshot it read.
+    virtual bool ran() const = 0;
+    virtual uint64_t snapshot() const = 0;
+};
+
 class Command {
   public:
     virtual ~Command() = default;
@@ -88,6 +106,8 @@ class Command {
 
     // Slow preparation before apply: a password to hash; null when none.
     std::shared_ptr<PasswordToHash> password;
+    // A read that may run ahead of apply; null when none.
+    std::shared_ptr<ReadAhead> ahead;
 };
 
 // What parse returns: the command, or the answer that refuses the request.
@@ -117,6 +137,14 @@ template <class Apply>
 Parsed then(Apply f, std::shared_ptr<PasswordToHash> password = nullptr) {
     auto c = std::make_unique<CommandOf<Apply>>(std::move(f));
     c->password = std::move(password);
+    return Parsed(std::unique_ptr<Command>(std::move(c)));
+}
+
+// The command that calls `f`, with the long read (which `f` captured too)
+// that may run ahead of it.
+template <class Apply> Parsed then(Apply f, std::shared_ptr<ReadAhead> ahead) {
+    auto c = std::make_unique<CommandOf<Apply>>(std::move(f));
+    c->ahead = std::move(ahead);
     return Parsed(std::unique_ptr<Command>(std::move(c)));
 }
 

@@ -1,16 +1,15 @@
 // The user directory resource: /users and /user/{id}, with OData queries.
 #include "handlers.h++"
 
+#include "command.h++"
+
 #include "json.h++"
-#include "metrics.h++"
 #include "odata.h++"
 #include "query.h++"
 #include "rfc3339.h++"
 #include "text.h++"
 #include "users.h++"
 #include "validate.h++"
-
-#include <sodium.h>
 
 #include <algorithm>
 
@@ -38,11 +37,6 @@ const odata::EntitySet &users_set() {
 constexpr size_t max_name_bytes = 256;
 constexpr size_t min_password_chars = 8;
 constexpr size_t max_password_bytes = 1024;
-
-// Argon2id at OWASP's recommended minimum (19 MiB, 2 passes): about 25 ms of
-// one worker per password written.
-constexpr unsigned long long pwhash_ops = 2;
-constexpr size_t pwhash_mem = 19 * 1024 * 1024;
 
 json_t *optional_str(const std::optional<std::string> &s) {
     return s ? json_str(*s) : json_null();
@@ -217,8 +211,8 @@ void append_user_json(std::string &out, std::string_view base_url, const User &u
 
 namespace {
 
-Response user_response(int status, const Request &req, const User &u) {
-    Json body(user_json(req.base_url, u));
+Response user_response(int status, std::string_view base_url, const User &u) {
+    Json body(user_json(base_url, u));
     return json_response(status, body.get());
 }
 
@@ -226,15 +220,22 @@ Response no_such_user(std::string_view raw_id) {
     return error(404, "no user with Id \"" + std::string(raw_id) + "\"");
 }
 
-// The user named by a {id} path segment; nothing (and a 404 in `bad`) when
-// it is not a GUID or not a user.
-std::optional<User> user_param(const Txn &txn, std::string_view raw, Response &bad) {
-    std::optional<User> u;
-    if (auto id = parse_guid(raw))
-        u = find_user(txn, *id);
-    if (!u)
+// A {id} path segment: the raw text (for the 404) and the id it names.
+struct UserRef {
+    std::string raw, id;
+    std::optional<User> find(const Txn &txn) const { return find_user(txn, id); }
+};
+
+// The user a {id} path segment names; false (and a 404 in `bad`) when it is
+// not a GUID, which names no user.
+bool user_param(std::string_view raw, UserRef &ref, Response &bad) {
+    auto id = parse_guid(raw);
+    if (!id) {
         bad = no_such_user(raw);
-    return u;
+        return false;
+    }
+    ref = {std::string(raw), std::move(*id)};
+    return true;
 }
 
 // The JSON object of a request body; 415 unless application/json, 400 when
@@ -273,20 +274,13 @@ std::optional<std::string> password_problem(const std::string &password) {
     return std::nullopt;
 }
 
-// Validates `password` and sets `hash` to its Argon2id hash: the one the
-// caller made beforehand for this very password, or a new one.
-bool hash_password(const std::string &password, const Prehashed &pre, std::string &hash,
-                   Response &bad) {
+// A valid password to store, or a 400 in `bad`.
+std::shared_ptr<PasswordToHash> password_to_store(std::string password, Response &bad) {
     if (auto problem = password_problem(password)) {
         bad = error(400, *problem);
-        return false;
+        return nullptr;
     }
-    if (!pre.hash.empty() && pre.password == password) {
-        hash = std::string(pre.hash);
-        return true;
-    }
-    hash = hash_password_text(password);
-    return true;
+    return std::make_shared<PasswordToHash>(std::move(password));
 }
 
 // A name field (FirstName, LastName, Phone): a string or null.
@@ -321,21 +315,53 @@ bool bool_field(const char *key, const json_t *v, bool &out, Response &bad) {
     return true;
 }
 
-// Applies the writable fields present in `body` to `u`. Read-only fields (Id,
+// The writable fields a directory write's body sets (parse_fields).
+struct Fields {
+    User values;      // their values
+    unsigned set = 0; // which: bits 1 << Property
+    // An update's "Email": null, which is fine for a user without an address
+    // (a user made through v0 has none yet: sending that back is fine).
+    bool email_null = false;
+    std::shared_ptr<PasswordToHash> password; // a valid one, to hash
+
+    bool has(Property p) const { return set & (1u << p); }
+    // Sets the fields (not the password) on `u`.
+    void apply_to(User &u) const {
+        if (has(P_UserName))
+            u.username = values.username;
+        if (has(P_Email))
+            u.email = values.email;
+        if (has(P_FirstName))
+            u.first_name = values.first_name;
+        if (has(P_LastName))
+            u.last_name = values.last_name;
+        if (has(P_Phone))
+            u.phone = values.phone;
+        if (has(P_Enabled))
+            u.enabled = values.enabled;
+        if (has(P_IsExternal))
+            u.external = values.external;
+    }
+};
+
+// Reads the writable fields of `body` into `f`. Read-only fields (Id,
 // LastLogIn, Self, Links) are ignored, so a GET's answer can be sent back;
 // any other field is refused. When `creating`, UserName and Email must be
-// there.
-bool apply_fields(const json_t *body, const Prehashed &pre, User &u, bool creating,
-                  Response &bad) {
+// there. False at the first field refused, with its 400 in `bad`; the
+// password is checked after every other field.
+bool parse_fields(const json_t *body, bool creating, Fields &f, Response &bad) {
     const char *key;
     const json_t *v;
     std::optional<std::string> password;
+    User &u = f.values;
     json_object_foreach(const_cast<json_t *>(body), key, v) {
         std::string_view k(key);
         if (k == "Id" || k == "LastLogIn" || k == "Self" || k == "Links")
             continue;
-        if (!creating && k == "Email" && json_is_null(v) && !u.email)
-            continue; // a user made through v0 has no address yet: sending that back is fine
+        if (!creating && k == "Email" && json_is_null(v)) {
+            f.email_null = true; // refused, once the user is found, when it has an address
+            continue;
+        }
         if (k == "UserName" || k == "Email" || k == "Password") {
             if (!json_is_string(v)) {
                 bad = error(400, std::string(key) + " must be a string");
@@ -348,36 +374,44 @@ bool apply_fields(const json_t *body, const Prehashed &pre, User &u, bool creati
                     return false;
                 }
                 u.username = s;
+                f.set |= 1u << P_UserName;
             } else if (k == "Email") {
                 if (auto problem = address_problem(s)) {
                     bad = error(400, "invalid Email: " + *problem);
                     return false;
                 }
                 u.email = s;
+                f.set |= 1u << P_Email;
             } else {
-                password = s;
+                password = std::move(s);
             }
         } else if (k == "FirstName" || k == "LastName" || k == "Phone") {
-            auto &field = k == "FirstName" ? u.first_name : k == "LastName" ? u.last_name : u.phone;
+            Property p = k == "FirstName" ? P_FirstName : k == "LastName" ? P_LastName : P_Phone;
+            auto &field = p == P_FirstName ? u.first_name : p == P_LastName ? u.last_name : u.phone;
             if (!name_field(key, v, field, bad))
                 return false;
+            f.set |= 1u << p;
         } else if (k == "Enabled" || k == "IsExternal") {
-            if (!bool_field(key, v, k == "Enabled" ? u.enabled : u.external, bad))
+            Property p = k == "Enabled" ? P_Enabled : P_IsExternal;
+            if (!bool_field(key, v, p == P_Enabled ? u.enabled : u.external, bad))
                 return false;
+            f.set |= 1u << p;
         } else {
             bad = error(400, "unknown field \"" + std::string(k.substr(0, 64)) + "\"");
             return false;
         }
     }
-    if (creating && u.username.empty()) {
+    if (creating && !f.has(P_UserName)) {
         bad = error(400, "missing field UserName");
         return false;
     }
-    if (creating && !u.email) {
+    if (creating && !f.has(P_Email)) {
         bad = error(400, "missing field Email");
         return false;
     }
-    return !password || hash_password(*password, pre, u.password_hash, bad);
+    if (password)
+        f.password = password_to_store(std::move(*password), bad);
+    return !password || f.password;
 }
 
 Response username_taken(std::string_view name) {
@@ -391,37 +425,42 @@ Response username_taken(std::string_view name) {
 // is when its piece is made.
 class IdListStream : public BodyStream {
   public:
-    IdListStream(const Env &env, std::vector<std::string> ids, odata::Query q,
-                 std::string base_url)
+    IdListStream(const Env &env, std::vector<std::string> ids,
+                 std::shared_ptr<const odata::Query> q, std::string base_url)
         : env_(env), ids_(std::move(ids)), query_(std::move(q)), base_url_(std::move(base_url)) {}
 
     bool next(std::string &out, size_t hint) override {
+        if (next_ == ids_.size())
+            return finish(out);
+        return next_in(Txn(env_, Txn::Read), out, hint);
+    }
+
+    // next() in `txn`: the first piece is made in the router's transaction.
+    bool next_in(const Txn &txn, std::string &out, size_t hint) {
         size_t start = out.size();
-        if (next_ < ids_.size()) {
-            Txn txn(env_, Txn::Read);
-            for (size_t n = 0; next_ < ids_.size() && out.size() - start < hint && n < piece;
-                 ++n) {
-                auto u = find_user(txn, ids_[next_]);
-                ids_[next_++] = std::string(); // its memory goes back now
-                if (!u)
-                    continue;
-                if (emitted_++)
-                    out.push_back(',');
-                append_user_json(out, base_url_, *u, &query_);
-            }
+        for (size_t n = 0; next_ < ids_.size() && out.size() - start < hint && n < piece; ++n) {
+            auto u = find_user(txn, ids_[next_]);
+            ids_[next_++] = std::string(); // its memory goes back now
+            if (!u)
+                continue;
+            if (emitted_++)
+                out.push_back(',');
+            append_user_json(out, base_url_, *u, query_.get());
         }
-        if (next_ < ids_.size())
-            return true;
-        out += query_.inline_count || query_.count ? "]}" : "]";
-        return false;
+        return next_ < ids_.size() || finish(out);
     }
 
   private:
     static constexpr size_t piece = 1024; // users read in one transaction at most
 
+    bool finish(std::string &out) const {
+        out += query_->inline_count || query_->count ? "]}" : "]";
+        return false;
+    }
+
     const Env &env_;
     std::vector<std::string> ids_;
-    odata::Query query_;
+    std::shared_ptr<const odata::Query> query_;
     std::string base_url_;
     size_t next_ = 0, emitted_ = 0;
 };
@@ -433,41 +472,36 @@ class IdListStream : public BodyStream {
 // no snapshot and no reader slot.
 class UserListStream : public BodyStream {
   public:
-    UserListStream(const Env &env, odata::Query q, std::string base_url)
-        : env_(env), scan_(env, env.tables().users_by_name), query_(std::move(q)),
+    UserListStream(const Env &env, std::shared_ptr<const odata::Query> q, std::string base_url)
+        : scan_(env, env.tables().users_by_name), query_(std::move(q)),
           base_url_(std::move(base_url)) {}
-
-    const odata::Query &query() const { return query_; }
-
-    // The number of users (for $inlinecount), from the table's root.
-    uint64_t count() { return Txn(env_, Txn::Read).entries(env_.tables().users); }
 
     bool next(std::string &out, size_t hint) override {
         size_t start = out.size();
         size_t seen = 0;
-        bool more = !(query_.top && emitted_ >= *query_.top) &&
+        bool more = !(query_->top && emitted_ >= *query_->top) &&
                     scan_.piece([&](const Txn &txn, const Cursor &c) {
                         ++seen;
-                        if (!query_.filter && skipped_ < query_.skip) { // no need to read it
+                        if (!query_->filter && skipped_ < query_->skip) { // no need to read it
                             ++skipped_;
                             return seen < count_piece;
                         }
                         User u = load(txn, c.value());
-                        if (query_.filter && !query_.filter->matches(UserRow(u)))
+                        if (query_->filter && !query_->filter->matches(UserRow(u)))
                             return seen < count_piece;
-                        if (skipped_ < query_.skip) {
+                        if (skipped_ < query_->skip) {
                             ++skipped_;
                             return seen < count_piece;
                         }
                         if (emitted_++)
                             out.push_back(',');
-                        append_user_json(out, base_url_, u, &query_);
+                        append_user_json(out, base_url_, u, query_.get());
                         return out.size() - start < hint && seen < count_piece &&
-                               !(query_.top && emitted_ >= *query_.top);
+                               !(query_->top && emitted_ >= *query_->top);
                     });
-        if (more && !(query_.top && emitted_ >= *query_.top))
+        if (more && !(query_->top && emitted_ >= *query_->top))
             return true;
-        out += query_.inline_count || query_.count ? "]}" : "]";
+        out += query_->inline_count || query_->count ? "]}" : "]";
         return false;
     }
 
@@ -483,9 +517,8 @@ class UserListStream : public BodyStream {
         return std::move(*u);
     }
 
-    const Env &env_;
     ResumableScan scan_;
-    odata::Query query_;
+    std::shared_ptr<const odata::Query> query_;
     std::string base_url_;
     uint64_t skipped_ = 0, emitted_ = 0;
 };
@@ -504,144 +537,206 @@ bool streamed(const odata::Query &q) { return q.orderby.empty() && !q.filter && 
 
 } // namespace
 
-std::unique_ptr<PendingQuery> dir_plan_list_users(Context &ctx, const Request &req,
-                                                  uint64_t rows) {
-    auto parsed = [&] {
-        metrics::Quiet look_ahead; // dir_list_users parses it again and counts a refusal
-        return odata::parse_query(req.query, users_set());
-    }();
-    auto *q = std::get_if<odata::Query>(&parsed);
-    if (!q || streamed(*q))
-        return nullptr;
-    bool want_total = q->inline_count || q->count;
-    if (light_query(Txn(ctx.env, Txn::Read), *q, want_total, rows))
-        return nullptr;
-    auto p = std::make_unique<PendingQuery>();
-    p->query = std::move(*q);
-    p->want_total = want_total;
-    p->limits = ctx.settings.query_limits();
-    return p;
+// ---------------------------------------------------------------- routes
+
+namespace {
+
+// The query of a GET users that is not a plain walk of the users (see
+// streamed), which may read many users: the nginx side may run it ahead of
+// its answer, in its thread pool (see ReadAhead).
+class UsersQuery : public ReadAhead {
+  public:
+    UsersQuery(odata::Query q, QueryLimits limits)
+        : query(std::make_shared<const odata::Query>(std::move(q))),
+          want_total(query->inline_count || query->count), limits(limits) {}
+
+    bool long_read(const Txn &txn, uint64_t rows) const override {
+        return !light_query(txn, *query, want_total, rows);
+    }
+    void run(const Env &env) noexcept override {
+        prequery(env, *query, want_total, limits, ahead_);
+        ran_ = true;
+    }
+    bool ran() const override { return ran_; }
+    uint64_t snapshot() const override { return ahead_.snapshot; }
+
+    // The users it answers: what the run ahead found, or the query run now,
+    // in `txn`. Throws what run_query throws.
+    QueryResult result(const Txn &txn) const {
+        if (!ran_)
+            return run_query(txn, *query, want_total, limits);
+        if (ahead_.limit_hit)
+            throw ScanLimit(ahead_.limit_hit);
+        if (ahead_.time_limit_hit)
+            throw TimeLimit(ahead_.time_limit_hit);
+        if (ahead_.store_error)
+            throw StoreError(ahead_.failure, ahead_.store_error);
+        if (!ahead_.failure.empty())
+            throw std::runtime_error(ahead_.failure);
+        return ahead_.result;
+    }
+
+    const std::shared_ptr<const odata::Query> query;
+    const bool want_total;
+    const QueryLimits limits;
+
+  private:
+    Prequeried ahead_;
+    bool ran_ = false;
+};
+
+Response scan_limit(const ScanLimit &e) {
+    std::string n = std::to_string(e.limit());
+    return error(400, "the query would read more than " + n +
+                          " users and index entries (mytimetable_query_max_scan " + n +
+                          "): add to $filter a condition on an indexed field (UserName, "
+                          "Email, FirstName, LastName or Id with eq, in, gt, ge, lt, le or "
+                          "startswith), or ask for a smaller $skip");
 }
 
-// ---------------------------------------------------------------- handlers
+Response time_limit(const TimeLimit &e) {
+    std::string ms = std::to_string(e.ms());
+    return error(400, "the query ran longer than " + ms + " ms (mytimetable_query_max_time " + ms +
+                          "ms): add to $filter a condition on an indexed field (UserName, "
+                          "Email, FirstName, LastName or Id with eq, in, gt, ge, lt, le or "
+                          "startswith), or make the filter simpler");
+}
 
-Response dir_list_users(Context &ctx, const Request &req, const Params &) {
+} // namespace
+
+Parsed dir_list_users(const Request &req, const Params &, const Settings &settings) {
     auto parsed = odata::parse_query(req.query, users_set());
     if (auto *e = std::get_if<odata::Error>(&parsed))
         return error(400, e->message);
     odata::Query &q = std::get<odata::Query>(parsed);
     if (streamed(q)) { // every user (after $skip)
-        auto stream = std::make_unique<UserListStream>(ctx.env, std::move(q),
-                                                       std::string(req.base_url));
-        const odata::Query &sq = stream->query();
-        Response r;
-        r.content_type = json_type;
-        r.body = sq.inline_count || sq.count ? envelope_start(sq, stream->count()) : "[";
-        r.stream = std::move(stream);
-        return r;
+        auto shared = std::make_shared<const odata::Query>(std::move(q));
+        return then([shared](Txn &txn, const Scope &at) {
+            const odata::Query &sq = *shared;
+            Response r;
+            r.content_type = json_type;
+            // the number of users, from the table's root
+            r.body = sq.inline_count || sq.count
+                         ? envelope_start(sq, txn.entries(txn.tables().users))
+                         : "[";
+            r.stream = std::make_unique<UserListStream>(at.env, shared, std::string(at.base_url));
+            return r;
+        });
     }
-    QueryResult result;
-    try {
-        if (const Prequeried *pre = req.prequeried) { // run ahead, off the event loop
-            if (pre->limit_hit)
-                throw ScanLimit(pre->limit_hit);
-            if (pre->time_limit_hit)
-                throw TimeLimit(pre->time_limit_hit);
-            if (pre->store_error)
-                throw StoreError(pre->failure, pre->store_error);
-            if (!pre->failure.empty())
-                throw std::runtime_error(pre->failure);
-            result = pre->result;
-        } else {
-            result = run_query(Txn(ctx.env, Txn::Read), q, q.inline_count || q.count,
-                               ctx.settings.query_limits());
-        }
-    } catch (const ScanLimit &e) {
-        std::string n = std::to_string(e.limit());
-        return error(400, "the query would read more than " + n +
-                              " users and index entries (mytimetable_query_max_scan " + n +
-                              "): add to $filter a condition on an indexed field (UserName, "
-                              "Email, FirstName, LastName or Id with eq, in, gt, ge, lt, le or "
-                              "startswith), or ask for a smaller $skip");
-    } catch (const TimeLimit &e) {
-        std::string ms = std::to_string(e.ms());
-        return error(400, "the query ran longer than " + ms + " ms (mytimetable_query_max_time " +
-                              ms + "ms): add to $filter a condition on an indexed field (UserName, "
-                              "Email, FirstName, LastName or Id with eq, in, gt, ge, lt, le or "
-                              "startswith), or make the filter simpler");
-    }
-    Response r;
-    r.content_type = json_type;
-    r.body = q.inline_count || q.count ? envelope_start(q, result.total) : "[";
-    auto stream = std::make_unique<IdListStream>(ctx.env, std::move(result.ids), std::move(q),
-                                                 std::string(req.base_url));
-    // an answer that fits in one piece is whole at once (and can be cached)
-    if (stream->next(r.body, Cache::max_body))
-        r.stream = std::move(stream);
-    return r;
+    auto query = std::make_shared<UsersQuery>(std::move(q), settings.query_limits());
+    return then(
+        [query](Txn &txn, const Scope &at) {
+            QueryResult result;
+            try {
+                result = query->result(txn);
+            } catch (const ScanLimit &e) {
+                return scan_limit(e);
+            } catch (const TimeLimit &e) {
+                return time_limit(e);
+            }
+            const odata::Query &q = *query->query;
+            Response r;
+            r.content_type = json_type;
+            r.body = q.inline_count || q.count ? envelope_start(q, result.total) : "[";
+            auto stream = std::make_unique<IdListStream>(at.env, std::move(result.ids),
+                                                         query->query, std::string(at.base_url));
+            // an answer that fits in one piece is whole at once (and can be cached)
+            if (stream->next_in(txn, r.body, Cache::max_body))
+                r.stream = std::move(stream);
+            return r;
+        },
+        query);
 }
 
-Response dir_create_user(Context &ctx, const Request &req, const Params &) {
+Parsed dir_create_user(const Request &req, const Params &, const Settings &) {
     Json body;
     Response bad;
     if (!body_object(req, body, bad))
         return bad;
-    User u;
-    if (!apply_fields(body.get(), req.prehashed, u, true, bad))
+    Fields f;
+    if (!parse_fields(body.get(), true, f, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Write, ctx.batch);
-    if (find_user_by_name(txn, u.username))
-        return username_taken(u.username);
-    u.id = new_user_id();
-    put_user(txn, u, nullptr);
-    txn.commit();
-    Json list(json_array());
-    json_array_append_new(list.get(), user_json(req.base_url, u));
-    Response r = json_response(201, list.get());
-    r.headers.push_back({"Location", self_url(req.base_url, u)});
-    return r;
+    auto password = f.password;
+    return then(
+        [f = std::move(f)](Txn &txn, const Scope &at) {
+            User u;
+            f.apply_to(u);
+            if (find_user_by_name(txn, u.username))
+                return username_taken(u.username);
+            if (f.password)
+                u.password_hash = f.password->hash();
+            u.id = new_user_id();
+            put_user(txn, u, nullptr);
+            Json list(json_array());
+            json_array_append_new(list.get(), user_json(at.base_url, u));
+            Response r = json_response(201, list.get());
+            r.headers.push_back({"Location", self_url(at.base_url, u)});
+            return r;
+        },
+        std::move(password));
 }
 
-Response dir_get_user(Context &ctx, const Request &req, const Params &p) {
-    Txn txn(ctx.env, Txn::Read);
+Parsed dir_get_user(const Request &, const Params &p, const Settings &) {
+    UserRef ref;
     Response bad;
-    auto u = user_param(txn, p[0], bad);
-    if (!u)
+    if (!user_param(p[0], ref, bad))
         return bad;
-    return user_response(200, req, *u);
+    return then([ref](Txn &txn, const Scope &at) {
+        auto u = ref.find(txn);
+        return u ? user_response(200, at.base_url, *u) : no_such_user(ref.raw);
+    });
 }
 
-Response dir_update_user(Context &ctx, const Request &req, const Params &p) {
+Parsed dir_update_user(const Request &req, const Params &p, const Settings &) {
     Json body;
     Response bad;
     if (!body_object(req, body, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Write, ctx.batch);
-    auto old = user_param(txn, p[0], bad);
-    if (!old)
+    UserRef ref;
+    if (!user_param(p[0], ref, bad))
         return bad;
-    User u = *old;
-    if (!apply_fields(body.get(), req.prehashed, u, false, bad))
-        return bad;
-    if (u.username != old->username && find_user_by_name(txn, u.username))
-        return username_taken(u.username);
-    put_user(txn, u, &*old);
-    txn.commit();
-    return user_response(200, req, u);
+    Fields f;
+    // a field refused is answered once the user is found (a 404 comes first)
+    std::shared_ptr<const Response> refused;
+    if (!parse_fields(body.get(), false, f, bad))
+        refused = std::make_shared<const Response>(std::move(bad));
+    auto password = f.password;
+    return then(
+        [ref, f = std::move(f), refused](Txn &txn, const Scope &at) {
+            auto old = ref.find(txn);
+            if (!old)
+                return no_such_user(ref.raw);
+            if (f.email_null && old->email)
+                return error(400, "Email must be a string");
+            if (refused)
+                return copy_of(*refused);
+            User u = *old;
+            f.apply_to(u);
+            if (u.username != old->username && find_user_by_name(txn, u.username))
+                return username_taken(u.username);
+            if (f.password)
+                u.password_hash = f.password->hash();
+            put_user(txn, u, &*old);
+            return user_response(200, at.base_url, u);
+        },
+        std::move(password));
 }
 
-Response dir_delete_user(Context &ctx, const Request &req, const Params &p) {
-    Txn txn(ctx.env, Txn::Write, ctx.batch);
+Parsed dir_delete_user(const Request &, const Params &p, const Settings &) {
+    UserRef ref;
     Response bad;
-    auto u = user_param(txn, p[0], bad);
-    if (!u)
+    if (!user_param(p[0], ref, bad))
         return bad;
-    delete_user(txn, *u);
-    txn.commit();
-    return user_response(200, req, *u);
+    return then([ref](Txn &txn, const Scope &at) {
+        auto u = ref.find(txn);
+        if (!u)
+            return no_such_user(ref.raw);
+        delete_user(txn, *u);
+        return user_response(200, at.base_url, *u);
+    });
 }
 
-Response dir_set_password(Context &ctx, const Request &req, const Params &p) {
+Parsed dir_set_password(const Request &req, const Params &p, const Settings &) {
     Json body;
     Response bad;
     if (!body_object(req, body, bad))
@@ -653,61 +748,53 @@ Response dir_set_password(Context &ctx, const Request &req, const Params &p) {
         return error(400, "Password must be a string");
     if (json_object_size(body.get()) != 1)
         return error(400, "the body must hold only the field Password");
-    std::string hash;
-    if (!hash_password(std::string(json_string_value(password), json_string_length(password)),
-                       req.prehashed, hash, bad))
+    auto pw = password_to_store(
+        std::string(json_string_value(password), json_string_length(password)), bad);
+    if (!pw)
         return bad;
-    Txn txn(ctx.env, Txn::Write, ctx.batch);
-    auto u = user_param(txn, p[0], bad);
-    if (!u)
+    UserRef ref;
+    if (!user_param(p[0], ref, bad))
         return bad;
-    User changed = *u;
-    changed.password_hash = hash;
-    put_user(txn, changed, &*u);
-    txn.commit();
-    return no_content();
+    return then(
+        [ref, pw](Txn &txn, const Scope &) {
+            auto u = ref.find(txn);
+            if (!u)
+                return no_such_user(ref.raw);
+            User changed = *u;
+            changed.password_hash = pw->hash();
+            put_user(txn, changed, &*u);
+            return no_content();
+        },
+        pw);
 }
 
-Response dir_user_groups(Context &ctx, const Request &, const Params &p) {
-    Txn txn(ctx.env, Txn::Read);
+Parsed dir_user_groups(const Request &, const Params &p, const Settings &) {
+    UserRef ref;
     Response bad;
-    auto u = user_param(txn, p[0], bad);
-    if (!u)
+    if (!user_param(p[0], ref, bad))
         return bad;
-    Json groups(groups_json(*u));
-    return json_response(200, groups.get());
+    return then([ref](Txn &txn, const Scope &) {
+        auto u = ref.find(txn);
+        if (!u)
+            return no_such_user(ref.raw);
+        Json groups(groups_json(*u));
+        return json_response(200, groups.get());
+    });
 }
 
 // GlobalPermissions, ProjectPermissions, Notifications, MailMessages: the
 // module keeps none of these, so each is an empty list of a known user.
-Response dir_empty_list(Context &ctx, const Request &, const Params &p) {
-    Txn txn(ctx.env, Txn::Read);
+Parsed dir_empty_list(const Request &, const Params &p, const Settings &) {
+    UserRef ref;
     Response bad;
-    if (!user_param(txn, p[0], bad))
+    if (!user_param(p[0], ref, bad))
         return bad;
-    Json empty(json_array());
-    return json_response(200, empty.get());
-}
-
-// ---------------------------------------------------------------- passwords
-
-std::string hash_password_text(std::string_view password) {
-    char out[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str(out, password.data(), password.size(), pwhash_ops, pwhash_mem) != 0)
-        throw std::bad_alloc(); // libsodium fails only for memory
-    return out;
-}
-
-bool body_password(const Request &req, std::string &password) {
-    Json body;
-    Response bad;
-    if (!body_object(req, body, bad))
-        return false;
-    const json_t *v = json_object_get(body.get(), "Password");
-    if (!json_is_string(v))
-        return false;
-    password.assign(json_string_value(v), json_string_length(v));
-    return !password_problem(password);
+    return then([ref](Txn &txn, const Scope &) {
+        if (!ref.find(txn))
+            return no_such_user(ref.raw);
+        Json empty(json_array());
+        return json_response(200, empty.get());
+    });
 }
 
 } // namespace mtt

@@ -1,51 +1,53 @@
-// The handlers the routing table (api.c++) points at, and the helpers they
-// share. Each handler answers one route; params are the raw path captures.
+// The routes the routing table (api.c++) points at, and the helpers they
+// share. Each parses one route; params are the raw path captures.
 #pragma once
 
 #include "api.h++"
+#include "command.h++"
 #include "form.h++"
+#include "odata.h++"
 #include "router.h++"
+#include "users.h++"
 
 #include <jansson.h>
 
 namespace mtt {
 
-using Handler = Response (*)(Context &, const Request &, const Params &);
+// Each is a Parse (command.h++): it decodes and validates the request, and
+// returns the command that answers it or the refusal.
 
 // v0 users (v0.c++)
-Response v0_list_users(Context &, const Request &, const Params &);
-Response v0_put_user(Context &, const Request &, const Params &);
-Response v0_delete_user(Context &, const Request &, const Params &);
-Response v0_user_events(Context &, const Request &, const Params &);
-Response v0_user_calendar(Context &, const Request &, const Params &);
-Response v0_get_user(Context &, const Request &, const Params &);
-Response v0_create_user(Context &, const Request &, const Params &);
-Response v0_user_syncs(Context &, const Request &, const Params &);
-Response v0_delete_user_syncs(Context &, const Request &, const Params &);
-Response v0_delete_user_sync_type(Context &, const Request &, const Params &);
+Parsed v0_list_users(const Request &, const Params &, const Settings &);
+Parsed v0_put_user(const Request &, const Params &, const Settings &);
+Parsed v0_delete_user(const Request &, const Params &, const Settings &);
+Parsed v0_user_events(const Request &, const Params &, const Settings &);
+Parsed v0_user_calendar(const Request &, const Params &, const Settings &);
+Parsed v0_get_user(const Request &, const Params &, const Settings &);
+Parsed v0_create_user(const Request &, const Params &, const Settings &);
+Parsed v0_user_syncs(const Request &, const Params &, const Settings &);
+Parsed v0_delete_user_syncs(const Request &, const Params &, const Settings &);
+Parsed v0_delete_user_sync_type(const Request &, const Params &, const Settings &);
 
 // v0 synchronizations and their events (v0.c++)
-Response v0_list_syncs(Context &, const Request &, const Params &);
-Response v0_put_sync(Context &, const Request &, const Params &);
-Response v0_delete_sync(Context &, const Request &, const Params &);
-Response v0_put_event(Context &, const Request &, const Params &);
-Response v0_sync_events(Context &, const Request &, const Params &);
+Parsed v0_list_syncs(const Request &, const Params &, const Settings &);
+Parsed v0_put_sync(const Request &, const Params &, const Settings &);
+Parsed v0_delete_sync(const Request &, const Params &, const Settings &);
+Parsed v0_put_event(const Request &, const Params &, const Settings &);
+Parsed v0_sync_events(const Request &, const Params &, const Settings &);
 
-// the user directory resource (directory.c++)
-Response dir_list_users(Context &, const Request &, const Params &);
-// GET users, when its query may read more than `rows` users: the query to
-// run ahead (see offload_query); nullptr otherwise.
-std::unique_ptr<PendingQuery> dir_plan_list_users(Context &, const Request &, uint64_t rows);
-Response dir_create_user(Context &, const Request &, const Params &);
-Response dir_get_user(Context &, const Request &, const Params &);
-Response dir_update_user(Context &, const Request &, const Params &);
-Response dir_delete_user(Context &, const Request &, const Params &);
-Response dir_set_password(Context &, const Request &, const Params &);
-Response dir_user_groups(Context &, const Request &, const Params &);
-Response dir_empty_list(Context &, const Request &, const Params &);
+// the user directory resource (directory.c++); GET users carries its query
+// as a long read (Command::ahead) when it is not a plain walk of the users
+Parsed dir_list_users(const Request &, const Params &, const Settings &);
+Parsed dir_create_user(const Request &, const Params &, const Settings &);
+Parsed dir_get_user(const Request &, const Params &, const Settings &);
+Parsed dir_update_user(const Request &, const Params &, const Settings &);
+Parsed dir_delete_user(const Request &, const Params &, const Settings &);
+Parsed dir_set_password(const Request &, const Params &, const Settings &);
+Parsed dir_user_groups(const Request &, const Params &, const Settings &);
+Parsed dir_empty_list(const Request &, const Params &, const Settings &);
 
 // GET openapi.json: the API's description (openapi.c++)
-Response api_description(Context &, const Request &, const Params &);
+Parsed api_description(const Request &, const Params &, const Settings &);
 
 // ---------------------------------------------------------------- helpers
 
@@ -55,10 +57,6 @@ Response api_description(Context &, const Request &, const Params &);
 std::string user_json_text(std::string_view base_url, const User &u, const odata::Query *shape);
 void append_user_json(std::string &out, std::string_view base_url, const User &u,
                       const odata::Query *shape);
-
-// The password a directory write's JSON body sets, when it is a valid one
-// (directory.c++).
-bool body_password(const Request &req, std::string &password);
 
 Response json_response(int status, const json_t *body);
 

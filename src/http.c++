@@ -14,6 +14,15 @@ std::string drain(Response &r) {
     return out;
 }
 
+Response copy_of(const Response &r) {
+    Response c;
+    c.status = r.status;
+    c.content_type = r.content_type;
+    c.headers = r.headers;
+    c.body = r.body;
+    return c;
+}
+
 Response no_content() {
     Response r;
     r.status = 204;

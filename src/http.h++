@@ -9,14 +9,6 @@
 
 namespace mtt {
 
-// A password the caller hashed before the request ran (see
-// password_to_hash): the handler uses `hash` when the body sets `password`.
-struct Prehashed {
-    std::string_view password, hash;
-};
-
-struct Prequeried; // query.h++
-
 struct Request {
     std::string_view method;       // "GET", "PUT", ...
     std::string_view path;         // below the location, still percent-encoded: "v0/users/alice"
@@ -26,10 +18,8 @@ struct Request {
     bool has_body = false;         // the request carried a body (even an empty chunked one)
     std::string_view base_url;     // absolute URL of the location, ending in '/'
     int64_t now = 0;               // seconds since the epoch
-    Prehashed prehashed;           // empty: the handler hashes what it needs
-    // A directory query already run off the event loop (see offload_query);
-    // null: the handler runs its query.
-    const Prequeried *prequeried = nullptr;
+    bool scim = false;             // a request of the SCIM location (mytimetable_scim)
+    std::string_view if_match;     // the If-Match header, empty when absent
 };
 
 struct Header {
@@ -53,6 +43,10 @@ struct Response {
     std::string body;
     std::unique_ptr<BodyStream> stream; // when set, the body follows `body` from here
 };
+
+// A copy of `r` without its stream (a cached answer, a refusal answered
+// again).
+Response copy_of(const Response &r);
 
 // Reads a whole streamed body into one string (tests, fuzzing).
 std::string drain(Response &r);

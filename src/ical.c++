@@ -1,6 +1,7 @@
 #include "ical.h++"
 
-#include "rfc3339.h++"
+#include "calendar.h++"
+#include "text.h++"
 
 namespace mtt {
 
@@ -8,21 +9,9 @@ namespace {
 
 constexpr size_t fold_width = 75; // octets per physical line, CRLF excluded
 
-bool is_continuation(char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
-}
-
 bool is_control(char c) {
     auto b = static_cast<unsigned char>(c);
     return b < 0x20 || b == 0x7F;
-}
-
-// Appends the decimal `v` (>= 0), zero-padded to `width` digits.
-void append_padded(std::string &out, int64_t v, int width) {
-    std::string digits = std::to_string(v);
-    for (int n = static_cast<int>(digits.size()); n < width; ++n)
-        out += '0';
-    out += digits;
 }
 
 // A property whose value needs no escaping.
@@ -50,19 +39,7 @@ void optional_text_property(std::string &out, std::string_view name, std::string
 } // namespace
 
 std::string ical_datetime(int64_t t) {
-    CivilTime c = civil_from_unix(t);
-    std::string s;
-    if (c.year < 0)
-        s += '-';
-    append_padded(s, c.year < 0 ? -c.year : c.year, 4);
-    append_padded(s, c.month, 2);
-    append_padded(s, c.day, 2);
-    s += 'T';
-    append_padded(s, c.hour, 2);
-    append_padded(s, c.minute, 2);
-    append_padded(s, c.second, 2);
-    s += 'Z';
-    return s;
+    return iso_datetime(t, IsoFormat::Basic);
 }
 
 void ical_escape(std::string &out, std::string_view text) {
@@ -84,9 +61,7 @@ void ical_escape(std::string &out, std::string_view text) {
 void ical_fold(std::string &out, std::string_view line) {
     size_t room = fold_width;
     while (line.size() > room) {
-        size_t cut = room;
-        while (cut > 0 && is_continuation(line[cut]))
-            --cut;
+        size_t cut = utf8_boundary(line, room);
         if (cut == 0)
             cut = room;
         out.append(line.substr(0, cut));

@@ -149,18 +149,8 @@ inline void count(Counter Block::*c) {
         add(b->*c);
 }
 
-// A look-ahead parse (deciding where a query runs before it is parsed for
-// real) must not count a refusal a second time: it runs under a Quiet.
-inline thread_local bool quiet = false;
-struct Quiet {
-    Quiet() { quiet = true; }
-    ~Quiet() { quiet = false; }
-    Quiet(const Quiet &) = delete;
-    Quiet &operator=(const Quiet &) = delete;
-};
-
 inline void refused(Limit l) {
-    if (Block *b = shared; b && !quiet)
+    if (Block *b = shared)
         add(b->refused[static_cast<size_t>(l)]);
 }
 

@@ -1,5 +1,6 @@
 #include "odata.h++"
 
+#include "calendar.h++"
 #include "metrics.h++"
 #include "text.h++"
 
@@ -22,10 +23,7 @@ constexpr size_t max_quoted_bytes = 40;
 std::string shorten(std::string_view s) {
     if (s.size() <= max_quoted_bytes)
         return std::string(s);
-    size_t n = max_quoted_bytes;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
-        --n;
-    return std::string(s.substr(0, n)) + "...";
+    return std::string(s.substr(0, utf8_boundary(s, max_quoted_bytes))) + "...";
 }
 
 std::string quoted(std::string_view s) {
@@ -51,30 +49,6 @@ bool is_trim_space(char c) {
     return is_space(c) || c == '\v' || c == '\f';
 }
 
-// Number of bytes of the UTF-8 sequence a lead byte announces (1 for ASCII
-// and for bytes that cannot start one).
-size_t sequence_length(unsigned char c) {
-    if (c >= 0xF0)
-        return 4;
-    if (c >= 0xE0)
-        return 3;
-    if (c >= 0xC0)
-        return 2;
-    return 1;
-}
-
-// Offset of the first byte that does not start a well-formed UTF-8 sequence,
-// or npos.
-size_t invalid_utf8_at(std::string_view s) {
-    for (size_t i = 0; i < s.size();) {
-        size_t n = sequence_length(static_cast<unsigned char>(s[i]));
-        if (!valid_utf8(s.substr(i, n)) || i + n > s.size())
-            return i;
-        i += n;
-    }
-    return std::string_view::npos;
-}
-
 // An error inside one option's value, before the option name is added.
 struct Failure {
     size_t pos = 0;
@@ -86,21 +60,6 @@ Error at(const char *option, const Failure &f) {
 }
 
 // ------------------------------------------------------------------ datetime
-
-int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;
-    const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-int days_in_month(int64_t y, int m) {
-    static constexpr std::array<int, 12> days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[static_cast<size_t>(m - 1)];
-}
 
 enum class DateTimeStatus { Ok, Malformed, TooPrecise };
 
@@ -184,7 +143,7 @@ DateTimeStatus datetime_from_text(std::string_view s, int64_t &ms) {
     if (status == DateTimeStatus::Malformed || !civil_in_range(c))
         return DateTimeStatus::Malformed;
     int64_t days = days_from_civil(c.year, c.month, c.day);
-    int64_t seconds = days * 86400 + c.hour * 3600 + c.minute * 60 + c.second;
+    int64_t seconds = days * seconds_per_day + c.hour * 3600 + c.minute * 60 + c.second;
     ms = seconds * 1000 + c.millis;
     return status;
 }
@@ -196,7 +155,7 @@ class Lexer {
     explicit Lexer(std::string_view s) : s_(s) {}
 
     std::optional<Failure> run(std::vector<Token> &out) {
-        size_t bad = invalid_utf8_at(s_);
+        size_t bad = utf8_invalid_at(s_);
         if (bad != std::string_view::npos)
             return Failure{bad, "invalid UTF-8"};
         while (skip_space() < s_.size()) {
@@ -245,8 +204,9 @@ class Lexer {
             return identifier(out, start);
         if (is_digit(c) || (c == '-' && i_ + 1 < s_.size() && is_digit(s_[i_ + 1])))
             return number(out, start);
-        size_t n = std::min(sequence_length(static_cast<unsigned char>(c)), s_.size() - i_);
-        return fail(start, "unexpected character " + quoted(s_.substr(i_, n)));
+        // run() has checked the UTF-8: a whole character
+        return fail(start,
+                    "unexpected character " + quoted(s_.substr(i_, utf8_decode(s_, i_).length)));
     }
 
     // A quoted run from s_[i_] == '\'' to its closing quote; '' is a quote.
@@ -884,8 +844,8 @@ std::string_view trim(std::string_view s) {
 
 // Appends `s` case-mapped to `out` (see map_case in the header).
 void append_case_mapped(std::string_view s, bool upper, std::string &out) {
-    const auto *p = reinterpret_cast<const uint8_t *>(s.data());
-    const uint8_t *end = p + s.size();
+    const auto *begin = reinterpret_cast<const uint8_t *>(s.data());
+    const uint8_t *p = begin, *end = begin + s.size();
     while (p < end) {
         if (*p < 0x80) { // ASCII: no call into the library
             char c = static_cast<char>(*p++);
@@ -896,9 +856,8 @@ void append_case_mapped(std::string_view s, bool upper, std::string &out) {
             out.push_back(c);
             continue;
         }
-        ucs4_t c = 0;
-        int n = u8_mbtoucr(&c, p, static_cast<size_t>(end - p));
-        if (n <= 0) { // not well-formed: keep the byte
+        auto [c, n] = utf8_decode(s, static_cast<size_t>(p - begin));
+        if (n == 0) { // not well-formed: keep the byte
             out.push_back(static_cast<char>(*p++));
             continue;
         }

@@ -12,12 +12,14 @@ std::string_view openapi_description() {
     return {mtt_openapi_json, static_cast<size_t>(mtt_openapi_json_end - mtt_openapi_json)};
 }
 
-Response api_description(Context &, const Request &, const Params &) {
-    Response r;
-    r.status = 200;
-    r.content_type = json_type;
-    r.body = std::string(openapi_description());
-    return r;
+Parsed api_description(const Request &, const Params &, const Settings &) {
+    return then([](Txn &, const Scope &) {
+        Response r;
+        r.status = 200;
+        r.content_type = json_type;
+        r.body = std::string(openapi_description());
+        return r;
+    });
 }
 
 } // namespace mtt

@@ -115,8 +115,8 @@ QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total,
 // users); reads at most `rows` entries per indexed condition to find out.
 bool light_query(const Txn &txn, const odata::Query &q, bool want_total, uint64_t rows);
 
-// A query run ahead of its request, in any thread (see offload_query in
-// api.h++): its result, or why it has none.
+// A query run ahead of its request, in any thread (see Command::ahead in
+// command.h++): its result, or why it has none.
 struct Prequeried {
     QueryResult result;
     uint64_t snapshot = 0;       // the store's snapshot it read

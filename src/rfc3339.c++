@@ -4,61 +4,6 @@ namespace mtt {
 
 namespace {
 
-constexpr int64_t seconds_per_day = 86400;
-
-// Days since 1970-01-01 of a proleptic Gregorian date; month 1..12.
-// (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms".)
-int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;                                   // [0, 399]
-    const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; // [0, 365]
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           // [0, 146096]
-    return era * 146097 + doe - 719468;
-}
-
-// The inverse: year, month and day of a day count since 1970-01-01.
-void civil_from_days(int64_t z, CivilTime &c) {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const int64_t doe = z - era * 146097;                                      // [0, 146096]
-    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; // [0, 399]
-    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               // [0, 365]
-    const int64_t mp = (5 * doy + 2) / 153;                                    // [0, 11]
-    c.day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-    c.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-    c.year = yoe + era * 400 + (c.month <= 2);
-}
-
-bool is_leap(int64_t y) {
-    return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-}
-
-int days_in_month(int64_t y, int m) {
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
-// Appends the decimal `v` (>= 0), zero-padded to `width` digits.
-void append_padded(std::string &out, int64_t v, int width) {
-    char buf[24];
-    int n = 0;
-    do {
-        buf[n++] = static_cast<char>('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    for (; n < width; --width)
-        out += '0';
-    while (n > 0)
-        out += buf[--n];
-}
-
-std::string padded(int64_t v, int width) {
-    std::string s;
-    append_padded(s, v, width);
-    return s;
-}
-
 // A left-to-right reader over the input that records the first error.
 struct Reader {
     std::string_view s;
@@ -196,32 +141,6 @@ bool read_date_time(Reader &r, CivilTime &c, int64_t &offset) {
 
 } // namespace
 
-CivilTime civil_from_unix(int64_t t) {
-    int64_t days = t / seconds_per_day, secs = t % seconds_per_day;
-    if (secs < 0) {
-        secs += seconds_per_day;
-        days -= 1;
-    }
-    CivilTime c{};
-    civil_from_days(days, c);
-    c.hour = static_cast<int>(secs / 3600);
-    c.minute = static_cast<int>(secs / 60 % 60);
-    c.second = static_cast<int>(secs % 60);
-    return c;
-}
-
-int64_t unix_from_civil(const CivilTime &c) {
-    // months outside 1..12 roll over into the neighbouring years
-    int64_t months = c.year * 12 + (c.month - 1);
-    int64_t year = months >= 0 ? months / 12 : (months - 11) / 12;
-    int month = static_cast<int>(months - year * 12) + 1;
-    int64_t days = days_from_civil(year, month, 1) + (c.day - 1);
-    int64_t secs = int64_t{c.hour} * 3600 + c.minute * 60 + c.second;
-    if (days < 0) // so that the earliest day of int64_t does not overflow
-        return (days + 1) * seconds_per_day + (secs - seconds_per_day);
-    return days * seconds_per_day + secs;
-}
-
 std::optional<int64_t> parse_rfc3339(std::string_view s, std::string *why) {
     Reader r{s, 0, {}};
     CivilTime c{};
@@ -244,23 +163,7 @@ std::optional<int64_t> parse_rfc3339(std::string_view s, std::string *why) {
 }
 
 std::string format_rfc3339(int64_t t) {
-    CivilTime c = civil_from_unix(t);
-    std::string out;
-    if (c.year < 0)
-        out += '-';
-    append_padded(out, c.year < 0 ? -c.year : c.year, 4);
-    out += '-';
-    append_padded(out, c.month, 2);
-    out += '-';
-    append_padded(out, c.day, 2);
-    out += 'T';
-    append_padded(out, c.hour, 2);
-    out += ':';
-    append_padded(out, c.minute, 2);
-    out += ':';
-    append_padded(out, c.second, 2);
-    out += 'Z';
-    return out;
+    return iso_datetime(t, IsoFormat::Extended);
 }
 
 } // namespace mtt

@@ -1,6 +1,8 @@
-// RFC 3339 date-time parsing and formatting, and the proleptic Gregorian
-// calendar arithmetic behind it (no timegm, no locale, no TZ).
+// RFC 3339 date-time parsing and formatting, over the calendar of
+// calendar.h++ (no timegm, no locale, no TZ).
 #pragma once
+
+#include "calendar.h++"
 
 #include <cstdint>
 #include <optional>
@@ -8,21 +10,6 @@
 #include <string_view>
 
 namespace mtt {
-
-// A UTC calendar date and time of day.
-struct CivilTime {
-    int64_t year; // astronomical: 0 is 1 BC
-    int month;    // 1..12
-    int day;      // 1..31
-    int hour, minute, second;
-};
-
-// Seconds since 1970-01-01T00:00:00Z to calendar time and back. Every int64_t
-// converts both ways. unix_from_civil does not validate its argument: fields
-// out of range roll over (day 31 of a 30-day month is the 1st of the next,
-// month 13 is January of the next year), as long as the result fits.
-CivilTime civil_from_unix(int64_t t);
-int64_t unix_from_civil(const CivilTime &c);
 
 // Parses an RFC 3339 date-time (section 5.6):
 //   YYYY-MM-DD T HH:MM:SS [.fraction] (Z | +HH:MM | -HH:MM)
@@ -40,8 +27,9 @@ int64_t unix_from_civil(const CivilTime &c);
 // offsets.
 std::optional<int64_t> parse_rfc3339(std::string_view s, std::string *why);
 
-// "2026-11-25T10:00:00Z". Outside years 0000..9999 (not RFC 3339 any more)
-// the year gets more digits, or a '-' when negative: "-0001-12-31T23:59:59Z".
+// "2026-11-25T10:00:00Z" (iso_datetime, extended). Outside years 0000..9999
+// (not RFC 3339 any more) the year gets more digits, or a '-' when negative:
+// "-0001-12-31T23:59:59Z".
 std::string format_rfc3339(int64_t t);
 
 } // namespace mtt

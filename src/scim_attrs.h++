@@ -56,6 +56,10 @@ class Describe {
                               std::string_view sub) const = 0;
     // The URNs of the extensions the resource may carry (top-level keys).
     virtual bool is_extension(std::string_view urn) const = 0;
+    // The URN of the resource type's core schema (core_user_urn or
+    // core_group_urn): a path prefixed with it names a core attribute. Empty,
+    // the default, takes either of the two as the core one.
+    virtual std::string_view core_urn() const { return {}; }
 };
 
 // The SCIM error a bad request answers (RFC 7644 section 3.12): the HTTP

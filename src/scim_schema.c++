@@ -626,6 +626,7 @@ class ResourceDescribe final : public Describe {
     }
 
     bool is_extension(std::string_view urn) const override { return extension(urn) != nullptr; }
+    std::string_view core_urn() const override { return core_.urn; }
 
   private:
     const Schema *extension(std::string_view urn) const {

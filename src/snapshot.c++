@@ -2,6 +2,8 @@
 
 #include "snapshot.h++"
 
+#include "calendar.h++"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -11,11 +13,7 @@
 namespace mtt {
 
 std::string snapshot_name(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "mytimetable-%Y%m%dT%H%M%SZ.mdb", &tm);
-    return buf;
+    return "mytimetable-" + iso_datetime(t, IsoFormat::Basic) + ".mdb";
 }
 
 namespace {

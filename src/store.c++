@@ -45,7 +45,7 @@ uint64_t from_be64(std::string_view s) {
 Env::Env(const EnvOptions &opts) {
     check(mdb_env_create(&env_), "mdb_env_create");
     try {
-        check(mdb_env_set_maxdbs(env_, 16), "mdb_env_set_maxdbs");
+        check(mdb_env_set_maxdbs(env_, 24), "mdb_env_set_maxdbs");
         check(mdb_env_set_maxreaders(env_, opts.max_readers), "mdb_env_set_maxreaders");
         check(mdb_env_set_mapsize(env_, opts.map_size), "mdb_env_set_mapsize");
         // NOTLS: a read transaction may span several event-loop turns of one
@@ -70,6 +70,11 @@ Env::Env(const EnvOptions &opts) {
         open("users_by_email", tables_.users_by_email);
         open("users_by_first", tables_.users_by_first);
         open("users_by_last", tables_.users_by_last);
+        open("users_by_name_fold", tables_.users_by_name_fold);
+        open("users_by_external_id", tables_.users_by_external_id);
+        open("users_by_role", tables_.users_by_role);
+        open("groups", tables_.groups);
+        open("groups_by_name", tables_.groups_by_name);
 
         // An older schema is upgraded in place, in this transaction: its
         // records still read (each record carries its own version), what the

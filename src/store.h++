@@ -53,6 +53,12 @@ struct Tables {
     MDB_dbi users_by_email = 0;
     MDB_dbi users_by_first = 0;
     MDB_dbi users_by_last = 0;
+    // layout 4: SCIM's look-ups and the roles as groups
+    MDB_dbi users_by_name_fold = 0;   // fold(username) + NUL + username -> user id
+    MDB_dbi users_by_external_id = 0; // externalId + NUL + user id -> user id
+    MDB_dbi users_by_role = 0;        // role + NUL + user id -> user id
+    MDB_dbi groups = 0;               // group id (16 bytes, GUID) -> group record
+    MDB_dbi groups_by_name = 0;       // role name -> group id
 };
 
 // What opening a store of an older layout did (Env::upgrade()).
@@ -117,8 +123,11 @@ class Env {
 
     // 1: the first layout. 2: synchronization records of version 2
     // (enabled, last_resync). 3: the secondary user indexes (users_by_email,
-    // users_by_first, users_by_last).
-    static constexpr uint32_t schema_version = 3;
+    // users_by_first, users_by_last). 4: user records of version 2 (externalId,
+    // meta.created/lastModified, a version for ETags), the indexes SCIM reads
+    // (users_by_name_fold, users_by_external_id, users_by_role) and the group
+    // records of the roles (groups, groups_by_name).
+    static constexpr uint32_t schema_version = 4;
 
   private:
     friend class Txn;

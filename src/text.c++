@@ -1,5 +1,11 @@
 #include "text.h++"
 
+#include <unicase.h>
+#include <unistr.h>
+
+#include <cstdint>
+#include <cstdlib>
+
 namespace mtt {
 
 namespace {
@@ -14,66 +20,67 @@ int hex_value(unsigned char c) {
     return -1;
 }
 
-// Length of the well-formed UTF-8 sequence starting at s[i], or 0.
-size_t utf8_sequence(std::string_view s, size_t i) {
-    auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    auto cont = [&](size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
-    unsigned char c = b(0);
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return cont(1) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (!cont(1) || !cont(2))
-            return 0;
-        if (c == 0xE0 && b(1) < 0xA0)
-            return 0; // overlong
-        if (c == 0xED && b(1) >= 0xA0)
-            return 0; // surrogate
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (!cont(1) || !cont(2) || !cont(3))
-            return 0;
-        if (c == 0xF0 && b(1) < 0x90)
-            return 0; // overlong
-        if (c == 0xF4 && b(1) >= 0x90)
-            return 0; // above U+10FFFF
-        return 4;
-    }
-    return 0;
-}
-
 } // namespace
 
-bool valid_utf8(std::string_view s) {
+Utf8Char utf8_decode(std::string_view s, size_t i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80)
+        return Utf8Char{c, 1};
+    ucs4_t uc = 0;
+    int n = u8_mbtoucr(&uc, reinterpret_cast<const uint8_t *>(s.data()) + i, s.size() - i);
+    if (n <= 0) // -1 ill-formed, -2 cut short by the end
+        return Utf8Char{0, 0};
+    return Utf8Char{static_cast<char32_t>(uc), static_cast<size_t>(n)};
+}
+
+size_t utf8_invalid_at(std::string_view s) {
     for (size_t i = 0; i < s.size();) {
-        size_t n = utf8_sequence(s, i);
+        if (static_cast<unsigned char>(s[i]) < 0x80) { // ASCII: no call
+            ++i;
+            continue;
+        }
+        size_t n = utf8_decode(s, i).length;
         if (n == 0)
-            return false;
+            return i;
         i += n;
     }
-    return true;
+    return std::string_view::npos;
+}
+
+bool valid_utf8(std::string_view s) {
+    return utf8_invalid_at(s) == std::string_view::npos;
+}
+
+size_t utf8_boundary(std::string_view s, size_t at) {
+    while (at > 0 && is_utf8_continuation(s[at]))
+        --at;
+    return at;
 }
 
 size_t utf8_length(std::string_view s) {
     size_t n = 0;
-    for (unsigned char c : s)
-        n += (c & 0xC0) != 0x80;
+    for (char c : s)
+        n += !is_utf8_continuation(c);
     return n;
 }
 
 bool has_control(std::string_view s) {
-    for (size_t i = 0; i < s.size(); ++i) {
-        auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x20 || c == 0x7F)
-            return true;
-        // U+0080..U+009F encode as C2 80..C2 9F
-        if (c == 0xC2 && i + 1 < s.size()) {
-            auto d = static_cast<unsigned char>(s[i + 1]);
-            if (d >= 0x80 && d <= 0x9F)
+    for (size_t i = 0; i < s.size();) {
+        auto b = static_cast<unsigned char>(s[i]);
+        if (b < 0x80) { // C0 controls and DEL
+            if (b < 0x20 || b == 0x7F)
                 return true;
+            ++i;
+            continue;
         }
+        Utf8Char c = utf8_decode(s, i);
+        if (c.length == 0) { // not UTF-8: a byte that is no control either
+            ++i;
+            continue;
+        }
+        if (c.code_point <= 0x9F) // C1 controls, U+0080..U+009F
+            return true;
+        i += c.length;
     }
     return false;
 }
@@ -100,17 +107,10 @@ std::optional<DecodeError> percent_decode(std::string_view in, bool plus_is_spac
         }
         out.push_back(c);
     }
-    if (!valid_utf8(out)) {
-        // report the offset in the decoded text
-        size_t i = 0;
-        while (i < out.size()) {
-            size_t n = utf8_sequence(out, i);
-            if (n == 0)
-                break;
-            i += n;
-        }
-        return DecodeError{DecodeError::InvalidUtf8, i};
-    }
+    // the offset is in the decoded text
+    size_t bad = utf8_invalid_at(out);
+    if (bad != std::string_view::npos)
+        return DecodeError{DecodeError::InvalidUtf8, bad};
     return std::nullopt;
 }
 
@@ -118,7 +118,7 @@ std::string valid_utf8_copy(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     for (size_t i = 0; i < s.size();) {
-        size_t n = utf8_sequence(s, i);
+        size_t n = utf8_decode(s, i).length;
         if (n == 0) {
             out += "\xEF\xBF\xBD";
             ++i;
@@ -159,6 +159,37 @@ std::string describe(const DecodeError &e) {
         return "it is not valid UTF-8 (at decoded byte " + std::to_string(e.where) + ")";
     }
     return "it cannot be decoded";
+}
+
+void append_case_folded(std::string_view s, std::string &out) {
+    size_t ascii = 0;
+    while (ascii < s.size() && static_cast<unsigned char>(s[ascii]) < 0x80)
+        ascii++;
+    for (size_t i = 0; i < ascii; i++) {
+        char c = s[i];
+        out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    }
+    if (ascii == s.size())
+        return;
+    std::string_view rest = s.substr(ascii);
+    uint8_t buf[256];
+    size_t n = sizeof buf;
+    uint8_t *folded = u8_casefold(reinterpret_cast<const uint8_t *>(rest.data()), rest.size(),
+                                  nullptr, nullptr, buf, &n);
+    if (!folded) { // out of memory: left as it is
+        out.append(rest);
+        return;
+    }
+    out.append(reinterpret_cast<const char *>(folded), n);
+    if (folded != buf)
+        std::free(folded);
+}
+
+std::string case_fold(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    append_case_folded(s, out);
+    return out;
 }
 
 } // namespace mtt

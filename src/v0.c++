@@ -1,6 +1,8 @@
 // Provisioning API v0: users, synchronizations and the event ledger.
 #include "handlers.h++"
 
+#include "command.h++"
+
 #include "ical.h++"
 #include "json.h++"
 #include "rfc3339.h++"
@@ -351,8 +353,8 @@ Response user_syncs_response(const Txn &txn, const User &u) {
 }
 
 // Unlinks the user's synchronizations (of `type` only, when given).
-Response unlink_user_syncs(Context &ctx, const Request &req, std::string_view raw_user,
-                           const std::string *type) {
+Parsed unlink_user_syncs(const Request &req, std::string_view raw_user,
+                         std::optional<std::string> type) {
     std::string name;
     Response bad;
     if (!username_param(raw_user, name, bad))
@@ -360,21 +362,22 @@ Response unlink_user_syncs(Context &ctx, const Request &req, std::string_view ra
     auto mode = unlink_mode_param(req, bad);
     if (!mode)
         return bad;
-    Txn txn(ctx.env, Txn::Write, ctx.batch);
-    auto u = find_user_by_name(txn, name);
-    if (!u)
-        return no_user(name);
-    auto syncs = user_syncs(txn, u->id);
-    // a type no longer declared still names the synchronizations of it
-    if (type && !find_type(ctx.settings, *type) &&
-        std::none_of(syncs.begin(), syncs.end(), [&](const Sync &s) { return s.type == *type; }))
-        return error(400, "unknown synchronization type \"" + *type +
-                              "\": use one of " + known_types(ctx.settings));
-    for (const Sync &s : syncs)
-        if (!type || s.type == *type)
-            unlink_sync(txn, s, *mode, ctx.settings.instance_id, req.now);
-    txn.commit();
-    return no_content();
+    return then([name, type, mode = *mode](Txn &txn, const Scope &at) {
+        auto u = find_user_by_name(txn, name);
+        if (!u)
+            return no_user(name);
+        auto syncs = user_syncs(txn, u->id);
+        // a type no longer declared still names the synchronizations of it
+        if (type && !find_type(at.settings, *type) &&
+            std::none_of(syncs.begin(), syncs.end(),
+                         [&](const Sync &s) { return s.type == *type; }))
+            return error(400, "unknown synchronization type \"" + *type + "\": use one of " +
+                                  known_types(at.settings));
+        for (const Sync &s : syncs)
+            if (!type || s.type == *type)
+                unlink_sync(txn, s, mode, at.settings.instance_id, at.now);
+        return no_content();
+    });
 }
 
 } // namespace
@@ -411,38 +414,38 @@ class UsernameStream : public BodyStream {
 // beyond, it is streamed.
 constexpr size_t whole_list_users = 1000;
 
-Response v0_list_users(Context &ctx, const Request &, const Params &) {
-    size_t users;
-    {
-        Txn txn(ctx.env, Txn::Read);
-        users = txn.entries(txn.tables().users_by_name);
-    }
-    auto stream = std::make_unique<UsernameStream>(ctx.env);
-    Response r;
-    r.content_type = json_type;
-    r.body = "{\"users\":[";
-    if (users > whole_list_users) {
-        r.stream = std::move(stream);
+Parsed v0_list_users(const Request &, const Params &, const Settings &) {
+    return then([](Txn &txn, const Scope &at) {
+        Response r;
+        r.content_type = json_type;
+        r.body = "{\"users\":[";
+        if (txn.entries(txn.tables().users_by_name) > whole_list_users) {
+            r.stream = std::make_unique<UsernameStream>(at.env);
+            return r;
+        }
+        Cursor c(txn, txn.tables().users_by_name);
+        for (bool ok = c.first(); ok; ok = c.next()) {
+            if (r.body.back() != '[')
+                r.body.push_back(',');
+            append_json_string(r.body, c.key());
+        }
+        r.body += "]}";
         return r;
-    }
-    while (stream->next(r.body, SIZE_MAX)) {
-    }
-    return r;
+    });
 }
 
 // Without a body: ensure the user exists (204). With a form body: create
 // (201) or replace (200) the user's profile.
-Response v0_put_user(Context &ctx, const Request &req, const Params &p) {
+Parsed v0_put_user(const Request &req, const Params &p, const Settings &) {
     std::string name;
     Response bad;
     if (!username_param(p[0], name, bad))
         return bad;
-    if (!req.has_body) {
-        Txn txn(ctx.env, Txn::Write, ctx.batch);
-        if (ensure_user(txn, name))
-            txn.commit();
-        return no_content();
-    }
+    if (!req.has_body)
+        return then([name](Txn &txn, const Scope &) {
+            ensure_user(txn, name);
+            return no_content();
+        });
     Form form;
     if (!body_form(req, form, bad))
         return bad;
@@ -451,37 +454,38 @@ Response v0_put_user(Context &ctx, const Request &req, const Params &p) {
     User profile;
     if (!profile_from_form(form, profile, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Write, ctx.batch);
-    auto old = find_user_by_name(txn, name);
-    User u = old ? *old : User{};
-    if (!old) {
-        u.id = new_user_id();
-        u.username = name;
-    }
-    u.display_name = profile.display_name;
-    u.locale = profile.locale;
-    u.attributes = profile.attributes;
-    u.roles = profile.roles;
-    put_user(txn, u, old ? &*old : nullptr);
-    txn.commit();
-    Response r = profile_response(old ? 200 : 201, u);
-    if (!old)
-        r.headers.push_back(
-            {"Location", std::string(req.base_url) + "v0/users/" + percent_encode(name)});
-    return r;
+    return then([name, profile](Txn &txn, const Scope &at) {
+        auto old = find_user_by_name(txn, name);
+        User u = old ? *old : User{};
+        if (!old) {
+            u.id = new_user_id();
+            u.username = name;
+        }
+        u.display_name = profile.display_name;
+        u.locale = profile.locale;
+        u.attributes = profile.attributes;
+        u.roles = profile.roles;
+        put_user(txn, u, old ? &*old : nullptr);
+        Response r = profile_response(old ? 200 : 201, u);
+        if (!old)
+            r.headers.push_back(
+                {"Location", std::string(at.base_url) + "v0/users/" + percent_encode(name)});
+        return r;
+    });
 }
 
-Response v0_get_user(Context &ctx, const Request &, const Params &p) {
+Parsed v0_get_user(const Request &, const Params &p, const Settings &) {
     std::string name;
     Response bad;
     if (!username_param(p[0], name, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Read);
-    auto u = find_user_by_name(txn, name);
-    return u ? profile_response(200, *u) : no_user(name);
+    return then([name](Txn &txn, const Scope &) {
+        auto u = find_user_by_name(txn, name);
+        return u ? profile_response(200, *u) : no_user(name);
+    });
 }
 
-Response v0_create_user(Context &ctx, const Request &req, const Params &) {
+Parsed v0_create_user(const Request &req, const Params &, const Settings &) {
     Form form;
     Response bad;
     if (!body_form(req, form, bad))
@@ -491,114 +495,118 @@ Response v0_create_user(Context &ctx, const Request &req, const Params &) {
         return bad;
     if (auto problem = username_problem(*name))
         return error(400, "invalid username: " + *problem);
-    User u;
-    if (!profile_from_form(form, u, bad))
+    User profile;
+    if (!profile_from_form(form, profile, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Write, ctx.batch);
-    if (find_user_by_name(txn, *name))
-        return error(409, "the username \"" + *name + "\" is taken");
-    u.id = new_user_id();
-    u.username = *name;
-    put_user(txn, u, nullptr);
-    txn.commit();
-    Response r = profile_response(201, u);
-    r.headers.push_back(
-        {"Location", std::string(req.base_url) + "v0/users/" + percent_encode(*name)});
-    return r;
+    profile.username = *name;
+    return then([profile](Txn &txn, const Scope &at) {
+        if (find_user_by_name(txn, profile.username))
+            return error(409, "the username \"" + profile.username + "\" is taken");
+        User u = profile;
+        u.id = new_user_id();
+        put_user(txn, u, nullptr);
+        Response r = profile_response(201, u);
+        r.headers.push_back(
+            {"Location", std::string(at.base_url) + "v0/users/" + percent_encode(u.username)});
+        return r;
+    });
 }
 
-Response v0_user_syncs(Context &ctx, const Request &, const Params &p) {
+Parsed v0_user_syncs(const Request &, const Params &p, const Settings &) {
     std::string name;
     Response bad;
     if (!username_param(p[0], name, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Read);
-    auto u = find_user_by_name(txn, name);
-    return u ? user_syncs_response(txn, *u) : no_user(name);
+    return then([name](Txn &txn, const Scope &) {
+        auto u = find_user_by_name(txn, name);
+        return u ? user_syncs_response(txn, *u) : no_user(name);
+    });
 }
 
-Response v0_delete_user_syncs(Context &ctx, const Request &req, const Params &p) {
-    return unlink_user_syncs(ctx, req, p[0], nullptr);
+Parsed v0_delete_user_syncs(const Request &req, const Params &p, const Settings &) {
+    return unlink_user_syncs(req, p[0], std::nullopt);
 }
 
-Response v0_delete_user_sync_type(Context &ctx, const Request &req, const Params &p) {
+Parsed v0_delete_user_sync_type(const Request &req, const Params &p, const Settings &) {
     std::string type;
     if (auto e = percent_decode(p[1], false, type))
         return error(400, "invalid synchronization type: " + describe(*e));
-    return unlink_user_syncs(ctx, req, p[0], &type);
+    return unlink_user_syncs(req, p[0], std::move(type));
 }
 
-Response v0_delete_user(Context &ctx, const Request &, const Params &p) {
+Parsed v0_delete_user(const Request &, const Params &p, const Settings &) {
     std::string name;
     Response bad;
     if (!username_param(p[0], name, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Write, ctx.batch);
-    if (auto u = find_user_by_name(txn, name)) {
-        delete_user(txn, *u);
-        txn.commit();
-    }
-    return no_content();
+    return then([name](Txn &txn, const Scope &) {
+        if (auto u = find_user_by_name(txn, name))
+            delete_user(txn, *u);
+        return no_content();
+    });
 }
 
-Response v0_user_events(Context &ctx, const Request &, const Params &p) {
+Parsed v0_user_events(const Request &, const Params &p, const Settings &) {
     std::string name;
     Response bad;
     if (!username_param(p[0], name, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Read);
-    auto u = find_user_by_name(txn, name);
-    if (!u)
-        return no_user(name);
-    return events_response(user_events(txn, u->id));
+    return then([name](Txn &txn, const Scope &) {
+        auto u = find_user_by_name(txn, name);
+        if (!u)
+            return no_user(name);
+        return events_response(user_events(txn, u->id));
+    });
 }
 
-Response v0_user_calendar(Context &ctx, const Request &req, const Params &p) {
+Parsed v0_user_calendar(const Request &, const Params &p, const Settings &) {
     std::string name;
     Response bad;
     if (!username_param(p[0], name, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Read);
-    auto u = find_user_by_name(txn, name);
-    if (!u)
-        return no_user(name);
-    auto events = user_events(txn, u->id);
-    sort_by_start(events);
-    Response r;
-    r.content_type = "text/calendar; charset=utf-8";
-    ical_begin(r.body, "-//ngx_mytimetable//provisioning API v0//EN");
-    for (const auto &e : events) {
-        IcalEvent ie;
-        ie.uid = std::to_string(e.sync_id) + "-" + e.event_id + "@" + e.instance;
-        ie.start = e.start;
-        ie.end = e.end;
-        ie.summary = e.summary;
-        ie.location = e.location;
-        ical_event(r.body, ie, req.now);
-    }
-    ical_end(r.body, events.size());
-    return r;
+    return then([name](Txn &txn, const Scope &at) {
+        auto u = find_user_by_name(txn, name);
+        if (!u)
+            return no_user(name);
+        auto events = user_events(txn, u->id);
+        sort_by_start(events);
+        Response r;
+        r.content_type = "text/calendar; charset=utf-8";
+        ical_begin(r.body, "-//ngx_mytimetable//provisioning API v0//EN");
+        for (const auto &e : events) {
+            IcalEvent ie;
+            ie.uid = std::to_string(e.sync_id) + "-" + e.event_id + "@" + e.instance;
+            ie.start = e.start;
+            ie.end = e.end;
+            ie.summary = e.summary;
+            ie.location = e.location;
+            ical_event(r.body, ie, at.now);
+        }
+        ical_end(r.body, events.size());
+        return r;
+    });
 }
 
 // ---------------------------------------------------------------- synchronizations
 
-Response v0_list_syncs(Context &ctx, const Request &, const Params &) {
-    Txn txn(ctx.env, Txn::Read);
-    std::map<std::string, std::string> names; // user id -> username
-    Json list(json_array());
-    for_each_sync(txn, [&](const Sync &s) {
-        auto it = names.find(s.user_id);
-        if (it == names.end()) {
-            auto u = find_user(txn, s.user_id);
-            it = names.emplace(s.user_id, u ? u->username : std::string()).first;
-        }
-        json_array_append_new(list.get(), sync_json(s, it->second));
-        return true;
+Parsed v0_list_syncs(const Request &, const Params &, const Settings &) {
+    return then([](Txn &txn, const Scope &) {
+        std::map<std::string, std::string> names; // user id -> username
+        Json list(json_array());
+        for_each_sync(txn, [&](const Sync &s) {
+            auto it = names.find(s.user_id);
+            if (it == names.end()) {
+                auto u = find_user(txn, s.user_id);
+                it = names.emplace(s.user_id, u ? u->username : std::string()).first;
+            }
+            json_array_append_new(list.get(), sync_json(s, it->second));
+            return true;
+        });
+        return syncs_response(list);
     });
-    return syncs_response(list);
 }
 
-Response v0_put_sync(Context &ctx, const Request &req, const Params &) {
+Parsed v0_put_sync(const Request &req, const Params &, const Settings &settings) {
     Form form;
     Response bad;
     if (!body_form(req, form, bad))
@@ -610,10 +618,10 @@ Response v0_put_sync(Context &ctx, const Request &req, const Params &) {
         return error(400, "invalid username: " + *problem);
     if (!single(form, "type", true, "form field", type, bad))
         return bad;
-    const SyncType *t = find_type(ctx.settings, *type);
+    const SyncType *t = find_type(settings, *type);
     if (!t)
         return error(400, "unknown synchronization type \"" + *type +
-                              "\": use one of " + known_types(ctx.settings));
+                              "\": use one of " + known_types(settings));
     if (!single(form, "provisioning_smtpAddress", false, "form field", address, bad))
         return bad;
     if (address && address->empty())
@@ -633,16 +641,16 @@ Response v0_put_sync(Context &ctx, const Request &req, const Params &) {
     std::optional<bool> enabled;
     if (!enabled_field(form, enabled, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Write, ctx.batch);
-    auto u = find_user_by_name(txn, *username);
-    if (!u)
-        return error(422, "no user \"" + *username + "\"");
-    put_sync(txn, u->id, *type, mailbox, enabled);
-    txn.commit();
-    return no_content();
+    return then([username = *username, type = *type, mailbox, enabled](Txn &txn, const Scope &) {
+        auto u = find_user_by_name(txn, username);
+        if (!u)
+            return error(422, "no user \"" + username + "\"");
+        put_sync(txn, u->id, type, mailbox, enabled);
+        return no_content();
+    });
 }
 
-Response v0_delete_sync(Context &ctx, const Request &req, const Params &p) {
+Parsed v0_delete_sync(const Request &req, const Params &p, const Settings &) {
     uint64_t id;
     Response bad;
     if (!sync_id_param(p[0], id, bad))
@@ -650,18 +658,18 @@ Response v0_delete_sync(Context &ctx, const Request &req, const Params &p) {
     auto mode = unlink_mode_param(req, bad);
     if (!mode)
         return bad;
-    Txn txn(ctx.env, Txn::Write, ctx.batch);
-    auto s = find_sync(txn, id);
-    if (!s)
-        return no_sync(id);
-    unlink_sync(txn, *s, *mode, ctx.settings.instance_id, req.now);
-    txn.commit();
-    return no_content();
+    return then([id, mode = *mode](Txn &txn, const Scope &at) {
+        auto s = find_sync(txn, id);
+        if (!s)
+            return no_sync(id);
+        unlink_sync(txn, *s, mode, at.settings.instance_id, at.now);
+        return no_content();
+    });
 }
 
 // ---------------------------------------------------------------- events
 
-Response v0_put_event(Context &ctx, const Request &req, const Params &p) {
+Parsed v0_put_event(const Request &req, const Params &p, const Settings &settings) {
     uint64_t id;
     Response bad;
     if (!sync_id_param(p[0], id, bad))
@@ -672,33 +680,35 @@ Response v0_put_event(Context &ctx, const Request &req, const Params &p) {
     if (e.event_id.size() > max_event_id_bytes || has_control(e.event_id))
         return error(400, "invalid event id: use 1 to " + std::to_string(max_event_id_bytes) +
                               " bytes without control characters");
-    if (!event_from_form(req, ctx.settings, e, bad))
+    if (!event_from_form(req, settings, e, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Write, ctx.batch);
-    auto s = find_sync(txn, id);
-    if (!s)
-        return no_sync(id);
-    if (!s->enabled)
-        return error(422, "the synchronization with id " + std::to_string(id) +
-                              " is disabled: it takes no events until a PUT "
-                              "v0/synchronizations sets enabled=true");
     e.sync_id = id;
-    e.user_id = s->user_id;
-    put_event(txn, e);
-    mark_resync(txn, std::move(*s), req.now * 1000);
-    txn.commit();
-    return no_content();
+    return then([e](Txn &txn, const Scope &at) {
+        auto s = find_sync(txn, e.sync_id);
+        if (!s)
+            return no_sync(e.sync_id);
+        if (!s->enabled)
+            return error(422, "the synchronization with id " + std::to_string(e.sync_id) +
+                                  " is disabled: it takes no events until a PUT "
+                                  "v0/synchronizations sets enabled=true");
+        Event stored = e;
+        stored.user_id = s->user_id;
+        put_event(txn, stored);
+        mark_resync(txn, std::move(*s), at.now * 1000);
+        return no_content();
+    });
 }
 
-Response v0_sync_events(Context &ctx, const Request &, const Params &p) {
+Parsed v0_sync_events(const Request &, const Params &p, const Settings &) {
     uint64_t id;
     Response bad;
     if (!sync_id_param(p[0], id, bad))
         return bad;
-    Txn txn(ctx.env, Txn::Read);
-    if (!find_sync(txn, id))
-        return no_sync(id);
-    return events_response(sync_events(txn, id));
+    return then([id](Txn &txn, const Scope &) {
+        if (!find_sync(txn, id))
+            return no_sync(id);
+        return events_response(sync_events(txn, id));
+    });
 }
 
 } // namespace mtt

@@ -374,6 +374,8 @@ Content-Length: 12
 [403, 200]
 --- response_body_like eval
 [qr/403 Forbidden/, qr/^\{"users":\[\]\}$/]
+--- no_error_log eval
+qr/\[error\] .*mytimetable:/
 
 
 

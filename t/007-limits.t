@@ -37,6 +37,8 @@ Content-Type: application/x-www-form-urlencoded
 --- response_body eval
 ['{"error":"payload_too_large","message":"the request body is larger than client_max_body_size"}',
  '{"users":[]}']
+--- no_error_log eval
+qr/\[error\] .*mytimetable:/
 
 
 

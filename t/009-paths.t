@@ -44,6 +44,8 @@ Content-Type: application/json; charset=utf-8
 --- request
 DELETE /api/v0/users/alice
 --- error_code: 403
+--- error_log
+access forbidden by rule
 
 
 

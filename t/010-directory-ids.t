@@ -405,9 +405,11 @@ subtest 'a password is stored only as a salted slow hash' => sub {
     my $bytes = store_bytes($own->store);
     ok(length $bytes > 0, 'the store can be read');
     is(index($bytes, 'SamePassword1'), -1, 'the password is nowhere in the store');
-    my %hashes = map { $_ => 1 } $bytes =~ /(\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+\/]+\$[A-Za-z0-9+\/]+)/g;
+    # by salt: a page LMDB freed may still hold a cut copy of a record
+    my %hashes = map { /,p=\d+\$([A-Za-z0-9+\/]+)\$/ ? ($1 => $_) : () }
+        $bytes =~ /(\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+\/]+\$[A-Za-z0-9+\/]+)/g;
     is(scalar keys %hashes, 2, 'two different Argon2id hashes: the hash is salted');
-    my ($m, $t) = (keys %hashes)[0] =~ /m=(\d+),t=(\d+)/;
+    my ($m, $t) = (values %hashes)[0] =~ /m=(\d+),t=(\d+)/;
     cmp_ok($m // 0, '>=', 19456, 'memory cost at least 19 MiB');
     cmp_ok($t // 0, '>=', 2, 'at least 2 passes');
 };

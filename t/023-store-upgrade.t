@@ -38,7 +38,7 @@ is($r->{content}, '[{"UserName":"u39"},{"UserName":"u38"},{"UserName":"u37"},{"U
    'an Email range sorted by FirstName holds every user it should');
 my @lines = grep { /upgraded the store/ } split /\n/, $srv->error_log_since($since);
 is(scalar @lines, 1, 'one worker upgraded the store, the other found it upgraded');
-like($lines[0] // '', qr/\[notice\].*mytimetable: upgraded the store ".*" from layout 2 to 3: indexed 40 users in [0-9.]+ s/,
+like($lines[0] // '', qr/\[notice\].*mytimetable: upgraded the store ".*" from layout 2 to 4: indexed 40 users in [0-9.]+ s/,
      'at notice, with the layouts and the number of users');
 $srv->stop_now;
 
@@ -47,6 +47,24 @@ $srv->start;
 $r = $srv->request(GET => "users?\$filter=Email%20eq%20'u12\@example.org'&\$select=UserName");
 is($r->{content}, '[{"UserName":"u12"}]', 'the upgraded store opens again');
 unlike($srv->error_log_since($since), qr/upgraded the store/, 'with nothing more to upgrade');
+$srv->stop_now;
+
+# A store of layout 3 (t/fixtures/store-v3, the release before SCIM, with u7
+# and U7 that differ only by case) opens too: the SCIM indexes and the group
+# records are built, and SCIM finds both users of the pair.
+$fixture = "$FindBin::Bin/fixtures/store-v3/data.mdb";
+open $in, '<:raw', $fixture or die "$fixture: $!";
+open $out, '+<:raw', $srv->store . '/data.mdb' or die "data.mdb: $!";
+truncate $out, 0;
+copy($in, $out) or die "copy: $!";
+close $out;
+$since = $srv->error_log_size;
+$srv->start;
+$r = $srv->request(GET => 'v0/users/U7');
+is($r->{status}, 200, 'the user added last to the layout-3 store is there');
+@lines = grep { /upgraded the store/ } split /\n/, $srv->error_log_since($since);
+is(scalar @lines, 1, 'one worker upgraded the layout-3 store');
+like($lines[0] // '', qr/from layout 3 to 4: indexed 41 users/, 'from layout 3, all its users');
 $srv->stop_now;
 
 done_testing;

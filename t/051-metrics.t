@@ -239,11 +239,16 @@ mytimetable_store_entries\{table="users_by_name"\} 1
 mytimetable_store_entries\{table="users_by_email"\} 1
 mytimetable_store_entries\{table="users_by_first"\} 1
 mytimetable_store_entries\{table="users_by_last"\} 1
+mytimetable_store_entries\{table="users_by_name_fold"\} 1
+mytimetable_store_entries\{table="users_by_external_id"\} 0
+mytimetable_store_entries\{table="users_by_role"\} 0
+mytimetable_store_entries\{table="groups"\} 0
+mytimetable_store_entries\{table="groups_by_name"\} 0
 mytimetable_store_entries\{table="syncs"\} 1
 mytimetable_store_entries\{table="syncs_by_user"\} 1
 mytimetable_store_entries\{table="events"\} 0
 mytimetable_store_entries\{table="events_by_user"\} 0
-mytimetable_store_layout_version 3
+mytimetable_store_layout_version 4
 \z']
 
 
@@ -308,6 +313,8 @@ Content-Type: application/json; charset=utf-8
 --- request
 GET /metrics
 --- error_code: 403
+--- error_log
+access forbidden by rule
 
 
 
@@ -332,3 +339,26 @@ GET /metrics
 --- must_die
 --- error_log
 "mytimetable_metrics" directive is duplicate
+
+
+
+=== TEST 17: a password set through SCIM is counted as queued and hashed too
+--- config
+    location /scim/v2/ {
+        mytimetable_scim;
+    }
+    location = /metrics {
+        mytimetable_metrics;
+    }
+--- more_headers
+Content-Type: application/scim+json
+--- request eval
+["POST /scim/v2/Users\n{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"janed\",\"password\":\"correct horse\"}",
+ "GET /metrics"]
+--- error_code eval
+[201, 200]
+--- response_body_filters eval
+main::lines_of(qr/^mytimetable_password_hashes_/)
+--- response_body_like eval
+['"userName":"janed"',
+ '\Amytimetable_password_hashes_queued_total 1\nmytimetable_password_hashes_done_total 1\n\z']

@@ -95,6 +95,8 @@ Location: http://localhost/api/v0/users/bob
 ["GET /api/v0/users", "GET /api/v0/users/bob", "DELETE /api/v0/users/bob"]
 --- error_code eval
 [200, 403, 403]
+--- no_error_log eval
+qr/\[error\] .*mytimetable:/
 
 
 
@@ -158,3 +160,5 @@ GET /api/users
 [404, 404]
 --- response_body_like eval
 ['^\{"error":"not_found","message":"no user with Id', '<title>404 Not Found</title>']
+--- no_error_log eval
+qr/\[error\] .*mytimetable:/

@@ -13,12 +13,12 @@ namespace mtt::ngx {
 
 namespace {
 
-// A write waiting for the end of the event-loop turn. Its view of the request
-// points into the request's own buffers and pool, which live as long as the
-// request (whose count the wait holds).
+// A write waiting for the end of the event-loop turn: its command, in the
+// request's pool, and its request's base URL and time. Both live as long as
+// the request (whose count the wait holds).
 struct Pending {
     ngx_http_request_t *r = nullptr;
-    Request req;
+    Write write;
 };
 
 std::vector<Pending> pending_writes;
@@ -36,10 +36,10 @@ void commit_batch(ngx_event_t *ev) {
     std::vector<Answer> answers;
     int rc;
     try {
-        std::vector<Request> writes;
+        std::vector<Write> writes;
         writes.reserve(pending.size());
         for (const Pending &p : pending)
-            writes.push_back(p.req);
+            writes.push_back(p.write);
         rc = run_batch(*worker->env, worker->settings, writes, answers);
     } catch (const std::exception &e) {
         ngx_log_error(NGX_LOG_ERR, ev->log, 0, "mytimetable: %s", e.what());
@@ -55,21 +55,17 @@ void commit_batch(ngx_event_t *ev) {
         ngx_connection_t *c = r->connection;
         ngx_int_t sent;
         try {
-            if (i < answers.size() && !answers[i].log.empty())
-                ngx_log_error(NGX_LOG_ERR, c->log, 0, "mytimetable: %s", answers[i].log.c_str());
+            if (i < answers.size())
+                log_failure(r, answers[i].log);
             // a failed begin or commit wrote nothing: no answer may say success
             bool lost = i >= answers.size() ||
                         (rc != MDB_SUCCESS && answers[i].response.status < 300);
             Response failed;
             if (lost)
-                failed = error(rc == MDB_MAP_FULL ? 507 : 500,
-                                    rc == MDB_MAP_FULL
-                                        ? "the store is full; raise mytimetable_store_size"
-                                        : "the store failed; see the error log");
+                failed = commit_failure(rc, pending[i].write.scim);
             sent = send(r, lost ? failed : answers[i].response);
-        } catch (const std::exception &e) {
-            ngx_log_error(NGX_LOG_ERR, c->log, 0, "mytimetable: %s", e.what());
-            sent = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        } catch (...) {
+            sent = send_exception(r, pending[i].write.scim);
         }
         ngx_http_finalize_request(r, sent);
         ngx_http_run_posted_requests(c);
@@ -85,8 +81,8 @@ void batch_init(ngx_log_t *log) {
     commit_event.data = &pending_writes;
 }
 
-void queue_write(ngx_http_request_t *r, const Request &req) {
-    pending_writes.push_back({r, req});
+void queue_write(ngx_http_request_t *r, const Command &cmd, const Request &req) {
+    pending_writes.push_back({r, Write{&cmd, req.base_url, req.now, req.scim}});
     ngx_post_event(&commit_event, &ngx_posted_events); // once: it checks posted
 }
 

@@ -162,11 +162,12 @@ void metrics_request(ngx_http_request_t *r) {
     cln->handler = count_at_end;
 }
 
-void metrics_route(ngx_http_request_t *r, std::string_view path) {
+void metrics_route(ngx_http_request_t *r, std::string_view path, bool scim) {
     if (!metrics::shared)
         return;
     if (Counted *c = counted(r))
-        c->row = metrics_layout().row(route_index(path), metrics::api_of_path(path));
+        c->row = metrics_layout().row(route_index(path, scim),
+                                      scim ? metrics::Api::scim : metrics::api_of_path(path));
 }
 
 } // namespace mtt::ngx

@@ -23,6 +23,6 @@ void metrics_init_process(ngx_cycle_t *cycle);
 void metrics_request(ngx_http_request_t *r);
 
 // The request's path below the API's root is known: its route is counted.
-void metrics_route(ngx_http_request_t *r, std::string_view path);
+void metrics_route(ngx_http_request_t *r, std::string_view path, bool scim = false);
 
 } // namespace mtt::ngx

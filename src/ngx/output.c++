@@ -288,4 +288,22 @@ ngx_int_t send_error(ngx_http_request_t *r, int status, std::string_view message
     return send(r, resp);
 }
 
+void log_failure(ngx_http_request_t *r, const std::string &line) {
+    if (!line.empty())
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "mytimetable: %s", line.c_str());
+}
+
+ngx_int_t send_exception(ngx_http_request_t *r, bool scim) noexcept {
+    try {
+        std::string line;
+        Response failed = exception_answer(line, scim);
+        log_failure(r, line);
+        return send(r, failed);
+    } catch (...) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "mytimetable: out of memory for the answer to a failure");
+    }
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
 } // namespace mtt::ngx

@@ -9,6 +9,7 @@
 
 #include "http.h++"
 
+#include <string>
 #include <string_view>
 
 namespace mtt::ngx {
@@ -23,5 +24,15 @@ ngx_int_t send(ngx_http_request_t *r, Response &resp);
 
 // Sends mtt::error(status, message).
 ngx_int_t send_error(ngx_http_request_t *r, int status, std::string_view message);
+
+// Logs the line the router asks to log (Context::log, Answer::log), if any,
+// at error level.
+void log_failure(ngx_http_request_t *r, const std::string &line);
+
+// Sends the answer to the exception being handled, and logs it (call it in
+// a catch block): a store error's store_failure(), any other a JSON 500 (as
+// a SCIM error for a request of the SCIM location). No exception leaves it;
+// when even that answer fails, a bare 500.
+ngx_int_t send_exception(ngx_http_request_t *r, bool scim = false) noexcept;
 
 } // namespace mtt::ngx

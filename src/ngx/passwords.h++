@@ -1,10 +1,12 @@
-// One job: password hashing off the event loop. A write that sets a password
-// has it hashed (Argon2id: about 25 ms and 19 MiB) in a thread of nginx's
-// pool, a bounded number at a time, before the write is queued for its batch.
+// One job: password hashing off the event loop. A write whose command stores
+// a password (Command::password) has it hashed (Argon2id: about 25 ms and
+// 19 MiB) in a thread of nginx's pool, a bounded number at a time, before the
+// write is queued for its batch.
 #pragma once
 
 #include "ngx/bridge.h++"
 
+#include "command.h++"
 #include "http.h++"
 
 #if (NGX_THREADS)
@@ -23,11 +25,12 @@ constexpr unsigned hash_jobs = 2;
 void passwords_init(ngx_thread_pool_t *pool);
 #endif
 
-// A write that sets a valid password has it hashed in the thread pool, then
-// queued (queue_write); true when that is under way. False for any other
-// write, when nginx has no threads and when the pool is unavailable: the
-// caller queues it, and the write hashes as it runs.
-bool hash_first(ngx_http_request_t *r, const Request &req);
+// A write whose command stores a password has it hashed in the thread pool,
+// then queued (queue_write); true when that is under way. False for any
+// other write, when nginx has no threads and when the pool is unavailable:
+// the caller queues it, and apply hashes the password as it runs. `cmd`
+// lives in the request's pool; `req` views the request's buffers.
+bool hash_first(ngx_http_request_t *r, Command &cmd, const Request &req);
 
 // At the worker's exit: the timer that kept it alive while hashing.
 void passwords_exit();

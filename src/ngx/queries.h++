@@ -1,13 +1,17 @@
-// One job: directory queries off the event loop. A GET users whose query may
-// read more than a few thousand users and index entries (a scan, a long index
-// walk; see light_query in src/query.h++) is run in a thread of nginx's pool,
-// in a read transaction of its own, while the event loop serves other
-// requests; its answer is then made and sent on the event loop.
+// One job: reads. A GET (or HEAD) is answered in one read transaction
+// (mtt::run_read); one whose command carries a long read (Command::ahead: a
+// directory query that may read more than a few thousand users and index
+// entries, see light_query in src/query.h++) has it run first in a thread of
+// nginx's pool, in a read transaction of its own, while the event loop
+// serves other requests; its answer is then made and sent on the event loop.
 #pragma once
 
 #include "ngx/bridge.h++"
 
-#include "api.h++"
+#include "command.h++"
+#include "http.h++"
+
+#include <memory>
 
 #if (NGX_THREADS)
 extern "C" {
@@ -26,11 +30,12 @@ constexpr uint64_t offload_rows = 4096;
 void queries_init(ngx_thread_pool_t *pool);
 #endif
 
-// True when the request's query is under way in the pool (the request is then
-// answered and finalized when it is back); false when the caller answers it
-// now: any other request, a query that reads little, a cached answer, no
-// threads or a pool that refused it.
-bool query_first(ngx_http_request_t *r, Context &ctx, const Request &req);
+// Answers the read command of `req`: now, or, when its long read is under
+// way in the pool, later (`deferred`: the request is then answered and
+// finalized when it is back; the caller raises its count). Without threads,
+// or when the pool refuses it, the long read runs on the event loop.
+ngx_int_t serve_read(ngx_http_request_t *r, const Request &req, std::unique_ptr<Command> cmd,
+                     bool &deferred);
 
 // At the worker's exit: waits (a bounded time) for the queries in the pool,
 // which read the store about to be closed.

@@ -165,6 +165,8 @@ Adapted adapt(ngx_http_request_t *r, const ngx_str_t &configured_base_url, std::
     req.query = view(r->args);
     if (r->headers_in.content_type)
         req.content_type = view(r->headers_in.content_type->value);
+    if (r->headers_in.if_match)
+        req.if_match = view(r->headers_in.if_match->value);
     req.has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
     req.now = ngx_time();
     return Adapted::Ok;

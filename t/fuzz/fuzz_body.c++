@@ -14,7 +14,8 @@
 // profile, the event list).
 //
 // Inputs whose length is 3 modulo 4 run each write as the module does under
-// group commit, through mtt::run_batch (directly in a batch transaction).
+// group commit: parsed (mtt::parse), then its command applied through
+// mtt::run_batch (directly in a batch transaction).
 //
 // Passwords: a "Password" that passes validation costs one Argon2id hash
 // (about 25 ms and 19 MiB), which would slow this target a hundredfold. This
@@ -75,28 +76,25 @@ mtt::Request request(const char *method, std::string_view path, std::string_view
     return req;
 }
 
-// What the write of a batch may answer, for checked_handle.
-std::string_view batch_statuses;
-
-// mtt::handle with the checks of fuzz::call, as run_batch's runner.
-mtt::Response checked_handle(mtt::Context &ctx, const mtt::Request &req) {
-    return fuzz::call(ctx, req, batch_statuses);
-}
-
 struct Client {
     mtt::Context ctx;
     bool batched;
 
     // One request; a write in batch mode runs as the module runs it under
-    // group commit (mtt::run_batch), alone in its batch.
+    // group commit: parsed, then its command applied in a batch of its own
+    // (mtt::run_batch).
     mtt::Response run(const mtt::Request &req, std::string_view statuses) {
         if (!batched || !mtt::writes(req.method))
             return fuzz::call(ctx, req, statuses);
+        mtt::Parsed parsed = mtt::parse(req, ctx.settings);
+        if (!parsed.command)
+            return fuzz::checked(req, std::move(parsed.answer), "", statuses);
         std::vector<mtt::Answer> answers;
-        batch_statuses = statuses;
-        int rc = mtt::run_batch(ctx.env, ctx.settings, {req}, answers, checked_handle);
+        int rc = mtt::run_batch(ctx.env, ctx.settings, {{parsed.command.get(), req.base_url, req.now}},
+                                answers);
         FUZZ_CHECK(rc == MDB_SUCCESS, std::string("batch commit: ") + mdb_strerror(rc));
-        return std::move(answers.at(0).response);
+        mtt::Answer &a = answers.at(0);
+        return fuzz::checked(req, std::move(a.response), a.log, statuses);
     }
 
     // GET `path` must answer 200 with the same JSON as `written`.

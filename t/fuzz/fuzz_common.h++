@@ -88,6 +88,9 @@ inline std::string describe(const mtt::Request &req, const mtt::Response &r) {
 // an error status carries the JSON body {"error": error_code(status),
 // "message": "..."}; a success body of the JSON type is JSON; 204 has no
 // body; no store failure was logged.
+inline mtt::Response checked(const mtt::Request &req, mtt::Response r, const std::string &log,
+                             std::string_view statuses);
+
 inline mtt::Response call(mtt::Context &ctx, const mtt::Request &req,
                           std::string_view statuses = "200 201 204 400 404 409 415 422") {
     mtt::Response r;
@@ -100,6 +103,13 @@ inline mtt::Response call(mtt::Context &ctx, const mtt::Request &req,
     } catch (...) {
         fail(__FILE__, __LINE__, "mtt::handle threw", "a non-std exception");
     }
+    return checked(req, std::move(r), ctx.log, statuses);
+}
+
+// The checks of call() on the answer `r` to `req`, and the line `log` it
+// asked to log.
+inline mtt::Response checked(const mtt::Request &req, mtt::Response r, const std::string &log,
+                             std::string_view statuses) {
     try {
         r.body = mtt::drain(r); // a streamed body, read to its end
     } catch (const std::exception &e) {
@@ -109,7 +119,7 @@ inline mtt::Response call(mtt::Context &ctx, const mtt::Request &req,
         fail(__FILE__, __LINE__, "the body stream threw", "a non-std exception");
     }
     const std::string what = describe(req, r);
-    FUZZ_CHECK(ctx.log.empty(), "logged \"" + ctx.log + "\": " + what);
+    FUZZ_CHECK(log.empty(), "logged \"" + log + "\": " + what);
     std::string code = std::to_string(r.status);
     FUZZ_CHECK(code.size() == 3 && statuses.find(code) != std::string_view::npos,
                "undocumented status: " + what);

@@ -4,14 +4,18 @@
 //
 // Each line of answers.jsonl is one exchange: {"method", "path" (below the
 // location, still percent-encoded, with its query), "status", "headers"
-// (lower-case names), "body"}. For each one the path is matched to the
-// description's templates and the method to its operation; the status must be
+// (lower-case names), "body", and "api": "scim" for the location that
+// carries `mytimetable_scim;` (else the API's)}. For each one the path is
+// matched to the templates of its location (SCIM's are the path items with
+// servers of their own) and the method to its operation; the status must be
 // one the operation describes, the media type and the headers it describes
-// (Location) must be there, and the body must validate against the response's
-// schema (JSON Schema 2020-12, as OpenAPI 3.1 has it). A method the path does
-// not have must answer 405 with an Allow header naming exactly the described
-// methods (and HEAD with GET); an undescribed path must answer 404, and a
-// path with a dot or empty segment 400 (as the description's info says). Every
+// as required (and Location) must be there, a header's value must match its
+// schema, and the body must validate against the response's schema (JSON
+// Schema 2020-12, as OpenAPI 3.1 has it). A method the path does not have
+// must answer 405 with an Allow header naming exactly the described methods
+// (and HEAD with GET); an undescribed path must answer 404 (the API's an
+// Error, SCIM's a ScimError whose status is the answer's), and a path with a
+// dot or empty segment the API's 400 (as the description's info says). Every
 // operation must have at least one answer. Prints one line per problem and a
 // summary; exits 1 on any problem.
 import { createRequire } from 'node:module';
@@ -50,15 +54,17 @@ function resolve(obj) {
 }
 
 const methods = ['get', 'put', 'post', 'delete', 'patch', 'options', 'trace'];
-const templates = Object.keys(doc.paths).map(t => ({
+const apiOf = item => (item.servers ? 'scim' : 'api');
+const templates = Object.entries(doc.paths).map(([t, item]) => ({
   template: t,
+  api: apiOf(item),
   segments: t.replace(/^\//, '').split('/'),
   literals: t.split('/').filter(s => !s.startsWith('{')).length,
 })).sort((a, b) => b.literals - a.literals); // literal segments win
 
-function match(path) {
+function match(path, api) {
   const segs = path.split('?')[0].split('/');
-  for (const t of templates)
+  for (const t of templates.filter(t => t.api === api))
     if (t.segments.length === segs.length &&
         t.segments.every((s, i) => (s.startsWith('{') ? segs[i] !== '' : s === segs[i])))
       return t.template;
@@ -66,6 +72,7 @@ function match(path) {
 }
 
 const mediaType = ct => (ct || '').split(';')[0].trim().toLowerCase();
+const isJson = type => type === 'application/json' || type.endsWith('+json');
 let problems = 0;
 const problem = (a, what) => {
   problems++;
@@ -81,6 +88,17 @@ function checkError(a, code) {
   if (code && body.error !== code) problem(a, `error "${body.error}", expected "${code}"`);
 }
 
+// The 404 and 405 of the SCIM location: a ScimError of the answer's status.
+function checkScimError(a) {
+  if (mediaType(a.headers['content-type']) !== 'application/scim+json')
+    return problem(a, `Content-Type "${a.headers['content-type']}", expected application/scim+json`);
+  let body;
+  try { body = JSON.parse(a.body); } catch { return problem(a, 'the body is not JSON'); }
+  const v = validator({ $ref: '#/components/schemas/ScimError' });
+  if (!v(body)) return problem(a, `not a ScimError: ${ajv.errorsText(v.errors)}`);
+  if (body.status !== String(a.status)) problem(a, `status "${body.status}" in the body`);
+}
+
 // A raw path the module refuses whatever its route (src/router.c++): a '.'
 // or '..' segment (also as %2e), or an empty one before another ("//").
 function rawPathProblem(path) {
@@ -94,10 +112,12 @@ for (const a of answers) {
     else checkError(a, 'bad_request');
     continue;
   }
-  const template = match(a.path);
+  const api = a.api || 'api';
+  const notFound = api === 'scim' ? () => checkScimError(a) : () => checkError(a, 'not_found');
+  const template = match(a.path, api);
   if (!template) {
     if (a.status !== 404) problem(a, 'no path of the description matches, but the answer is not 404');
-    else checkError(a, 'not_found');
+    else notFound();
     continue;
   }
   const item = doc.paths[template];
@@ -105,7 +125,8 @@ for (const a of answers) {
   const operation = item[method];
   if (!operation) {
     if (a.status !== 405) { problem(a, `${template} describes no ${a.method}, but the answer is not 405`); continue; }
-    checkError(a, 'method_not_allowed');
+    if (api === 'scim') checkScimError(a);
+    else checkError(a, 'method_not_allowed');
     const allowed = methods.filter(m => item[m]).flatMap(m => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()]));
     const allow = (a.headers.allow || '').split(',').map(s => s.trim()).filter(Boolean);
     if (allow.slice().sort().join(',') !== allowed.slice().sort().join(','))
@@ -117,9 +138,18 @@ for (const a of answers) {
   if (!response) { problem(a, `${key} does not describe the status ${a.status}`); continue; }
   if (!covered.has(key)) covered.set(key, new Set());
   covered.get(key).add(a.status);
-  for (const [name, header] of Object.entries(response.headers || {}))
-    if (name === 'Location' && a.headers[name.toLowerCase()] === undefined)
-      problem(a, `no ${name} header`);
+  for (const [name, h] of Object.entries(response.headers || {})) {
+    const header = resolve(h);
+    const value = a.headers[name.toLowerCase()];
+    if (value === undefined) {
+      if (name === 'Location' || header.required) problem(a, `no ${name} header`);
+      continue;
+    }
+    if (header.schema && header.schema.type === 'string') {
+      const v = validator(header.schema);
+      if (!v(value)) problem(a, `${name} "${value}" does not match its schema: ${ajv.errorsText(v.errors)}`);
+    }
+  }
   const content = response.content || {};
   if (a.method === 'HEAD') {
     if (a.body !== '') problem(a, 'HEAD answered a body');
@@ -133,7 +163,7 @@ for (const a of answers) {
   const media = content[type];
   if (!media) { problem(a, `Content-Type "${a.headers['content-type']}" is not one of ${Object.keys(content).join(', ')}`); continue; }
   let body = a.body;
-  if (type === 'application/json') {
+  if (isJson(type)) {
     try { body = JSON.parse(a.body); } catch (e) { problem(a, `the body is not JSON: ${e.message}`); continue; }
   }
   const v = validator(media.schema);

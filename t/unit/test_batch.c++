@@ -1,7 +1,8 @@
-// Group commit (run_batch) and the batch modes of Txn.
+// Group commit (run_batch: the commands of a batch) and the batch modes of Txn.
 #include "api.h++"
 #include "store.h++"
 #include "unit.h++"
+#include "requests.h++"
 #include "users.h++"
 
 #include <map>
@@ -26,24 +27,39 @@ Request put(const char *path) {
     return r;
 }
 
-// A stand-in for the API that writes a user named after the path; "fail"
-// answers 400 before writing, "spoil" writes and then answers 400 without
-// committing, "throw" writes and then throws. Counts the runs of each path.
+// A stand-in for a route's command that writes a user of its name; "fail"
+// answers 400 before writing, "spoil" writes and then answers 400 (which
+// leaves its change to be undone), "throw" writes and then throws. Counts
+// the runs of each name.
 std::map<std::string, int> runs;
 
-Response fake(Context &ctx, const Request &req) {
-    std::string path(req.path);
-    ++runs[path];
-    if (path == "fail")
-        return error(400, "bad");
-    Txn txn(ctx.env, Txn::Write, ctx.batch);
-    ensure_user(txn, path);
-    if (path == "spoil")
-        return error(400, "changed something, then failed");
-    if (path == "throw")
-        throw std::runtime_error("failed half-way");
-    txn.commit();
-    return no_content();
+class Fake : public Command {
+  public:
+    explicit Fake(std::string name) : name_(std::move(name)) {}
+    Response apply(Txn &txn, const Scope &) const override {
+        ++runs[name_];
+        if (name_ == "fail")
+            return error(400, "bad");
+        ensure_user(txn, name_);
+        if (name_ == "spoil")
+            return error(400, "changed something, then failed");
+        if (name_ == "throw")
+            throw std::runtime_error("failed half-way");
+        return no_content();
+    }
+
+  private:
+    std::string name_;
+};
+
+// The fake commands of `names`, in one batch.
+int run_fakes(Env &env, const std::vector<std::string> &names, std::vector<Answer> &answers) {
+    Settings settings;
+    std::vector<Fake> fakes(names.begin(), names.end());
+    std::vector<Write> writes;
+    for (const Fake &f : fakes)
+        writes.push_back({&f, "http://localhost/api/", 0});
+    return run_batch(env, settings, writes, answers);
 }
 
 } // namespace
@@ -138,10 +154,9 @@ END_TEST
 START_TEST(batch_runs_once_when_nothing_spoils) {
     TempDir dir;
     Env env(store_options(dir));
-    Settings settings;
     runs.clear();
     std::vector<Answer> answers;
-    int rc = run_batch(env, settings, {put("alice"), put("fail"), put("bob")}, answers, fake);
+    int rc = run_fakes(env, {"alice", "fail", "bob"}, answers);
     ck_assert_int_eq(rc, MDB_SUCCESS);
     ck_assert_uint_eq(answers.size(), 3);
     ck_assert_int_eq(answers[0].response.status, 204);
@@ -156,11 +171,10 @@ END_TEST
 START_TEST(a_spoiled_batch_runs_again_nested) {
     TempDir dir;
     Env env(store_options(dir));
-    Settings settings;
     for (const char *bad : {"spoil", "throw"}) {
         runs.clear();
         std::vector<Answer> answers;
-        int rc = run_batch(env, settings, {put("alice"), put(bad), put("bob")}, answers, fake);
+        int rc = run_fakes(env, {"alice", bad, "bob"}, answers);
         ck_assert_int_eq(rc, MDB_SUCCESS);
         ck_assert_int_eq(runs["alice"], 2); // once directly, once nested
         ck_assert_int_eq(runs[bad], 2);
@@ -178,10 +192,9 @@ END_TEST
 START_TEST(a_lone_spoiled_write_is_aborted) {
     TempDir dir;
     Env env(store_options(dir));
-    Settings settings;
     runs.clear();
     std::vector<Answer> answers;
-    ck_assert_int_eq(run_batch(env, settings, {put("spoil")}, answers, fake), MDB_SUCCESS);
+    ck_assert_int_eq(run_fakes(env, {"spoil"}, answers), MDB_SUCCESS);
     ck_assert_int_eq(runs["spoil"], 1);
     ck_assert_int_eq(answers[0].response.status, 400);
     ck_assert(!has_user(env, "spoil"));
@@ -193,8 +206,9 @@ START_TEST(the_real_api_in_a_batch) {
     Env env(store_options(dir));
     Settings settings;
     std::vector<Answer> answers;
-    int rc = run_batch(env, settings,
-                       {put("v0/users/alice"), put("v0/users/%00"), put("v0/users/bob")}, answers);
+    int rc = run_requests(env, settings,
+                          {put("v0/users/alice"), put("v0/users/%00"), put("v0/users/bob")},
+                          answers);
     ck_assert_int_eq(rc, MDB_SUCCESS);
     ck_assert_int_eq(answers[0].response.status, 204);
     ck_assert_int_eq(answers[1].response.status, 400);
@@ -214,7 +228,7 @@ START_TEST(an_empty_body_view_reads_as_empty) {
     req.content_type = "application/json";
     req.body = std::string_view();
     std::vector<Answer> answers;
-    ck_assert_int_eq(run_batch(env, settings, {req}, answers), MDB_SUCCESS);
+    ck_assert_int_eq(run_requests(env, settings, {req}, answers), MDB_SUCCESS);
     ck_assert_int_eq(answers[0].response.status, 400);
     ck_assert_string_eq(answers[0].response.body,
                         "{\"error\":\"bad_request\",\"message\":\"the body is not valid JSON: "

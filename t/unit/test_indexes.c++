@@ -184,7 +184,7 @@ START_TEST(upgrades_a_layout_2_store) {
         ck_assert_uint_eq(env.upgrade().from, 2);
         ck_assert_uint_eq(env.upgrade().users, 40);
         Txn txn(env, Txn::Read);
-        ck_assert_uint_eq(from_be64(*txn.get(env.tables().meta, "schema")), 3);
+        ck_assert_uint_eq(from_be64(*txn.get(env.tables().meta, "schema")), 4);
         ck_assert_uint_eq(txn.entries(env.tables().users_by_email), 40);
         ck_assert_uint_eq(txn.entries(env.tables().users_by_first), 40);
         ck_assert_uint_eq(txn.entries(env.tables().users_by_last), 40);
@@ -199,6 +199,52 @@ START_TEST(upgrades_a_layout_2_store) {
     Env env(store_options(dir));
     ck_assert_uint_eq(env.upgrade().from, 0);
     check_indexes(env);
+}
+END_TEST
+
+// A store of layout 3 (the release before SCIM) opens: the fold, externalId
+// and role indexes and the group records are built in the transaction that
+// marks it as of layout 4; its records stay of version 1 until written.
+START_TEST(upgrades_a_layout_3_store) {
+    TempDir dir;
+    {
+        std::ifstream in("t/fixtures/store-v3/data.mdb", std::ios::binary);
+        ck_assert_msg(in.good(), "t/fixtures/store-v3/data.mdb is missing");
+        std::ofstream out(dir.path() + "/data.mdb", std::ios::binary);
+        out << in.rdbuf();
+    }
+    {
+        Env env(store_options(dir));
+        ck_assert_uint_eq(env.upgrade().from, 3);
+        ck_assert_uint_eq(env.upgrade().users, 41);
+        Txn txn(env, Txn::Write);
+        ck_assert_uint_eq(from_be64(*txn.get(env.tables().meta, "schema")), 4);
+        ck_assert_uint_eq(txn.entries(env.tables().users_by_name_fold), 41);
+        ck_assert_uint_eq(txn.entries(env.tables().users_by_external_id), 0);
+        ck_assert_uint_eq(txn.entries(env.tables().users_by_role), 40);
+        ck_assert_uint_eq(txn.entries(env.tables().groups), 2);
+        ck_assert_uint_eq(txn.entries(env.tables().groups_by_name), 2);
+        // u7 and U7 differ only by case: the fold holds both
+        auto pair = find_users_by_fold(txn, "u7");
+        ck_assert_uint_eq(pair.size(), 2);
+        ck_assert_str_eq(pair[0].username.c_str(), "U7");
+        ck_assert_str_eq(pair[1].username.c_str(), "u7");
+        ck_assert(!pair[1].created && pair[1].version == 0); // a version-1 record
+        ck_assert_uint_eq(role_members(txn, "staff").size(), 4);
+        ck_assert_uint_eq(role_members(txn, "student").size(), 36);
+        auto staff = find_group_by_name(txn, "staff");
+        ck_assert(staff && find_group(txn, staff->id)->name == "staff");
+        // written again, a user gets lastModified and a version; when it
+        // was created is not known
+        User u7 = pair[1];
+        User changed = u7;
+        put_user(txn, changed, &u7);
+        ck_assert(!changed.created && changed.last_modified && changed.version == 1);
+        txn.commit();
+        check_indexes(env);
+    }
+    Env env(store_options(dir));
+    ck_assert_uint_eq(env.upgrade().from, 0);
 }
 END_TEST
 
@@ -221,6 +267,7 @@ int main() {
     tcase_add_test(tc, key_order_is_the_orderby_order);
     tcase_add_test(tc, indexes_follow_the_users);
     tcase_add_test(tc, upgrades_a_layout_2_store);
+    tcase_add_test(tc, upgrades_a_layout_3_store);
     tcase_add_test(tc, a_new_store_needs_no_upgrade);
     suite_add_tcase(s, tc);
     return run_suite(s);

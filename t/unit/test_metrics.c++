@@ -4,6 +4,7 @@
 #include "metrics.h++"
 #include "store.h++"
 #include "unit.h++"
+#include "requests.h++"
 #include "users.h++"
 
 #include <memory>
@@ -77,6 +78,14 @@ START_TEST(the_routes_of_the_api_are_rows) {
     ck_assert_str_eq(api_name(l.api(l.row(groups, Api::other))), "directory");
     size_t none = route_index("v0/nothing");
     ck_assert_string_eq(std::string(l.route(l.row(none, Api::v0))), "none");
+    // the SCIM location's routes follow, under the api "scim"
+    size_t scim_user = route_index("Users/2819c223-7f76-453a-919d-413861904646", true);
+    ck_assert_string_eq(std::string(l.route(l.row(scim_user, Api::scim))), "Users/{id}");
+    ck_assert_str_eq(api_name(l.api(l.row(scim_user, Api::scim))), "scim");
+    ck_assert(route_index("Users", false) != route_index("Users", true));
+    size_t scim_none = route_index("Nothing", true);
+    ck_assert_string_eq(std::string(l.route(l.row(scim_none, Api::scim))), "none");
+    ck_assert_str_eq(api_name(l.api(l.row(scim_none, Api::scim))), "scim");
     ck_assert(l.rows() <= max_rows);
 }
 END_TEST
@@ -318,7 +327,7 @@ START_TEST(the_store_gauges_read_lmdb) {
     ck_assert_uint_eq(g.layout_version, Env::schema_version);
     ck_assert_uint_eq(g.used_bytes % 4096, 0);
     ck_assert(g.used_bytes >= 4 * 4096);
-    ck_assert_uint_eq(g.entries.size(), 10);
+    ck_assert_uint_eq(g.entries.size(), 15);
     ck_assert_string_eq(g.entries[1].first, "users");
     ck_assert_uint_eq(g.entries[1].second, 2);
     ck_assert_string_eq(g.entries[2].first, "users_by_name");
@@ -348,7 +357,7 @@ START_TEST(a_batch_is_counted_with_its_writes) {
         writes[i].base_url = "http://localhost/api/";
     }
     std::vector<Answer> answers;
-    ck_assert_int_eq(run_batch(env, settings, writes, answers), MDB_SUCCESS);
+    ck_assert_int_eq(run_requests(env, settings, writes, answers), MDB_SUCCESS);
     ck_assert_uint_eq(get(c.block->batch_writes.buckets[2]), 1); // le 4
     ck_assert_uint_eq(get(c.block->batch_writes.sum), 3);
     uint64_t commits = 0;

@@ -65,7 +65,7 @@ START_TEST(answers_the_description) {
     TempDir dir;
     Env env(store_options(dir));
     Settings settings;
-    Context ctx{env, settings, {}, nullptr, nullptr};
+    Context ctx{env, settings, {}, nullptr};
     Request req;
     req.method = "GET";
     req.path = "openapi.json";

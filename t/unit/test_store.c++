@@ -93,7 +93,7 @@ START_TEST(refuses_newer_schema) {
         ck_abort_msg("a store of a newer schema was opened");
     } catch (const StoreError &e) {
         ck_assert_string_eq(e.what(),
-                            "the store has layout version 4, newer than this module's 3: it was "
+                            "the store has layout version 5, newer than this module's 4: it was "
                             "written by a newer release; refused");
     }
 }
@@ -164,6 +164,113 @@ START_TEST(user_record_round_trip) {
     ck_assert(!decode_user(record + "x", back));                        // trailing bytes
     record[0] = 9;
     ck_assert(!decode_user(record, back)); // unknown version
+}
+END_TEST
+
+// Layout 4's fields round-trip, and a record of version 1 (written before
+// them) still reads, without them.
+START_TEST(user_record_version_2) {
+    User u;
+    u.id = new_user_id();
+    u.username = "janed";
+    u.roles = {"student"};
+    std::string v1 = encode_user(u);
+    // a version-1 record is a version-2 one without its last fields: three
+    // absent optionals (one byte each) and the 8-byte version
+    v1 = v1.substr(0, v1.size() - 3 - 8);
+    v1[0] = 1;
+    u.external_id = "ext-1";
+    u.created = 1700000000;
+    u.last_modified = 1700000100;
+    u.version = 7;
+    User back;
+    ck_assert(decode_user(encode_user(u), back));
+    ck_assert_str_eq(back.external_id->c_str(), "ext-1");
+    ck_assert_int_eq(*back.created, 1700000000);
+    ck_assert_int_eq(*back.last_modified, 1700000100);
+    ck_assert_uint_eq(back.version, 7);
+    ck_assert(decode_user(v1, back));
+    ck_assert_str_eq(back.username.c_str(), "janed");
+    ck_assert_str_eq(back.roles[0].c_str(), "student");
+    ck_assert(!back.external_id && !back.created && !back.last_modified);
+    ck_assert_uint_eq(back.version, 0);
+    UserView view;
+    ck_assert(view_user(v1, view));
+    ck_assert(view.username == "janed");
+    ck_assert(!decode_user(v1 + "x", back));
+}
+END_TEST
+
+int64_t fixed_clock() { return 1800000000; }
+
+// put_user stamps what it stores: created once, lastModified and the
+// version at every write; the fold, externalId and role indexes and the
+// group records follow the user.
+START_TEST(put_user_stamps_and_indexes) {
+    TempDir dir;
+    Env env(store_options(dir));
+    set_user_clock(fixed_clock);
+    Txn txn(env, Txn::Write);
+    User u;
+    u.id = new_user_id();
+    u.username = "Alice";
+    u.external_id = "E1";
+    u.roles = {"staff"};
+    put_user(txn, u, nullptr);
+    ck_assert_int_eq(*u.created, 1800000000);
+    ck_assert_int_eq(*u.last_modified, 1800000000);
+    ck_assert_uint_eq(u.version, 1);
+    set_user_clock(nullptr);
+    User v = u;
+    v.roles = {"student"};
+    v.username = "alice2";
+    put_user(txn, v, &u);
+    ck_assert_int_eq(*v.created, 1800000000);
+    ck_assert_int_gt(*v.last_modified, 1800000000 - 1000000000);
+    ck_assert_uint_eq(v.version, 2);
+    ck_assert_uint_eq(find_user(txn, u.id)->version, 2);
+    ck_assert_uint_eq(find_users_by_fold(txn, "ALICE2").size(), 1);
+    ck_assert_uint_eq(find_users_by_fold(txn, "alice").size(), 0);
+    ck_assert_uint_eq(find_users_by_external_id(txn, "E1").size(), 1);
+    ck_assert_uint_eq(find_users_by_external_id(txn, "e1").size(), 0);
+    ck_assert_uint_eq(role_members(txn, "staff").size(), 0);
+    ck_assert(role_members(txn, "student") == std::vector<std::string>{u.id});
+    // the group of a role outlives its last member
+    auto staff = find_group_by_name(txn, "staff");
+    ck_assert(staff.has_value());
+    ck_assert_uint_eq(staff->version, 2); // made, then touched when alice left
+    ck_assert(find_group(txn, staff->id)->name == "staff");
+    // two names that differ only by case (as v0 allows): the fold finds both
+    ensure_user(txn, "ALICE2");
+    auto both = find_users_by_fold(txn, "Alice2");
+    ck_assert_uint_eq(both.size(), 2);
+    ck_assert_str_eq(both[0].username.c_str(), "ALICE2");
+    ck_assert_str_eq(both[1].username.c_str(), "alice2");
+    delete_user(txn, v);
+    ck_assert_uint_eq(find_users_by_fold(txn, "alice2").size(), 1);
+    ck_assert_uint_eq(find_users_by_external_id(txn, "E1").size(), 0);
+    ck_assert_uint_eq(role_members(txn, "student").size(), 0);
+    ck_assert_uint_eq(txn.entries(env.tables().users_by_role), 0);
+    txn.commit();
+}
+END_TEST
+
+// A fold is cut on a code point boundary; a long name is still told apart
+// from another whose cut fold is the same.
+START_TEST(long_folds) {
+    ck_assert_str_eq(fold_username("J\xC3\x9CRGEN").c_str(), "j\xC3\xBCrgen");
+    std::string name(253, 'a');
+    name += "\xC3\x9C"; // a 2-byte code point across the cut at 254
+    ck_assert_uint_eq(fold_username(name).size(), 253);
+    TempDir dir;
+    Env env(store_options(dir));
+    Txn txn(env, Txn::Write);
+    std::string other = std::string(253, 'a') + "\xC3\x9Dz";
+    ensure_user(txn, name);
+    ensure_user(txn, other);
+    ck_assert_uint_eq(find_users_by_fold(txn, name).size(), 1);
+    ck_assert_uint_eq(find_users_by_fold(txn, std::string(253, 'A') + "\xC3\xBC").size(), 1);
+    txn.commit();
 }
 END_TEST
 
@@ -487,6 +594,9 @@ int main() {
     tcase_add_test(tc, refuses_newer_schema);
     tcase_add_test(tc, map_full_is_reported);
     tcase_add_test(tc, user_record_round_trip);
+    tcase_add_test(tc, user_record_version_2);
+    tcase_add_test(tc, put_user_stamps_and_indexes);
+    tcase_add_test(tc, long_folds);
     tcase_add_test(tc, flusher_flushes_off_the_caller);
     tcase_add_test(tc, guids);
     tcase_add_test(tc, guids_unique_across_fork);

@@ -113,7 +113,7 @@ START_TEST(full_reader_table_answers_503) {
     ck_assert(log.find("MDB_READERS_FULL") != std::string::npos);
     // a request meets the same answer through handle()
     Settings settings;
-    Context ctx{env, settings, {}, nullptr, nullptr};
+    Context ctx{env, settings, {}, nullptr};
     Request req;
     req.method = "GET";
     req.path = "v0/users/alice";

@@ -53,3 +53,4 @@ inline mtt::EnvOptions store_options(const TempDir &dir) {
     o.map_size = 1 << 20;
     return o;
 }
+

@@ -17,13 +17,20 @@ our @EXPORT = qw(store_per_block user $guid);
 our $guid = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
 
 # Each block gets a fresh store under the html directory, which Test::Nginx
-# empties before every block.
+# empties before every block. A block that says nothing of the error log
+# (neither error_log nor no_error_log) must leave no [error] line in it, as
+# lua-nginx-module's suites do: an answer that logged a store failure fails.
+# A block where nginx itself logs an [error] (a `deny`, a body too large)
+# names that line (error_log) or what must still be absent, such as
+# qr/\[error\] .*mytimetable:/ (no_error_log).
 sub store_per_block {
     $ENV{TEST_NGINX_HTML_DIR} ||= Test::Nginx::Util::html_dir();
     Test::Nginx::Util::add_block_preprocessor(sub {
         my $block = shift;
         $block->set_value("http_config",
             "mytimetable_store \$TEST_NGINX_HTML_DIR/store;\n" . ($block->http_config // ""));
+        $block->set_value("no_error_log", "[error]")
+            unless defined $block->no_error_log || defined $block->error_log;
     });
 }
 
