@@ -285,7 +285,7 @@ struct BatchTxn {
         if (txn)
             mdb_txn_abort(txn);
     }
-    int commit(const Env &env) { return durable_commit(env, std::exchange(txn, nullptr)); }
+    int commit() { return mdb_txn_commit(std::exchange(txn, nullptr)); }
 };
 
 } // namespace
@@ -309,7 +309,7 @@ int run_batch(Env &env, const Settings &settings, const std::vector<Write> &writ
                 continue; // abort, and again, nested
             return MDB_SUCCESS; // a lone write that failed: abort it
         }
-        int rc = txn.commit(env);
+        int rc = txn.commit();
         auto took = std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - begun);
         metrics::batch_committed(writes.size(), static_cast<uint64_t>(took.count()));

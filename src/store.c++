@@ -52,10 +52,7 @@ Env::Env(const EnvOptions &opts) {
         // worker thread (streamed answers) while other requests open theirs.
         // NORDAHEAD: a worker maps only the pages it reads, not their
         // neighbours, so its resident memory follows what it serves.
-        // `full`: see syncs_commits.
-        relaxed_ = opts.relaxed;
-        unsigned flags =
-            MDB_NOTLS | MDB_NORDAHEAD | (opts.relaxed ? MDB_NOSYNC : MDB_NOMETASYNC);
+        unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (opts.relaxed ? MDB_NOSYNC : 0);
         mkdir(opts.path.c_str(), 0700);
         check(mdb_env_open(env_, opts.path.c_str(), flags, 0600), "mdb_env_open");
 
@@ -111,14 +108,6 @@ Env::Env(const EnvOptions &opts) {
 Env::~Env() {
     if (env_)
         mdb_env_close(env_);
-}
-
-int durable_commit(const Env &env, MDB_txn *txn) {
-    if (int rc = mdb_txn_commit(txn))
-        return rc;
-    // the data pages were synced under the writer lock; now, with the lock
-    // free for the other workers, the meta page that makes them the store's
-    return env.syncs_commits() ? mdb_env_sync(env.get(), 1) : MDB_SUCCESS;
 }
 
 void Env::sync() const { check(mdb_env_sync(env_, 1), "mdb_env_sync"); }
@@ -207,8 +196,6 @@ Txn::Txn(const Env &env, Mode mode, Batch *batch) : tables_(env.tables()) {
     MDB_txn *parent = mode == Write && batch ? batch->txn : nullptr;
     check(mdb_txn_begin(env.get(), parent, mode == Write ? 0 : MDB_RDONLY, &txn_),
           "mdb_txn_begin");
-    if (mode == Write && !parent)
-        top_ = &env;
     if (mode == Read) {
         stats_ = &env.stats_;
         begun_us_ = now_us();
@@ -233,7 +220,7 @@ void Txn::commit() {
     }
     MDB_txn *t = txn_;
     txn_ = nullptr; // mdb_txn_commit frees the txn even when it fails
-    check(top_ ? durable_commit(*top_, t) : mdb_txn_commit(t), "mdb_txn_commit");
+    check(mdb_txn_commit(t), "mdb_txn_commit");
 }
 
 void Txn::abort() {

@@ -113,12 +113,6 @@ class Env {
     const Tables &tables() const { return tables_; }
     // Flushes to disk (fdatasync); safe from any thread (see Flusher).
     void sync() const;
-    // Whether commits are made durable here (`full`): then a commit writes
-    // the data pages and syncs them under the writer lock, writes the meta
-    // page without waiting for it (MDB_NOMETASYNC: the store stays whole
-    // whatever the crash) and, once the lock is free for the other
-    // workers, sync() makes that meta page durable (durable_commit).
-    bool syncs_commits() const { return !relaxed_; }
     // Clears reader slots left by processes that died; returns how many.
     int clear_stale_readers();
     // This process's read transactions so far (not thread-safe: the event
@@ -138,7 +132,6 @@ class Env {
   private:
     friend class Txn;
     MDB_env *env_ = nullptr;
-    bool relaxed_ = false;
     Tables tables_;
     Upgrade upgrade_;
     mutable ReadStats stats_;
@@ -187,11 +180,6 @@ struct Batch {
     bool spoiled = false;
 };
 
-// Commits the write transaction `txn` (without parent) of `env`, durably
-// when the environment syncs commits (see Env::syncs_commits): returns
-// LMDB's code; the transaction is freed in every case.
-int durable_commit(const Env &env, MDB_txn *txn);
-
 class Txn {
   public:
     // ReadAnyThread: a read transaction that any thread may open (the
@@ -229,7 +217,6 @@ class Txn {
     MDB_txn *txn_ = nullptr;
     const Tables &tables_;
     Batch *shared_ = nullptr; // a direct write in this batch: txn_ is the batch's
-    const Env *top_ = nullptr; // a write txn without parent: its commit is durable_commit
     mutable unsigned writes_ = 0; // puts and deletes so far (cursors count theirs)
     int exceptions_ = 0;      // std::uncaught_exceptions() at construction
     ReadStats *stats_ = nullptr; // a read txn: where its time held is counted
