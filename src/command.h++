@@ -46,6 +46,8 @@
 #include "router.h++"
 #include "store.h++"
 
+#include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -139,6 +141,55 @@ Parsed then(Apply f, std::shared_ptr<PasswordToHash> password = nullptr) {
     c->password = std::move(password);
     return Parsed(std::unique_ptr<Command>(std::move(c)));
 }
+
+// A read whose whole answer may be made ahead, off the event loop: `make`
+// runs either in run() (any thread, a read transaction of its own, the
+// request's base URL and time as parse saw them) or, when nobody ran it
+// ahead, in answer() (the router's transaction). `is_long` is long_read.
+// An exception of an ahead run is thrown again by answer(), on the event
+// loop, where the router turns it into an error answer.
+class AnswerAhead : public ReadAhead {
+  public:
+    using Make = std::function<Response(Txn &, const Scope &)>;
+    using IsLong = std::function<bool(const Txn &, uint64_t rows)>;
+    AnswerAhead(Make make, IsLong is_long, const Settings &settings, const Request &req)
+        : make_(std::move(make)), is_long_(std::move(is_long)), settings_(settings),
+          base_url_(req.base_url), now_(req.now) {}
+
+    bool long_read(const Txn &txn, uint64_t rows) const override { return is_long_(txn, rows); }
+    void run(const Env &env) noexcept override {
+        try {
+            Txn txn(env, Txn::ReadAnyThread);
+            snapshot_ = txn.snapshot();
+            answer_ = make_(txn, Scope{env, settings_, base_url_, now_});
+        } catch (...) {
+            failure_ = std::current_exception();
+        }
+        ran_ = true;
+    }
+    bool ran() const override { return ran_; }
+    uint64_t snapshot() const override { return snapshot_; }
+
+    // The answer: the one made ahead (once), or made now in `txn`.
+    Response answer(Txn &txn, const Scope &at) const {
+        if (!ran_)
+            return make_(txn, at);
+        if (failure_)
+            std::rethrow_exception(failure_);
+        return std::move(answer_);
+    }
+
+  private:
+    Make make_;
+    IsLong is_long_;
+    const Settings &settings_; // the worker's, which outlives its requests
+    std::string base_url_;
+    int64_t now_;
+    bool ran_ = false;
+    uint64_t snapshot_ = 0;
+    mutable Response answer_;
+    std::exception_ptr failure_;
+};
 
 // The command that calls `f`, with the long read (which `f` captured too)
 // that may run ahead of it.

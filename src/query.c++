@@ -461,9 +461,7 @@ class Engine {
     Engine(const Txn &txn, const odata::Query &q, bool want_total, QueryResult &out,
            const QueryLimits &limits = {})
         : txn_(txn), t_(txn.tables()), q_(q), want_total_(want_total), out_(out),
-          limits_(limits), max_read_(limits.max_read), max_us_(limits.max_ms * 1000),
-          clock_(limits.clock_us ? limits.clock_us : steady_us),
-          start_us_(max_us_ ? clock_() : 0),
+          limits_(limits), max_read_(limits.max_read), clock_(limits),
           reads_(q.filter ? odata::fields_read(*q.filter) : 0),
           keys_(q.orderby.empty() ? Keys{{F_UserName, false}} : q.orderby) {}
 
@@ -489,29 +487,18 @@ class Engine {
     QueryResult &out_;
     QueryLimits limits_;
     uint64_t max_read_;
-    uint64_t max_us_;
-    uint64_t (*clock_)();
-    uint64_t start_us_;
-    uint32_t ticks_ = 0;
+    ScanClock clock_;
     uint64_t reads_;
     Keys keys_;
     std::string scratch_;
 
-    static uint64_t steady_us() {
-        return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                         std::chrono::steady_clock::now().time_since_epoch())
-                                         .count());
-    }
 
     // One more entry read (see read_one): the clock is read every 256 of them.
     __attribute__((always_inline)) void tick() {
-        if (max_us_ && (++ticks_ & 255) == 0)
-            check_clock();
+        if (clock_.over())
+            time_is_up();
     }
-    __attribute__((noinline)) void check_clock() {
-        if (clock_() - start_us_ > max_us_)
-            throw TimeLimit(max_us_ / 1000);
-    }
+    [[noreturn]] __attribute__((noinline)) void time_is_up() { throw TimeLimit(clock_.max_ms()); }
     [[noreturn]] __attribute__((noinline)) void over_limit() { throw ScanLimit(max_read_); }
 
     // One more index entry or record read.
@@ -782,7 +769,7 @@ class Engine {
                     if (txn.snapshot() != snapshot)
                         return; // never says where it is: the forward side reads it all
                     Engine e(txn, q_, want_total_, down_out, limits_);
-                    e.start_us_ = start_us_;
+                    e.clock_.started_with(clock_);
                     Cursor c(txn, dbi);
                     uint32_t n = 0;
                     for (bool ok = c.last(); ok && !meeting.done.load(std::memory_order_relaxed);
@@ -1100,6 +1087,12 @@ class Engine {
 };
 
 } // namespace
+
+uint64_t ScanClock::steady_us() {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+}
 
 QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total,
                       uint64_t max_read) {

@@ -87,6 +87,28 @@ struct QueryLimits {
     uint64_t (*clock_us)() = nullptr; // null: std::chrono::steady_clock
 };
 
+// The clock of one query under `limits.max_ms`: over() is called once per
+// entry read and says, from its 256th call on and every 256 calls, whether
+// the query has run longer than the limit (never without a limit).
+class ScanClock {
+  public:
+    explicit ScanClock(const QueryLimits &limits)
+        : max_us_(limits.max_ms * 1000), clock_(limits.clock_us ? limits.clock_us : steady_us),
+          start_us_(max_us_ ? clock_() : 0) {}
+    bool over() { return max_us_ && (++ticks_ & 255) == 0 && clock_() - start_us_ > max_us_; }
+    uint64_t max_ms() const { return max_us_ / 1000; }
+    // Another clock of the same query (a second thread's) starts when this
+    // one did.
+    void started_with(const ScanClock &other) { start_us_ = other.start_us_; }
+    static uint64_t steady_us();
+
+  private:
+    uint64_t max_us_;
+    uint64_t (*clock_)();
+    uint64_t start_us_;
+    uint32_t ticks_ = 0;
+};
+
 struct QueryResult {
     std::vector<std::string> ids; // the answer's users (raw ids), in order, $skip/$top applied
     uint64_t total = 0;           // users the filter matches (when asked for)

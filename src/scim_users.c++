@@ -1289,9 +1289,9 @@ Parsed users_list(const Request &req, const Params &, const Settings &settings) 
     Response bad;
     if (!parse_list_query(req, user_schema(), query, bad))
         return bad;
-    uint64_t max_scan = settings.query_max_scan;
-    return then([query = std::move(query), max_scan](Txn &txn, const Scope &at) {
-        const ListQuery *q = &query;
+    auto shared = std::make_shared<const ListQuery>(std::move(query));
+    auto make = [shared, limits = settings.query_limits()](Txn &txn, const Scope &at) {
+        const ListQuery *q = shared.get();
         const Describe &schema = user_schema();
         const Tables &t = txn.tables();
         std::string out;
@@ -1377,16 +1377,25 @@ Parsed users_list(const Request &req, const Params &, const Settings &settings) 
                     consider(*u);
         } else {
             size_t users = txn.entries(t.users);
-            if (max_scan && users > max_scan)
+            if (limits.max_read && users > limits.max_read)
                 return error_response(
                     400, "tooMany",
                     "this filter or sortBy reads every user (" + std::to_string(users) +
-                        "), more than mytimetable_query_max_scan (" + std::to_string(max_scan) +
+                        "), more than mytimetable_query_max_scan (" +
+                        std::to_string(limits.max_read) +
                         "); filter by userName eq or externalId eq, which read an index");
+            ScanClock clock(limits);
             Cursor c(txn, t.users_by_name);
-            for (bool ok = c.first(); ok; ok = c.next())
+            for (bool ok = c.first(); ok; ok = c.next()) {
+                if (clock.over())
+                    return error_response(
+                        400, "tooMany",
+                        "this filter or sortBy ran longer than " + std::to_string(limits.max_ms) +
+                            " ms (mytimetable_query_max_time " + std::to_string(limits.max_ms) +
+                            "ms); filter by userName eq or externalId eq, which read an index");
                 if (auto u = find_user(txn, c.value()))
                     consider(*u);
+            }
         }
         sort_matched(matched, *q);
         std::vector<User> page;
@@ -1401,7 +1410,19 @@ Parsed users_list(const Request &req, const Params &, const Settings &settings) 
         }
         list_end(out);
         return scim_answer(200, std::move(out));
-    });
+    };
+    // what reads every user, or walks far into the username order, may be
+    // made in the thread pool (see ReadAhead)
+    if (shared->hint.kind != IndexHint::None)
+        return then(std::move(make)); // what an index names: a few users
+    auto is_long = [shared](const Txn &txn, uint64_t rows) {
+        const ListQuery &q = *shared;
+        if (!q.filter && q.sort_by.empty())
+            return q.start > 16 * rows; // a walk of index entries
+        return txn.entries(txn.tables().users) > rows;
+    };
+    auto ahead = std::make_shared<AnswerAhead>(std::move(make), std::move(is_long), settings, req);
+    return then([ahead](Txn &txn, const Scope &at) { return ahead->answer(txn, at); }, ahead);
 }
 
 // POST Users

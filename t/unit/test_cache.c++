@@ -6,6 +6,7 @@
 #include "users.h++"
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 using namespace mtt;
@@ -191,6 +192,61 @@ START_TEST(a_long_read_goes_ahead_unless_cached) {
 }
 END_TEST
 
+// AnswerAhead: the answer made in run() (its own transaction, the request's
+// base URL as parse saw it) is the one answer() gives, once; without run()
+// answer() makes it in the transaction handed in; an exception of run() is
+// thrown again by answer().
+START_TEST(an_answer_made_ahead_is_the_answer) {
+    TempDir dir;
+    Env env(store_options(dir));
+    Settings settings;
+    write_user(env, "ann");
+    int made = 0;
+    auto make = [&made](Txn &txn, const Scope &at) {
+        ++made;
+        return json_answer("{\"users\":" + std::to_string(txn.entries(txn.tables().users)) +
+                           ",\"base\":\"" + std::string(at.base_url) + "\"}");
+    };
+    auto is_long = [](const Txn &, uint64_t rows) { return rows < 10; };
+    std::string base = "http://directory.example/api/";
+    Request req = get("x");
+    req.base_url = base;
+    AnswerAhead ahead(make, is_long, settings, req);
+    base.assign(base.size(), '?'); // the request's buffer may be reused: ahead keeps a copy
+    {
+        Txn txn(env, Txn::Read);
+        ck_assert(ahead.long_read(txn, 4));
+        ck_assert(!ahead.long_read(txn, 4096));
+    }
+    ck_assert(!ahead.ran());
+    ahead.run(env);
+    ck_assert(ahead.ran());
+    ck_assert_int_eq(made, 1);
+    Txn txn(env, Txn::Read);
+    ck_assert_uint_eq(ahead.snapshot(), txn.snapshot());
+    Scope at{env, settings, "http://other/", 0};
+    ck_assert_string_eq(ahead.answer(txn, at).body,
+                        "{\"users\":1,\"base\":\"http://directory.example/api/\"}");
+    ck_assert_int_eq(made, 1);
+
+    AnswerAhead now(make, is_long, settings, req);
+    ck_assert_string_eq(now.answer(txn, at).body, "{\"users\":1,\"base\":\"http://other/\"}");
+    ck_assert_int_eq(made, 2);
+
+    AnswerAhead failing([](Txn &, const Scope &) -> Response { throw std::runtime_error("boom"); },
+                        is_long, settings, req);
+    failing.run(env);
+    ck_assert(failing.ran());
+    bool thrown = false;
+    try {
+        failing.answer(txn, at);
+    } catch (const std::runtime_error &e) {
+        thrown = std::string(e.what()) == "boom";
+    }
+    ck_assert(thrown);
+}
+END_TEST
+
 int main() {
     Suite *s = suite_create("cache");
     TCase *tc = tcase_create("core");
@@ -200,6 +256,7 @@ int main() {
     tcase_add_test(tc, a_read_is_cached_until_a_commit);
     tcase_add_test(tc, a_read_ahead_of_an_older_snapshot_is_not_cached);
     tcase_add_test(tc, a_long_read_goes_ahead_unless_cached);
+    tcase_add_test(tc, an_answer_made_ahead_is_the_answer);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
