@@ -40,7 +40,7 @@ RUN_PACKAGES := nginx nginx-dev build-essential pkg-config libjansson-dev liblmd
 # (prometheus: checks the metrics text); and node + npm
 # (Debian's nodejs and npm unless the machine has a node already) for the npm
 # reference libraries below.
-TEST_PACKAGES := check curl openssl procps lmdb-utils wrk clang libclang-rt-14-dev prometheus \
+TEST_PACKAGES := check curl openssl procps lmdb-utils wrk clang clang-format libclang-rt-14-dev prometheus \
 	libtest-base-perl libtest-longstring-perl libtext-diff-perl liblist-moreutils-perl \
 	libipc-run-perl libhttp-message-perl libwww-perl libjson-pp-perl
 
@@ -79,7 +79,8 @@ help:
 	@echo 'make deps         install (apt, as root) what building, running and every test need'
 	@echo 'make run          deps-run + build + nginx in the foreground on 127.0.0.1:8080'
 	@echo 'make swagger      the same with Swagger UI beside the API (examples/swagger.conf)'
-	@echo 'make test         deps + build + unit tests + fuzz smoke runs + Test::Nginx suites + openapi-check + the scim checks'
+	@echo 'make test         deps + format-check + build + unit tests + fuzz smoke runs + Test::Nginx suites + openapi-check + the scim checks'
+	@echo 'make format       lay out every C++ file as .clang-format says (format-check: only tell)'
 	@echo 'make unit         the Check unit tests only'
 	@echo 'make t            the Test::Nginx suites only (t/*.t)'
 	@echo 'make openapi-check  lint doc/openapi.json, compare it with the router, validate answers against it'
@@ -226,6 +227,7 @@ t: $(MODULE) $(NPM_STAMP)
 		t/prove t/*.t
 
 test: deps
+	$(MAKE) format-check
 	$(MAKE) module
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
@@ -234,6 +236,21 @@ test: deps
 	$(MAKE) scim-discovery-check
 	$(MAKE) scim-filter-check
 	$(MAKE) scim-patch-check
+
+# ---------------------------------------------------------------- format
+# Every C++ file as .clang-format lays it out: `make format` rewrites them,
+# `make format-check` (part of make test) fails naming each file that differs.
+FORMAT_FILES := ngx_mytimetable_module.c++ $(wildcard src/*.c++ src/*.h++ src/ngx/*.c++ \
+	src/ngx/*.h++ t/unit/*.c++ t/unit/*.h++ t/fuzz/*.c++ t/fuzz/*.h++ t/openapi/*.c++ \
+	t/scim/*.c++ t/scim/*.h++ bench/*.c++)
+.PHONY: format format-check
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	@bad=0; for f in $(FORMAT_FILES); do \
+		clang-format --dry-run --Werror $$f >/dev/null 2>&1 || { echo "format-check: $$f differs from .clang-format (make format)"; bad=1; }; \
+	done; \
+	[ $$bad = 0 ] && echo "format-check: $(words $(FORMAT_FILES)) files as .clang-format lays them out"
 
 # ---------------------------------------------------------------- OpenAPI
 # doc/openapi.json, which the module serves as GET openapi.json: Redocly's

@@ -78,9 +78,9 @@ struct MainConf {
     off_t store_size; // an offset: ngx_parse_offset knows 'g', ngx_parse_size does not
     ngx_uint_t durability;
     ngx_str_t instance_id;
-    ngx_array_t *sync_types; // of SyncTypeConf
-    ngx_flag_t used;         // some location carries `mytimetable;` or `mytimetable_backup;`
-    ngx_uint_t max_streams;  // streamed answers in progress at once, per worker
+    ngx_array_t *sync_types;   // of SyncTypeConf
+    ngx_flag_t used;           // some location carries `mytimetable;` or `mytimetable_backup;`
+    ngx_uint_t max_streams;    // streamed answers in progress at once, per worker
     ngx_uint_t query_max_scan; // users and index entries one directory query may read; 0: any
     ngx_msec_t query_max_time; // how long finding one directory query's users may take; 0: any
 #if (NGX_THREADS)
@@ -115,7 +115,6 @@ ngx_int_t init_process(ngx_cycle_t *cycle);
 void exit_process(ngx_cycle_t *cycle);
 ngx_int_t content_handler(ngx_http_request_t *r);
 
-
 ngx_conf_enum_t durabilities[] = {
     {ngx_string("full"), durability_full},
     {ngx_string("relaxed"), durability_relaxed},
@@ -129,40 +128,39 @@ ngx_conf_post_t store_size_post = {check_store_size};
 
 ngx_command_t commands[] = {
     {ngx_string("mytimetable"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, set_mytimetable,
-     NGX_HTTP_LOC_CONF_OFFSET, 0,
-     nullptr},
+     NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
     // SCIM 2.0 below a prefix location, with routes relative to it (src/scim.h++)
     {ngx_string("mytimetable_scim"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, set_scim,
      NGX_HTTP_LOC_CONF_OFFSET, offsetof(LocConf, scim), nullptr},
-    {ngx_string("mytimetable_metrics"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
-     mtt::ngx::set_metrics, NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
+    {ngx_string("mytimetable_metrics"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, mtt::ngx::set_metrics,
+     NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
     {ngx_string("mytimetable_store"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, ngx_conf_set_str_slot,
      NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, store), &store_post},
     {ngx_string("mytimetable_store_size"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_off_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, store_size),
      &store_size_post},
-    {ngx_string("mytimetable_durability"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
-     set_enum, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, durability), durabilities},
+    {ngx_string("mytimetable_durability"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, set_enum,
+     NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, durability), durabilities},
     {ngx_string("mytimetable_instance_id"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_str_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, instance_id),
      &instance_id_post},
     {ngx_string("mytimetable_max_streams"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_num_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, max_streams), nullptr},
     {ngx_string("mytimetable_query_max_scan"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
-     ngx_conf_set_num_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, query_max_scan),
-     nullptr},
+     ngx_conf_set_num_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, query_max_scan), nullptr},
     {ngx_string("mytimetable_query_max_time"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_msec_slot, NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, query_max_time),
      nullptr},
     {ngx_string("mytimetable_sync_type"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE12, set_sync_type,
      NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
     {ngx_string("mytimetable_base_url"),
-     NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
-     set_base_url, NGX_HTTP_LOC_CONF_OFFSET, offsetof(LocConf, base_url), nullptr},
+     NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1, set_base_url,
+     NGX_HTTP_LOC_CONF_OFFSET, offsetof(LocConf, base_url), nullptr},
     {ngx_string("mytimetable_root"),
      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET, offsetof(LocConf, root), &root_post},
-    // a location that answers GET with a copy of the store (src/ngx/backup); it marks the store used
+    // a location that answers GET with a copy of the store (src/ngx/backup); it marks the store
+    // used
     {ngx_string("mytimetable_backup"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, mtt::ngx::set_backup,
      NGX_HTTP_MAIN_CONF_OFFSET, offsetof(MainConf, used), nullptr},
     ngx_null_command,
@@ -184,16 +182,16 @@ ngx_http_module_t module_ctx = {
 extern "C" {
 ngx_module_t ngx_http_mytimetable_module = {
     NGX_MODULE_V1,
-    &module_ctx,    // module context
-    commands,       // module directives
+    &module_ctx,     // module context
+    commands,        // module directives
     NGX_HTTP_MODULE, // module type
-    nullptr,        // init master
-    init_module,    // init module
-    init_process,   // init process
-    nullptr,        // init thread
-    nullptr,        // exit thread
-    exit_process,   // exit process
-    nullptr,        // exit master
+    nullptr,         // init master
+    init_module,     // init module
+    init_process,    // init process
+    nullptr,         // init thread
+    nullptr,         // exit thread
+    exit_process,    // exit process
+    nullptr,         // exit master
     NGX_MODULE_V1_PADDING,
 };
 }
@@ -294,8 +292,8 @@ char *set_sync_type(ngx_conf_t *cf, ngx_command_t *, void *conf) {
     auto *types = static_cast<SyncTypeConf *>(mcf->sync_types->elts);
     for (ngx_uint_t i = 0; i < mcf->sync_types->nelts; i++) {
         if (view(types[i].name) == view(args[1])) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"mytimetable_sync_type\": duplicate type \"%V\"",
-                               &args[1]);
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"mytimetable_sync_type\": duplicate type \"%V\"", &args[1]);
             return static_cast<char *>(NGX_CONF_ERROR);
         }
     }
@@ -346,8 +344,8 @@ char *set_base_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
     if (cv->lengths)
         return NGX_CONF_OK;
     if (auto why = mtt::ngx::base_url_problem(view(cv->value))) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"mytimetable_base_url\": invalid value \"%V\": %s",
-                           &cv->value, why);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"mytimetable_base_url\": invalid value \"%V\": %s", &cv->value, why);
         return static_cast<char *>(NGX_CONF_ERROR);
     }
     return NGX_CONF_OK;
@@ -393,8 +391,7 @@ char *check_store_size(ngx_conf_t *cf, void *, void *data) {
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"mytimetable_store_size\" %O is more than this machine can map",
-                           size);
+                           "\"mytimetable_store_size\" %O is more than this machine can map", size);
         return static_cast<char *>(NGX_CONF_ERROR);
     }
     munmap(p, static_cast<size_t>(size));
@@ -469,8 +466,8 @@ char *merge_loc_conf(ngx_conf_t *cf, void *parent, void *child) {
     // a location of the API lies inside its root (or holds it: /api holds /api/);
     // SCIM's routes are relative to its own location, whatever the root
     std::string_view location = view(conf->location), root = view(conf->root);
-    if (!conf->scim && !location.empty() && !root.empty() && location.substr(0, root.size()) != root &&
-        root.substr(0, location.size()) != location) {
+    if (!conf->scim && !location.empty() && !root.empty() &&
+        location.substr(0, root.size()) != root && root.substr(0, location.size()) != location) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"mytimetable\" in location \"%V\" is outside \"mytimetable_root "
                            "%V\": none of its requests could reach a route",

@@ -112,8 +112,7 @@ bool dump_users(const mtt::Env &env, const std::string &file) {
             roles += (roles.empty() ? "" : ",") + r;
         std::fprintf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n",
                      mtt::format_guid(u->id).c_str(), u->username.c_str(), opt(u->email).c_str(),
-                     opt(u->first_name).c_str(), opt(u->last_name).c_str(),
-                     opt(u->phone).c_str(),
+                     opt(u->first_name).c_str(), opt(u->last_name).c_str(), opt(u->phone).c_str(),
                      u->last_login ? std::to_string(*u->last_login).c_str() : "\\N",
                      u->enabled ? 1 : 0, u->external ? 1 : 0, roles.c_str());
     }
@@ -206,8 +205,8 @@ int main(int argc, char **argv) {
                         ev.start = 1704704400 + static_cast<int64_t>(e) * 7 * 86400 +
                                    static_cast<int64_t>(i % 8) * 3600;
                         ev.end = ev.start + 105 * 60;
-                        ev.summary = "Lecture " + std::to_string(i % 200) + " week " +
-                                     std::to_string(e + 1);
+                        ev.summary =
+                            "Lecture " + std::to_string(i % 200) + " week " + std::to_string(e + 1);
                         ev.location = "Room " + std::to_string(100 + i % 300);
                         mtt::put_event(txn, ev);
                         ++events;

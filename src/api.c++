@@ -54,7 +54,6 @@ std::string cache_key(const Request &req) {
     return std::string(req.path) + '?' + std::string(req.query) + ' ' + std::string(req.base_url);
 }
 
-
 // The distinct patterns of `routes`, in order.
 std::vector<std::string> patterns() {
     std::vector<std::string> out;
@@ -192,9 +191,8 @@ Response exception_answer(std::string &log, bool scim) {
 }
 
 Response commit_failure(int rc, bool scim) {
-    Response r = rc == MDB_MAP_FULL
-                     ? error(507, "the store is full; raise mytimetable_store_size")
-                     : error(500, "the store failed; see the error log");
+    Response r = rc == MDB_MAP_FULL ? error(507, "the store is full; raise mytimetable_store_size")
+                                    : error(500, "the store failed; see the error log");
     return scim ? scim::as_scim_error(std::move(r)) : std::move(r);
 }
 
@@ -306,7 +304,7 @@ int run_batch(Env &env, const Settings &settings, const std::vector<Write> &writ
             answers[i] = apply_in(env, settings, writes[i], batch);
         if (!nested && batch.spoiled) {
             if (writes.size() > 1)
-                continue; // abort, and again, nested
+                continue;       // abort, and again, nested
             return MDB_SUCCESS; // a lone write that failed: abort it
         }
         int rc = txn.commit();

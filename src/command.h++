@@ -59,7 +59,7 @@ struct Settings;
 
 // What apply may use besides its transaction.
 struct Scope {
-    const Env &env;            // for answers streamed in read transactions of their own
+    const Env &env; // for answers streamed in read transactions of their own
     const Settings &settings;
     std::string_view base_url; // the request's: absolute, ending in '/'
     int64_t now = 0;           // the request's time, seconds since the epoch
@@ -135,8 +135,7 @@ template <class Apply> class CommandOf : public Command {
 
 // The command that calls `f(Txn &, const Scope &) -> Response`, with the
 // password it stores (which `f` captured too), if any.
-template <class Apply>
-Parsed then(Apply f, std::shared_ptr<PasswordToHash> password = nullptr) {
+template <class Apply> Parsed then(Apply f, std::shared_ptr<PasswordToHash> password = nullptr) {
     auto c = std::make_unique<CommandOf<Apply>>(std::move(f));
     c->password = std::move(password);
     return Parsed(std::unique_ptr<Command>(std::move(c)));

@@ -19,8 +19,19 @@ namespace {
 
 // The properties of a user for $select, in the seed's order, and what
 // $expand offers.
-enum Property { P_Id, P_UserName, P_Email, P_FirstName, P_LastName, P_Phone, P_LastLogIn,
-                P_Enabled, P_IsExternal, P_Self, P_Links };
+enum Property {
+    P_Id,
+    P_UserName,
+    P_Email,
+    P_FirstName,
+    P_LastName,
+    P_Phone,
+    P_LastLogIn,
+    P_Enabled,
+    P_IsExternal,
+    P_Self,
+    P_Links
+};
 enum Navigation { N_Groups };
 
 // (made on first use: the schema is another file's static)
@@ -97,8 +108,8 @@ json_t *user_json(std::string_view base_url, const User &u, const odata::Query *
     if (want(P_Phone))
         json_object_set_new(o, "Phone", optional_str(u.phone));
     if (want(P_LastLogIn))
-        json_object_set_new(o, "LastLogIn", u.last_login ? json_str(format_rfc3339(*u.last_login))
-                                                         : json_null());
+        json_object_set_new(o, "LastLogIn",
+                            u.last_login ? json_str(format_rfc3339(*u.last_login)) : json_null());
     if (want(P_Enabled))
         json_object_set_new(o, "Enabled", json_boolean(u.enabled));
     if (want(P_IsExternal))
@@ -253,9 +264,9 @@ bool body_object(const Request &req, Json &out, Response &bad) {
         std::string why = err.text;
         if (json_error_code(&err) == json_error_null_character)
             why = "a string contains \\u0000";
-        bad = error(400, "the body is not valid JSON: " + why + " (line " +
-                             std::to_string(err.line) + ", column " +
-                             std::to_string(err.column) + ")");
+        bad =
+            error(400, "the body is not valid JSON: " + why + " (line " + std::to_string(err.line) +
+                           ", column " + std::to_string(err.column) + ")");
         return false;
     }
     if (!json_is_object(out.get())) {
@@ -284,8 +295,7 @@ std::shared_ptr<PasswordToHash> password_to_store(std::string password, Response
 }
 
 // A name field (FirstName, LastName, Phone): a string or null.
-bool name_field(const char *key, const json_t *v, std::optional<std::string> &out,
-                Response &bad) {
+bool name_field(const char *key, const json_t *v, std::optional<std::string> &out, Response &bad) {
     if (json_is_null(v)) {
         out.reset();
         return true;
@@ -533,7 +543,9 @@ std::string envelope_start(const odata::Query &q, uint64_t total) {
 
 // A query without $filter, $orderby and $top: every user (after $skip), in
 // UserName order, streamed straight from the username index.
-bool streamed(const odata::Query &q) { return q.orderby.empty() && !q.filter && !q.top; }
+bool streamed(const odata::Query &q) {
+    return q.orderby.empty() && !q.filter && !q.top;
+}
 
 } // namespace
 

@@ -15,11 +15,11 @@ struct Request {
     std::string_view query;        // the raw query string, without '?'
     std::string_view content_type; // the Content-Type header, empty when absent
     std::string_view body;
-    bool has_body = false;         // the request carried a body (even an empty chunked one)
-    std::string_view base_url;     // absolute URL of the location, ending in '/'
-    int64_t now = 0;               // seconds since the epoch
-    bool scim = false;             // a request of the SCIM location (mytimetable_scim)
-    std::string_view if_match;     // the If-Match header, empty when absent
+    bool has_body = false;     // the request carried a body (even an empty chunked one)
+    std::string_view base_url; // absolute URL of the location, ending in '/'
+    int64_t now = 0;           // seconds since the epoch
+    bool scim = false;         // a request of the SCIM location (mytimetable_scim)
+    std::string_view if_match; // the If-Match header, empty when absent
 };
 
 struct Header {

@@ -103,15 +103,23 @@ KeyPredicate::KeyPredicate(const odata::SimplePredicate &p) {
         return; // Generic
     using K = odata::SimplePredicate::Kind;
     switch (p.kind) {
-    case K::SubstringOf: mode_ = Mode::Find; break;
+    case K::SubstringOf:
+        mode_ = Mode::Find;
+        break;
     case K::StartsWith:
         // longer than a cut value may be: the record decides
         if (n_ < max_index_value_bytes - 1)
             mode_ = Mode::Starts;
         break;
-    case K::EndsWith: mode_ = Mode::Ends; break;
-    case K::LowerEq: mode_ = Mode::Lower; break;
-    case K::UpperEq: mode_ = Mode::Upper; break;
+    case K::EndsWith:
+        mode_ = Mode::Ends;
+        break;
+    case K::LowerEq:
+        mode_ = Mode::Lower;
+        break;
+    case K::UpperEq:
+        mode_ = Mode::Upper;
+        break;
     }
     if ((mode_ == Mode::Lower || mode_ == Mode::Upper) && n_ > 0 && n_ <= 8 * max_words) {
         // laid out as the key's bytes are loaded (memcpy), whatever the

@@ -42,7 +42,9 @@ std::string index_value_prefix(std::string_view value);
 // keys; the caller tests the values).
 std::string index_value_key(std::string_view value);
 // The prefix of the keys of the null value.
-inline std::string index_null_prefix() { return std::string(1, '\0'); }
+inline std::string index_null_prefix() {
+    return std::string(1, '\0');
+}
 
 // A key taken apart; false when it is malformed.
 struct IndexEntry {
@@ -92,13 +94,17 @@ class KeyPredicate {
     // On a value as it is (a key of the UserName index: the username).
     Verdict test_value(std::string_view v) const {
         switch (mode_) {
-        case Mode::Find: return find(v, 0) != npos ? Yes : No;
-        case Mode::Starts: return v.size() >= n_ && !std::memcmp(v.data(), lit_, n_) ? Yes : No;
+        case Mode::Find:
+            return find(v, 0) != npos ? Yes : No;
+        case Mode::Starts:
+            return v.size() >= n_ && !std::memcmp(v.data(), lit_, n_) ? Yes : No;
         case Mode::Ends:
             return v.size() >= n_ && !std::memcmp(v.data() + v.size() - n_, lit_, n_) ? Yes : No;
         case Mode::Lower:
-        case Mode::Upper: return case_eq(v.data(), v.size(), false);
-        case Mode::Generic: break;
+        case Mode::Upper:
+            return case_eq(v.data(), v.size(), false);
+        case Mode::Generic:
+            break;
         }
         return Ask;
     }
@@ -151,8 +157,10 @@ class KeyPredicate {
             return end - 1 >= n_ && !std::memcmp(k.data() + end - n_, lit_, n_) ? Yes : No;
         }
         case Mode::Lower:
-        case Mode::Upper: return case_eq(k.data() + 1, k.size() - 1, true);
-        case Mode::Generic: break;
+        case Mode::Upper:
+            return case_eq(k.data() + 1, k.size() - 1, true);
+        case Mode::Generic:
+            break;
         }
         return Ask;
     }

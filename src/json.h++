@@ -17,7 +17,9 @@ using Json = std::unique_ptr<json_t, JsonDecref>;
 // Compact serialisation, object keys in insertion order, UTF-8 kept as is.
 std::string dump(const json_t *j);
 
-inline json_t *json_str(std::string_view s) { return json_stringn(s.data(), s.size()); }
+inline json_t *json_str(std::string_view s) {
+    return json_stringn(s.data(), s.size());
+}
 
 // Appends `s` as a JSON string literal (jansson does the escaping; a string
 // with nothing to escape is copied between quotes). `s` must be UTF-8, as

@@ -9,10 +9,14 @@ Block *shared = nullptr;
 
 const char *api_name(Api a) {
     switch (a) {
-    case Api::v0: return "v0";
-    case Api::directory: return "directory";
-    case Api::scim: return "scim";
-    case Api::other: break;
+    case Api::v0:
+        return "v0";
+    case Api::directory:
+        return "directory";
+    case Api::scim:
+        return "scim";
+    case Api::other:
+        break;
     }
     return "other";
 }
@@ -28,11 +32,16 @@ Api api_of_path(std::string_view path) {
 
 const char *limit_name(Limit l) {
     switch (l) {
-    case Limit::filter_bytes: return "filter_bytes";
-    case Limit::filter_depth: return "filter_depth";
-    case Limit::top_skip: return "top_skip";
-    case Limit::streams: return "streams";
-    case Limit::readers: break;
+    case Limit::filter_bytes:
+        return "filter_bytes";
+    case Limit::filter_depth:
+        return "filter_depth";
+    case Limit::top_skip:
+        return "top_skip";
+    case Limit::streams:
+        return "streams";
+    case Limit::readers:
+        break;
     }
     return "readers";
 }
@@ -236,8 +245,7 @@ std::string render(const Block &b, const Layout &layout, const StoreGauges *stor
     w.single("mytimetable_cache_hits_total", "counter",
              "GET answers served from a worker's answer cache.", get(b.cache_hits));
     w.single("mytimetable_cache_misses_total", "counter",
-             "GET answers the cache did not hold, produced by their handler.",
-             get(b.cache_misses));
+             "GET answers the cache did not hold, produced by their handler.", get(b.cache_misses));
     w.single("mytimetable_password_hashes_queued_total", "counter",
              "Passwords handed to the thread pool to be hashed.", get(b.hashes_queued));
     w.single("mytimetable_password_hashes_done_total", "counter",
@@ -249,12 +257,10 @@ std::string render(const Block &b, const Layout &layout, const StoreGauges *stor
                  std::string("limit=\"") + limit_name(static_cast<Limit>(l)) + "\"",
                  get(b.refused[l]));
     w.histogram("mytimetable_read_transaction_hold_seconds",
-                "Time each read transaction was held open.", b.read_hold_us, hold_bounds_us,
-                true);
+                "Time each read transaction was held open.", b.read_hold_us, hold_bounds_us, true);
     w.head("mytimetable_read_transaction_max_hold_seconds", "gauge",
            "The longest time a read transaction was held open.");
-    w.sample("mytimetable_read_transaction_max_hold_seconds", "",
-             seconds(get(b.read_max_hold_us)));
+    w.sample("mytimetable_read_transaction_max_hold_seconds", "", seconds(get(b.read_max_hold_us)));
     w.single("mytimetable_store_open", "gauge",
              "1 when the worker that answered has the store open.", store ? 1 : 0);
     if (store) {
@@ -274,8 +280,7 @@ std::string render(const Block &b, const Layout &layout, const StoreGauges *stor
     }
     w.head("mytimetable_build_info", "gauge", "The module's version and nginx's.");
     w.sample("mytimetable_build_info",
-             std::string("version=\"") + version + "\",nginx=\"" + escaped(nginx) + "\"",
-             1);
+             std::string("version=\"") + version + "\",nginx=\"" + escaped(nginx) + "\"", 1);
     return std::move(w.text);
 }
 

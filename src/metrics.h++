@@ -30,8 +30,12 @@ inline constexpr char version[] = "0.1.0";
 using Counter = std::atomic<uint64_t>;
 static_assert(Counter::is_always_lock_free, "the counters are shared between processes");
 
-inline void add(Counter &c, uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }
-inline uint64_t get(const Counter &c) { return c.load(std::memory_order_relaxed); }
+inline void add(Counter &c, uint64_t n = 1) {
+    c.fetch_add(n, std::memory_order_relaxed);
+}
+inline uint64_t get(const Counter &c) {
+    return c.load(std::memory_order_relaxed);
+}
 // Raises `c` to `v` when `v` is larger.
 inline void raise_to(Counter &c, uint64_t v) {
     uint64_t seen = c.load(std::memory_order_relaxed);
@@ -41,12 +45,11 @@ inline void raise_to(Counter &c, uint64_t v) {
 
 // The bucket bounds: durations in microseconds (shown in seconds), writes per
 // batch as counts.
-inline constexpr uint64_t commit_bounds_us[] = {100,   250,    500,    1000,   2500,   5000,
-                                                10000, 25000,  50000,  100000, 250000, 500000,
-                                                1000000, 2500000};
-inline constexpr uint64_t hold_bounds_us[] = {10,    50,     100,    250,    500,    1000,  2500,
-                                              5000,  10000,  25000,  50000,  100000, 250000,
-                                              1000000, 10000000};
+inline constexpr uint64_t commit_bounds_us[] = {
+    100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000};
+inline constexpr uint64_t hold_bounds_us[] = {10,    50,     100,    250,     500,
+                                              1000,  2500,   5000,   10000,   25000,
+                                              50000, 100000, 250000, 1000000, 10000000};
 inline constexpr uint64_t batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 
 // A histogram: one counter per bucket (not cumulative: the text makes them
@@ -177,7 +180,7 @@ struct StoreGauges {
     uint64_t used_bytes = 0; // the pages up to the last one used
     uint64_t readers = 0;    // reader slots held by open read transactions
     uint64_t max_readers = 0;
-    uint64_t layout_version = 0; // the schema of `meta`
+    uint64_t layout_version = 0;                           // the schema of `meta`
     std::vector<std::pair<std::string, uint64_t>> entries; // per table
 };
 

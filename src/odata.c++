@@ -776,7 +776,9 @@ Value evaluate_logical(const Node &n, const Row &row, Scratch &scratch, bool dec
     return saw_null ? Value::null() : Value::of_bool(!deciding);
 }
 
-bool is_null_literal(const Node &n) { return n.op == Op::Literal && !n.type; }
+bool is_null_literal(const Node &n) {
+    return n.op == Op::Literal && !n.type;
+}
 
 // `x eq y` (or `ne` when !eq) for the values a of x and b of y. Only `eq
 // null` / `ne null` test for null; any other comparison with a null value is
@@ -1029,19 +1031,34 @@ void collect_constraints(const Node &n, std::vector<Constraint> &out) {
     if (!f) { // 'L' op F is F op' 'L'
         f = field_of(n.args[1]);
         lit = &n.args[0];
-        op = op == Op::Gt ? Op::Lt : op == Op::Ge ? Op::Le : op == Op::Lt ? Op::Gt
-           : op == Op::Le ? Op::Ge : op;
+        op = op == Op::Gt   ? Op::Lt
+             : op == Op::Ge ? Op::Le
+             : op == Op::Lt ? Op::Gt
+             : op == Op::Le ? Op::Ge
+                            : op;
     }
     if (!f || !is_string_literal(*lit))
         return;
     std::string_view v(lit->text);
     Interval i;
     switch (op) {
-    case Op::Eq: i = Interval{v, v, true, true, false}; break;
-    case Op::Gt: i.lower = v; i.lower_inclusive = false; break;
-    case Op::Ge: i.lower = v; break;
-    case Op::Lt: i.upper = v; i.upper_inclusive = false; break;
-    default: i.upper = v; break; // Le
+    case Op::Eq:
+        i = Interval{v, v, true, true, false};
+        break;
+    case Op::Gt:
+        i.lower = v;
+        i.lower_inclusive = false;
+        break;
+    case Op::Ge:
+        i.lower = v;
+        break;
+    case Op::Lt:
+        i.upper = v;
+        i.upper_inclusive = false;
+        break;
+    default:
+        i.upper = v;
+        break; // Le
     }
     out.push_back(Constraint{*f, {i}});
 }
@@ -1205,22 +1222,22 @@ std::optional<Error> parse_name_list(const char *option, std::string_view value,
             --finish;
         std::string_view item = value.substr(begin, finish - begin);
         if (item.empty())
-            return error(begin, expected + std::string(stop == value.size() ? "end of input"
-                                                                            : "','"));
+            return error(begin,
+                         expected + std::string(stop == value.size() ? "end of input" : "','"));
         if (item == "*") {
             flags.assign(names.size(), true);
         } else if (!is_identifier(item)) {
             return error(begin, expected + quoted(item));
         } else {
-            auto at = std::find_if(names.begin(), names.end(),
-                                   [&](const char *n) { return item == n; });
+            auto at =
+                std::find_if(names.begin(), names.end(), [&](const char *n) { return item == n; });
             if (at == names.end()) {
                 if (!navigation)
                     return error(begin, "unknown field " + quoted(item));
                 std::string offered;
                 for (size_t i = 0; i < names.size(); ++i)
-                    offered += (i ? (i + 1 == names.size() ? " and " : ", ") : "") +
-                               std::string(names[i]);
+                    offered +=
+                        (i ? (i + 1 == names.size() ? " and " : ", ") : "") + std::string(names[i]);
                 return error(begin, "cannot expand " + quoted(item) +
                                         (names.empty() ? ": nothing can be expanded"
                                                        : ": only " + offered + " can be expanded"));
@@ -1253,10 +1270,9 @@ std::string_view trimmed(std::string_view s) {
 // v4 clients add for plain JSON.
 std::optional<Error> parse_format(std::string_view value) {
     static constexpr std::array<const char *, 11> parameters{
-        "odata.metadata=minimal", "odata.metadata=none",   "metadata=minimal",
-        "metadata=none",          "odata.streaming=true",  "odata.streaming=false",
-        "streaming=true",         "streaming=false",       "ieee754compatible=false",
-        "charset=utf-8",          "charset=\"utf-8\""};
+        "odata.metadata=minimal",  "odata.metadata=none",   "metadata=minimal", "metadata=none",
+        "odata.streaming=true",    "odata.streaming=false", "streaming=true",   "streaming=false",
+        "ieee754compatible=false", "charset=utf-8",         "charset=\"utf-8\""};
     size_t semi = value.find(';');
     std::string media = ascii_lower(trimmed(value.substr(0, semi)));
     if (media != "json" && media != "application/json")
@@ -1514,9 +1530,12 @@ std::optional<bool> SimplePredicate::test(std::optional<std::string_view> value)
         return false; // a function of null is null: no match
     std::string_view v = *value;
     switch (kind) {
-    case Kind::SubstringOf: return v.find(literal) != std::string_view::npos;
-    case Kind::StartsWith: return starts_with(v, literal);
-    case Kind::EndsWith: return ends_with(v, literal);
+    case Kind::SubstringOf:
+        return v.find(literal) != std::string_view::npos;
+    case Kind::StartsWith:
+        return starts_with(v, literal);
+    case Kind::EndsWith:
+        return ends_with(v, literal);
     case Kind::LowerEq:
     case Kind::UpperEq: {
         bool upper = kind == Kind::UpperEq;

@@ -2,15 +2,15 @@
 
 #include "indexkey.h++"
 
-#include <signal.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <cstring>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -41,7 +41,9 @@ odata::Value string_or_null(const std::optional<std::string_view> &s) {
 
 } // namespace
 
-const odata::Schema &user_schema() { return schema; }
+const odata::Schema &user_schema() {
+    return schema;
+}
 
 UserRow::UserRow(const User &u) {
     v_.id = u.id;
@@ -61,16 +63,22 @@ odata::Value UserRow::get(size_t field) const {
         if (id_.empty())
             id_ = format_guid(v_.id);
         return odata::Value::of_string(id_);
-    case F_UserName: return odata::Value::of_string(v_.username);
-    case F_Email: return string_or_null(v_.email);
-    case F_FirstName: return string_or_null(v_.first_name);
-    case F_LastName: return string_or_null(v_.last_name);
-    case F_Phone: return string_or_null(v_.phone);
+    case F_UserName:
+        return odata::Value::of_string(v_.username);
+    case F_Email:
+        return string_or_null(v_.email);
+    case F_FirstName:
+        return string_or_null(v_.first_name);
+    case F_LastName:
+        return string_or_null(v_.last_name);
+    case F_Phone:
+        return string_or_null(v_.phone);
     case F_LastLogIn:
-        return v_.last_login ? odata::Value::of_unix_seconds(*v_.last_login)
-                             : odata::Value::null();
-    case F_Enabled: return odata::Value::of_bool(v_.enabled);
-    case F_IsExternal: return odata::Value::of_bool(v_.external);
+        return v_.last_login ? odata::Value::of_unix_seconds(*v_.last_login) : odata::Value::null();
+    case F_Enabled:
+        return odata::Value::of_bool(v_.enabled);
+    case F_IsExternal:
+        return odata::Value::of_bool(v_.external);
     }
     return odata::Value::null();
 }
@@ -90,10 +98,14 @@ struct IndexInfo {
 
 IndexInfo index_of(const Tables &t, size_t field) {
     switch (field) {
-    case F_UserName: return {true, t.users_by_name, false, "UserName"};
-    case F_Email: return {true, t.users_by_email, true, "Email"};
-    case F_FirstName: return {true, t.users_by_first, true, "FirstName"};
-    case F_LastName: return {true, t.users_by_last, true, "LastName"};
+    case F_UserName:
+        return {true, t.users_by_name, false, "UserName"};
+    case F_Email:
+        return {true, t.users_by_email, true, "Email"};
+    case F_FirstName:
+        return {true, t.users_by_first, true, "FirstName"};
+    case F_LastName:
+        return {true, t.users_by_last, true, "LastName"};
     }
     return {};
 }
@@ -236,10 +248,10 @@ struct Match {
 };
 
 struct Tuning {
-    uint64_t range_cap;  // with an indexed $orderby: a range longer than this walks the order
-    double scan_share;   // a range holding more than this share of the users: scan them all
-    uint64_t both_ends;  // a scan of a table of at least this many entries runs from both ends
-    bool any_cores = false;    // from both ends even when no core is idle (tests)
+    uint64_t range_cap;     // with an indexed $orderby: a range longer than this walks the order
+    double scan_share;      // a range holding more than this share of the users: scan them all
+    uint64_t both_ends;     // a scan of a table of at least this many entries runs from both ends
+    bool any_cores = false; // from both ends even when no core is idle (tests)
     uint32_t meet_every = 256; // the sides of such a scan say where they are this often
     bool await_helper = false; // the first thread waits until the second has begun (tests)
 };
@@ -460,8 +472,8 @@ class Engine {
   public:
     Engine(const Txn &txn, const odata::Query &q, bool want_total, QueryResult &out,
            const QueryLimits &limits = {})
-        : txn_(txn), t_(txn.tables()), q_(q), want_total_(want_total), out_(out),
-          limits_(limits), max_read_(limits.max_read), clock_(limits),
+        : txn_(txn), t_(txn.tables()), q_(q), want_total_(want_total), out_(out), limits_(limits),
+          max_read_(limits.max_read), clock_(limits),
           reads_(q.filter ? odata::fields_read(*q.filter) : 0),
           keys_(q.orderby.empty() ? Keys{{F_UserName, false}} : q.orderby) {}
 
@@ -491,7 +503,6 @@ class Engine {
     uint64_t reads_;
     Keys keys_;
     std::string scratch_;
-
 
     // One more entry read (see read_one): the clock is read every 256 of them.
     __attribute__((always_inline)) void tick() {
@@ -608,15 +619,17 @@ class Engine {
             IndexInfo ix = index_of(t_, c.field);
             if (!ix.exists)
                 continue;
-            runners.push_back(Runner{c.field, ix,
-                                     std::make_unique<RangeWalk>(
-                                         txn_, ix.dbi, key_ranges(c.intervals, ix.secondary)),
-                                     {}, false});
+            runners.push_back(Runner{
+                c.field,
+                ix,
+                std::make_unique<RangeWalk>(txn_, ix.dbi, key_ranges(c.intervals, ix.secondary)),
+                {},
+                false});
         }
         if (runners.empty())
             return false;
-        uint64_t cap = static_cast<uint64_t>(tuning.scan_share *
-                                             static_cast<double>(txn_.entries(t_.users)));
+        uint64_t cap =
+            static_cast<uint64_t>(tuning.scan_share * static_cast<double>(txn_.entries(t_.users)));
         if (walk_possible())
             cap = std::min(cap, tuning.range_cap);
         Runner *winner = nullptr;
@@ -668,20 +681,20 @@ class Engine {
                 const KeyPredicate kp(*simple);
                 scan_table(
                     ix.dbi,
-                    [&](Engine &e, Cursor &c, std::vector<Match> &out) __attribute__((always_inline)) {
-                        e.entry_simple(ix, field, c, kp, *simple, out);
-                    },
+                    [&](Engine & e, Cursor & c, std::vector<Match> & out) __attribute__((
+                        always_inline)) { e.entry_simple(ix, field, c, kp, *simple, out); },
                     matches, tuning, true);
             } else {
                 scan_table(
                     ix.dbi,
-                    [&](Engine &e, Cursor &c, std::vector<Match> &out) __attribute__((always_inline)) {
-                        Match m;
-                        if (e.test_entry(ix, field, c.key(), c.value(), m, true)) {
-                            m.key = c.key();
-                            out.push_back(m);
-                        }
-                    },
+                    [&](Engine & e, Cursor & c, std::vector<Match> & out)
+                        __attribute__((always_inline)) {
+                            Match m;
+                            if (e.test_entry(ix, field, c.key(), c.value(), m, true)) {
+                                m.key = c.key();
+                                out.push_back(m);
+                            }
+                        },
                     matches, tuning);
             }
             out_.plan = std::string("scan index ") + ix.name;
@@ -689,7 +702,7 @@ class Engine {
         }
         scan_table(
             t_.users,
-            [](Engine &e, Cursor &c, std::vector<Match> &out) __attribute__((always_inline)) {
+            [](Engine & e, Cursor & c, std::vector<Match> & out) __attribute__((always_inline)) {
                 e.read_one();
                 if (e.test_record(c.value())) {
                     UserView v = view(c.value());
@@ -799,8 +812,7 @@ class Engine {
         try {
             Cursor c(txn_, dbi);
             uint32_t n = 0;
-            for (bool ok = c.first(); ok;
-                 ok = keys_only ? c.step_key_on(true) : c.step_on(true)) {
+            for (bool ok = c.first(); ok; ok = keys_only ? c.step_key_on(true) : c.step_on(true)) {
                 if (n++ % every == 0 && !meeting->goes_on(true, c.key())) {
                     end.assign(c.key());
                     to_the_end = false;
@@ -842,8 +854,8 @@ class Engine {
     // on the index's field): its key is tested as it lies in the page; the
     // rare key that the bytes do not decide (a cut value, a non-ASCII value
     // under tolower/toupper) as test_entry tests it.
-    __attribute__((always_inline)) void entry_simple(const IndexInfo &ix, size_t field,
-                                                     Cursor &c, const KeyPredicate &kp,
+    __attribute__((always_inline)) void entry_simple(const IndexInfo &ix, size_t field, Cursor &c,
+                                                     const KeyPredicate &kp,
                                                      const odata::SimplePredicate &simple,
                                                      std::vector<Match> &matches) {
         std::string_view key = c.key();
@@ -1094,8 +1106,7 @@ uint64_t ScanClock::steady_us() {
                                      .count());
 }
 
-QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total,
-                      uint64_t max_read) {
+QueryResult run_query(const Txn &txn, const odata::Query &q, bool want_total, uint64_t max_read) {
     QueryLimits limits;
     limits.max_read = max_read;
     return run_query(txn, q, want_total, limits);

@@ -39,8 +39,17 @@
 namespace mtt {
 
 // The filterable fields of a user, in the seed's order (the schema's indexes).
-enum UserField { F_Id, F_UserName, F_Email, F_FirstName, F_LastName, F_Phone, F_LastLogIn,
-                 F_Enabled, F_IsExternal };
+enum UserField {
+    F_Id,
+    F_UserName,
+    F_Email,
+    F_FirstName,
+    F_LastName,
+    F_Phone,
+    F_LastLogIn,
+    F_Enabled,
+    F_IsExternal
+};
 const odata::Schema &user_schema();
 
 // A user's fields as a filter reads them, from a full User or a record view.
@@ -82,8 +91,8 @@ class TimeLimit : public std::runtime_error {
 // What one query may cost; 0: no limit. The clock is read every few hundred
 // rows (`clock_us`, microseconds of a monotonic clock: tests give their own).
 struct QueryLimits {
-    uint64_t max_read = 0; // index entries and records (ScanLimit)
-    uint64_t max_ms = 0;   // milliseconds from the start of run_query (TimeLimit)
+    uint64_t max_read = 0;            // index entries and records (ScanLimit)
+    uint64_t max_ms = 0;              // milliseconds from the start of run_query (TimeLimit)
     uint64_t (*clock_us)() = nullptr; // null: std::chrono::steady_clock
 };
 
@@ -168,9 +177,8 @@ inline constexpr uint64_t scan_both_ends_min = 20000;
 // when `await_helper` (else the second may be called off before it starts,
 // as in run_query).
 QueryResult run_query_tuned(const Txn &txn, const odata::Query &q, bool want_total,
-                            uint64_t range_cap, double scan_share,
-                            uint64_t both_ends = UINT64_MAX, uint32_t meet_every = 256,
-                            bool await_helper = true);
+                            uint64_t range_cap, double scan_share, uint64_t both_ends = UINT64_MAX,
+                            uint32_t meet_every = 256, bool await_helper = true);
 
 // The same answer by testing every user and sorting them all: the judge the
 // planner is tested against.

@@ -30,8 +30,8 @@ template <class Handler> struct Route {
 template <class Handler> struct Match {
     enum Kind { Found, NoPath, NoMethod } kind = NoPath;
     const Route<Handler> *route = nullptr; // when Found
-    Params params;                          // captured segments when Found
-    std::string allow;                      // "GET, HEAD, PUT" when NoMethod
+    Params params;                         // captured segments when Found
+    std::string allow;                     // "GET, HEAD, PUT" when NoMethod
 };
 
 // Finds the route for (method, path); HEAD is served by a GET route. When the

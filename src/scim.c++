@@ -119,7 +119,9 @@ std::vector<std::string> distinct() {
     return out;
 }
 
-bool ascii_space(char c) { return c == ' ' || c == '\t'; }
+bool ascii_space(char c) {
+    return c == ' ' || c == '\t';
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && ascii_space(s.front()))
@@ -131,7 +133,9 @@ std::string_view trim(std::string_view s) {
 
 } // namespace
 
-Parsed parse(const Request &req, const Settings &settings) { return dispatch(req, settings); }
+Parsed parse(const Request &req, const Settings &settings) {
+    return dispatch(req, settings);
+}
 
 Response as_scim_error(Response plain) {
     std::string detail = "the store failed; see the error log";
@@ -190,8 +194,7 @@ Response json_answer(int status, const json_t *body) {
 bool body_object(const Request &req, Json &out, Response &bad) {
     if (!media_type_is(req.content_type, "application/scim+json") &&
         !media_type_is(req.content_type, "application/json")) {
-        bad = error_response(415, "",
-                             "the body must be application/scim+json or application/json");
+        bad = error_response(415, "", "the body must be application/scim+json or application/json");
         return false;
     }
     json_error_t err;
@@ -299,8 +302,9 @@ bool path_list(const Form &form, const char *name, const Describe &schema,
                std::vector<AttrPath> &out, Response &bad) {
     const std::string *v;
     if (!given_once(form, name, v)) {
-        bad = error_response(400, "invalidValue", "query parameter " + std::string(name) +
-                                                      " is given more than once; give it once");
+        bad = error_response(400, "invalidValue",
+                             "query parameter " + std::string(name) +
+                                 " is given more than once; give it once");
         return false;
     }
     if (!v)
@@ -352,8 +356,7 @@ bool Projection::excludes(std::string_view attr) const {
     return false;
 }
 
-bool parse_projection(const Request &req, const Describe &schema, Projection &out,
-                      Response &bad) {
+bool parse_projection(const Request &req, const Describe &schema, Projection &out, Response &bad) {
     Form form;
     if (auto e = parse_form(req.query, form)) {
         bad = error_response(400, "invalidValue", "query string: " + *e);
@@ -450,8 +453,8 @@ void project(json_t *resource, const Projection &p, const Describe &schema) {
         }
     }
     // meta.resourceType is returned always; the rest of meta when asked for
-    if (json_t *meta = get_ci(resource, "meta"); json_is_object(meta) &&
-                                                !json_object_get(kept.get(), "meta")) {
+    if (json_t *meta = get_ci(resource, "meta");
+        json_is_object(meta) && !json_object_get(kept.get(), "meta")) {
         Json m(json_object());
         if (json_t *rt = json_object_get(meta, "resourceType"))
             json_object_set(m.get(), "resourceType", rt);
@@ -469,8 +472,9 @@ bool number_param(const Form &form, const char *name, std::optional<long long> &
                   Response &bad) {
     const std::string *v;
     if (!given_once(form, name, v)) {
-        bad = error_response(400, "invalidValue", "query parameter " + std::string(name) +
-                                                      " is given more than once; give it once");
+        bad = error_response(400, "invalidValue",
+                             "query parameter " + std::string(name) +
+                                 " is given more than once; give it once");
         return false;
     }
     if (!v)
@@ -506,8 +510,9 @@ bool parse_list_query(const Request &req, const Describe &schema, ListQuery &out
     auto once = [&](const char *name, const std::string *&v) {
         if (given_once(form, name, v))
             return true;
-        bad = error_response(400, "invalidValue", "query parameter " + std::string(name) +
-                                                      " is given more than once; give it once");
+        bad = error_response(400, "invalidValue",
+                             "query parameter " + std::string(name) +
+                                 " is given more than once; give it once");
         return false;
     };
     if (!once("filter", filter) || !once("sortBy", sort_by) || !once("sortOrder", sort_order))
@@ -652,7 +657,9 @@ void list_begin(std::string &out, size_t total, size_t start, size_t items) {
     out += ",\"Resources\":[";
 }
 
-void list_end(std::string &out) { out += "]}"; }
+void list_end(std::string &out) {
+    out += "]}";
+}
 
 Response scim_answer(int status, std::string body) {
     Response r;
@@ -678,7 +685,9 @@ Response list_answer(size_t total, std::vector<Json> page, const ListQuery &q,
 
 // ---------------------------------------------------------------- versions, ids
 
-std::string etag(uint64_t version) { return "W/\"" + std::to_string(version) + "\""; }
+std::string etag(uint64_t version) {
+    return "W/\"" + std::to_string(version) + "\"";
+}
 
 bool if_match_allows(std::string_view if_match, uint64_t version) {
     if_match = trim(if_match);
@@ -706,9 +715,8 @@ Response stale(uint64_t version) {
 }
 
 Response no_resource(std::string_view kind, std::string_view raw_id) {
-    return error_response(404, "",
-                          std::string(kind) + " " + valid_utf8_copy(raw_id.substr(0, 64)) +
-                              " not found");
+    return error_response(
+        404, "", std::string(kind) + " " + valid_utf8_copy(raw_id.substr(0, 64)) + " not found");
 }
 
 std::optional<std::string> role_problem(std::string_view role) {
@@ -717,6 +725,8 @@ std::optional<std::string> role_problem(std::string_view role) {
     return std::nullopt;
 }
 
-std::optional<std::string> id_param(std::string_view raw) { return parse_guid(raw); }
+std::optional<std::string> id_param(std::string_view raw) {
+    return parse_guid(raw);
+}
 
 } // namespace mtt::scim

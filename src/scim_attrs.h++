@@ -37,8 +37,8 @@ enum class Mutability { ReadOnly, ReadWrite, Immutable, WriteOnly };
 
 // What the schema says of one attribute (or sub-attribute).
 struct AttrInfo {
-    bool known = false;      // false: the schema has no such attribute
-    std::string name;        // the schema's spelling ("givenName" for "GIVENNAME")
+    bool known = false; // false: the schema has no such attribute
+    std::string name;   // the schema's spelling ("givenName" for "GIVENNAME")
     Type type = Type::String;
     bool multi_valued = false;
     bool case_exact = false; // strings: compared with case (RFC 7643 2.2)

@@ -656,11 +656,11 @@ class Parser {
         auto what = [&] { return name() + " is " + article(t) + " " + type_name(t); };
         bool number = t == Type::Integer || t == Type::Decimal;
         if ((t == Type::Boolean || t == Type::Binary) && is_ordering(n.op))
-            return fail(op_at, std::string(op_name(n.op)) + " does not apply to " + name() +
-                                   ", " + article(t) + " " + type_name(t));
+            return fail(op_at, std::string(op_name(n.op)) + " does not apply to " + name() + ", " +
+                                   article(t) + " " + type_name(t));
         if ((t == Type::Boolean || number) && is_substring(n.op))
-            return fail(op_at, std::string(op_name(n.op)) + " does not apply to " + name() +
-                                   ", " + article(t) + " " + type_name(t));
+            return fail(op_at, std::string(op_name(n.op)) + " does not apply to " + name() + ", " +
+                                   article(t) + " " + type_name(t));
         if (t == Type::Boolean && lit.kind != Literal::Boolean)
             return fail(value_at,
                         what() + ": expected true or false but found " + found_at(value_at));

@@ -166,8 +166,7 @@ bool load_members(const Txn &txn, const std::vector<std::string> &ids, std::vect
     for (size_t i = 0; i < ids.size(); i++) {
         auto u = find_user(txn, ids[i]);
         if (!u)
-            return fail(err, "invalidValue",
-                        "members: no User " + format_guid(ids[i]));
+            return fail(err, "invalidValue", "members: no User " + format_guid(ids[i]));
         out.push_back(std::move(*u));
     }
     return true;

@@ -43,8 +43,7 @@ struct Projection {
 };
 // The query's attributes/excludedAttributes, resolved against `schema`;
 // false with the 400 (invalidValue... naming the path) in `bad`.
-bool parse_projection(const Request &req, const Describe &schema, Projection &out,
-                      Response &bad);
+bool parse_projection(const Request &req, const Describe &schema, Projection &out, Response &bad);
 // Applies `p` to a resource's JSON (id, schemas and meta.resourceType always
 // stay, as returned "always" says).
 void project(json_t *resource, const Projection &p, const Describe &schema);

@@ -28,7 +28,7 @@ namespace mtt::scim {
 
 namespace {
 
-constexpr size_t max_text_bytes = 256;     // a name, a phone, displayName
+constexpr size_t max_text_bytes = 256;       // a name, a phone, displayName
 constexpr size_t max_kept_bytes = 64 * 1024; // one kept attribute's JSON text
 constexpr size_t min_password_chars = 8, max_password_bytes = 1024;
 
@@ -66,7 +66,9 @@ Json kept_json(const User &u, std::string_view attr) {
     return Json(json_loads(a->values[0].c_str(), 0, &err));
 }
 
-json_t *str_or_null(const std::optional<std::string> &s) { return s ? json_str(*s) : nullptr; }
+json_t *str_or_null(const std::optional<std::string> &s) {
+    return s ? json_str(*s) : nullptr;
+}
 
 void set_if(json_t *o, const char *key, json_t *v) {
     if (v)
@@ -232,9 +234,9 @@ json_t *user_resource(const Txn &txn, std::string_view base, const User &u) {
             AttrInfo info = schema.describe(is_core ? "" : enterprise_user_urn, attr, "");
             if (!info.known)
                 continue;
-            if (is_core && (info.name == "name" || info.name == "emails" ||
-                            info.name == "phoneNumbers" || info.name == "roles" ||
-                            json_object_get(o, info.name.c_str())))
+            if (is_core &&
+                (info.name == "name" || info.name == "emails" || info.name == "phoneNumbers" ||
+                 info.name == "roles" || json_object_get(o, info.name.c_str())))
                 continue;
             json_t *v = kept_value(a, info);
             if (!v)
@@ -252,8 +254,9 @@ json_t *user_resource(const Txn &txn, std::string_view base, const User &u) {
         json_array_append_new(schemas, json_string(enterprise_user_urn));
         json_object_set_new(o, enterprise_user_urn, enterprise);
     }
-    json_object_set_new(o, "meta", meta_json("User", std::string(base) + "Users/" + id, u.created,
-                                             u.last_modified, u.version));
+    json_object_set_new(o, "meta",
+                        meta_json("User", std::string(base) + "Users/" + id, u.created,
+                                  u.last_modified, u.version));
     return o;
 }
 
@@ -269,10 +272,10 @@ bool plain(std::string_view s) {
     constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     auto bad = [](uint64_t x) {
         uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
-        uint64_t below = (x - ones * 0x20) & ~x;     // some byte < 0x20
-        uint64_t del = x + ones;                      // some byte > 0x7E
-        uint64_t q = (quote - ones) & ~quote;         // some byte == '"'
-        uint64_t b = (backslash - ones) & ~backslash; // some byte == '\\'
+        uint64_t below = (x - ones * 0x20) & ~x;               // some byte < 0x20
+        uint64_t del = x + ones;                               // some byte > 0x7E
+        uint64_t q = (quote - ones) & ~quote;                  // some byte == '"'
+        uint64_t b = (backslash - ones) & ~backslash;          // some byte == '\\'
         return (x & highs) || ((below | del | q | b) & highs); // (x & highs): from 0x80
     };
     const char *p = s.data();
@@ -483,8 +486,8 @@ void append_time(Out &out, int64_t t) {
 
 // `"k":"<base><path><guid>"` (a $ref or meta.location), left out as
 // json_str leaves out a base URL that is not UTF-8.
-void url(ObjectOut &o, Out &out, std::string_view k, std::string_view base,
-         std::string_view path, std::string_view raw_id) {
+void url(ObjectOut &o, Out &out, std::string_view k, std::string_view base, std::string_view path,
+         std::string_view raw_id) {
     if (plain(base)) {
         o.key(k);
         out.put('"');
@@ -546,8 +549,8 @@ template <class Present> void kept_shown(const User &u, Present present, KeptSho
     for (const auto &a : *u.attributes) {
         if (a.values.empty())
             continue;
-        bool is_core = a.name.size() > nc && a.name.compare(0, nc, core_user_urn) == 0 &&
-                       a.name[nc] == ':';
+        bool is_core =
+            a.name.size() > nc && a.name.compare(0, nc, core_user_urn) == 0 && a.name[nc] == ':';
         bool is_ent = !is_core && a.name.size() > ne &&
                       a.name.compare(0, ne, enterprise_user_urn) == 0 && a.name[ne] == ':';
         if (!is_core && !is_ent)
@@ -788,8 +791,7 @@ void append_resource(Out &out, const Txn &txn, std::string_view base, const User
 
 } // namespace
 
-void append_user_resource(std::string &out, const Txn &txn, std::string_view base,
-                          const User &u) {
+void append_user_resource(std::string &out, const Txn &txn, std::string_view base, const User &u) {
     Out o(out);
     append_resource(o, txn, base, u);
 }
@@ -830,8 +832,8 @@ bool boolean_field(const char *what, const json_t *v, bool &out, Error &err) {
         out = json_is_true(v);
         return true;
     }
-    if (json_is_string(v) && (iequal(json_string_value(v), "true") ||
-                              iequal(json_string_value(v), "false"))) {
+    if (json_is_string(v) &&
+        (iequal(json_string_value(v), "true") || iequal(json_string_value(v), "false"))) {
         out = iequal(json_string_value(v), "true");
         return true;
     }
@@ -844,11 +846,16 @@ bool fits(const json_t *v, const AttrInfo &a, bool element) {
     if (a.multi_valued && !element)
         return json_is_array(v);
     switch (a.type) {
-    case Type::Complex: return json_is_object(v);
-    case Type::Boolean: return json_is_boolean(v);
-    case Type::Integer: return json_is_integer(v);
-    case Type::Decimal: return json_is_number(v);
-    default: return json_is_string(v);
+    case Type::Complex:
+        return json_is_object(v);
+    case Type::Boolean:
+        return json_is_boolean(v);
+    case Type::Integer:
+        return json_is_integer(v);
+    case Type::Decimal:
+        return json_is_number(v);
+    default:
+        return json_is_string(v);
     }
 }
 
@@ -856,11 +863,16 @@ const char *shape(const AttrInfo &a) {
     if (a.multi_valued)
         return "an array";
     switch (a.type) {
-    case Type::Complex: return "an object";
-    case Type::Boolean: return "true or false";
-    case Type::Integer: return "an integer";
-    case Type::Decimal: return "a number";
-    default: return "a string";
+    case Type::Complex:
+        return "an object";
+    case Type::Boolean:
+        return "true or false";
+    case Type::Integer:
+        return "an integer";
+    case Type::Decimal:
+        return "a number";
+    default:
+        return "a string";
     }
 }
 
@@ -880,8 +892,8 @@ bool check_shape(const std::string &what, const json_t *v, const AttrInfo &a, Er
 
 bool keep(std::vector<Attribute> &kept, std::string name, const json_t *v, const AttrInfo &a,
           Error &err) {
-    std::string text = kept_as_text(a) ? std::string(json_string_value(v), json_string_length(v))
-                                       : dump(v);
+    std::string text =
+        kept_as_text(a) ? std::string(json_string_value(v), json_string_length(v)) : dump(v);
     if (text.size() > max_kept_bytes)
         return fail(err, "invalidValue",
                     name + " is longer than " + std::to_string(max_kept_bytes) + " bytes");
@@ -1074,7 +1086,8 @@ bool user_from_resource(const json_t *res, User &u, FromResource &extra, Error &
             AttrInfo s = schema.describe("", "name", sub);
             if (!s.known)
                 return fail(err, "invalidSyntax",
-                            "unknown attribute \"name." + valid_utf8_copy(std::string(sub).substr(0, 200)) +
+                            "unknown attribute \"name." +
+                                valid_utf8_copy(std::string(sub).substr(0, 200)) +
                                 "\": not in the User schema");
             if (!json_is_null(sv) && !json_is_string(sv))
                 return fail(err, "invalidValue", "name." + s.name + " must be a string");
@@ -1257,8 +1270,8 @@ std::optional<Response> taken(const Txn &txn, const User &u) {
 }
 
 // Writes `u` (changed from `old`, or new) unless its userName is taken.
-Response store_user(Txn &txn, const Scope &at, User u, const User *old,
-                    const FromResource &extra, const WriteInput &in) {
+Response store_user(Txn &txn, const Scope &at, User u, const User *old, const FromResource &extra,
+                    const WriteInput &in) {
     if (auto t = taken(txn, u))
         return std::move(*t);
     if (extra.password)

@@ -91,8 +91,7 @@ Env::Env(const EnvOptions &opts) {
             upgrade_.seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         } else if (from_be64(*version) > schema_version) {
-            throw StoreError("the store has layout version " +
-                                 std::to_string(from_be64(*version)) +
+            throw StoreError("the store has layout version " + std::to_string(from_be64(*version)) +
                                  ", newer than this module's " + std::to_string(schema_version) +
                                  ": it was written by a newer release; refused",
                              MDB_VERSION_MISMATCH);
@@ -110,7 +109,9 @@ Env::~Env() {
         mdb_env_close(env_);
 }
 
-void Env::sync() const { check(mdb_env_sync(env_, 1), "mdb_env_sync"); }
+void Env::sync() const {
+    check(mdb_env_sync(env_, 1), "mdb_env_sync");
+}
 
 int Env::clear_stale_readers() {
     int dead = 0;
@@ -194,8 +195,7 @@ Txn::Txn(const Env &env, Mode mode, Batch *batch) : tables_(env.tables()) {
         return;
     }
     MDB_txn *parent = mode == Write && batch ? batch->txn : nullptr;
-    check(mdb_txn_begin(env.get(), parent, mode == Write ? 0 : MDB_RDONLY, &txn_),
-          "mdb_txn_begin");
+    check(mdb_txn_begin(env.get(), parent, mode == Write ? 0 : MDB_RDONLY, &txn_), "mdb_txn_begin");
     if (mode == Read) {
         stats_ = &env.stats_;
         begun_us_ = now_us();
@@ -282,7 +282,9 @@ Cursor::Cursor(const Txn &txn, MDB_dbi dbi) : txn_(txn) {
     check(mdb_cursor_open(txn.get(), dbi, &cursor_), "mdb_cursor_open");
 }
 
-Cursor::~Cursor() { mdb_cursor_close(cursor_); }
+Cursor::~Cursor() {
+    mdb_cursor_close(cursor_);
+}
 
 bool Cursor::step(MDB_cursor_op op, MDB_val *k) {
     if (k)
@@ -301,10 +303,18 @@ bool Cursor::seek(std::string_view key) {
     return step(MDB_SET_RANGE, &k);
 }
 
-bool Cursor::first() { return step(MDB_FIRST); }
-bool Cursor::next() { return step(MDB_NEXT); }
-bool Cursor::last() { return step(MDB_LAST); }
-bool Cursor::prev() { return step(MDB_PREV); }
+bool Cursor::first() {
+    return step(MDB_FIRST);
+}
+bool Cursor::next() {
+    return step(MDB_NEXT);
+}
+bool Cursor::last() {
+    return step(MDB_LAST);
+}
+bool Cursor::prev() {
+    return step(MDB_PREV);
+}
 
 void Cursor::del() {
     ++txn_.writes_;

@@ -42,12 +42,12 @@ inline std::string_view to_view(const MDB_val &v) {
 
 // The named databases of one store (see README, "Store layout").
 struct Tables {
-    MDB_dbi meta = 0;          // "schema", "next_sync_id" -> counters
-    MDB_dbi users = 0;         // user id (16 bytes) -> user record
-    MDB_dbi users_by_name = 0; // username bytes -> user id
-    MDB_dbi syncs = 0;         // sync id (8 bytes, big-endian) -> sync record
-    MDB_dbi syncs_by_user = 0; // user id + type -> sync id
-    MDB_dbi events = 0;        // sync id + event id -> event record
+    MDB_dbi meta = 0;           // "schema", "next_sync_id" -> counters
+    MDB_dbi users = 0;          // user id (16 bytes) -> user record
+    MDB_dbi users_by_name = 0;  // username bytes -> user id
+    MDB_dbi syncs = 0;          // sync id (8 bytes, big-endian) -> sync record
+    MDB_dbi syncs_by_user = 0;  // user id + type -> sync id
+    MDB_dbi events = 0;         // sync id + event id -> event record
     MDB_dbi events_by_user = 0; // user id + instance + NUL + sync id + event id -> ""
     // secondary user indexes (layout 3): index_key(value, username) -> user id
     MDB_dbi users_by_email = 0;
@@ -216,10 +216,10 @@ class Txn {
     friend class Cursor;
     MDB_txn *txn_ = nullptr;
     const Tables &tables_;
-    Batch *shared_ = nullptr; // a direct write in this batch: txn_ is the batch's
+    Batch *shared_ = nullptr;     // a direct write in this batch: txn_ is the batch's
     mutable unsigned writes_ = 0; // puts and deletes so far (cursors count theirs)
-    int exceptions_ = 0;      // std::uncaught_exceptions() at construction
-    ReadStats *stats_ = nullptr; // a read txn: where its time held is counted
+    int exceptions_ = 0;          // std::uncaught_exceptions() at construction
+    ReadStats *stats_ = nullptr;  // a read txn: where its time held is counted
     uint64_t begun_us_ = 0;
 };
 

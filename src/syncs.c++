@@ -161,8 +161,7 @@ void mark_resync(Txn &txn, Sync s, int64_t at_ms) {
     txn.put(txn.tables().syncs, be64(s.id), encode_sync(s));
 }
 
-void unlink_sync(Txn &txn, const Sync &s, UnlinkMode mode, std::string_view instance,
-                 int64_t now) {
+void unlink_sync(Txn &txn, const Sync &s, UnlinkMode mode, std::string_view instance, int64_t now) {
     switch (mode) {
     case UnlinkMode::UnlinkOnly:
         break;

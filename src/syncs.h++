@@ -59,8 +59,7 @@ uint64_t put_sync(Txn &txn, std::string_view user_id, std::string_view type,
 void mark_resync(Txn &txn, Sync s, int64_t at_ms);
 // Deletes the synchronization and applies `mode` to the ledger, in `txn`.
 // `instance` is this installation's instance id, `now` the current time.
-void unlink_sync(Txn &txn, const Sync &s, UnlinkMode mode, std::string_view instance,
-                 int64_t now);
+void unlink_sync(Txn &txn, const Sync &s, UnlinkMode mode, std::string_view instance, int64_t now);
 
 void put_event(Txn &txn, const Event &e);
 std::vector<Event> sync_events(const Txn &txn, uint64_t sync_id);

@@ -21,7 +21,9 @@ namespace {
 constexpr uint8_t record_version = 2;
 constexpr uint8_t group_record_version = 1;
 
-void write_u64(Writer &w, uint64_t v) { w.i64(static_cast<int64_t>(v)); }
+void write_u64(Writer &w, uint64_t v) {
+    w.i64(static_cast<int64_t>(v));
+}
 bool read_u64(Reader &r, uint64_t &v) {
     int64_t i;
     if (!r.i64(i))
@@ -175,8 +177,7 @@ bool decode_group(std::string_view record, Group &g) {
     if (!r.u8(version) || version != group_record_version)
         return false;
     return r.str(g.id) && g.id.size() == 16 && r.str(g.name) && r.opt_str(g.external_id) &&
-           r.opt_i64(g.created) && r.opt_i64(g.last_modified) && read_u64(r, g.version) &&
-           r.done();
+           r.opt_i64(g.created) && r.opt_i64(g.last_modified) && read_u64(r, g.version) && r.done();
 }
 
 namespace {
@@ -190,7 +191,9 @@ struct RandomPool {
 };
 RandomPool random_pool;
 
-void forget_random_pool() { random_pool.used = sizeof random_pool.bytes; }
+void forget_random_pool() {
+    random_pool.used = sizeof random_pool.bytes;
+}
 
 void random_bytes(char *out, size_t n) {
     static bool registered = pthread_atfork(nullptr, nullptr, forget_random_pool) == 0;
@@ -315,7 +318,9 @@ std::string secondary_key(const User &u, const SecondaryIndex &ix) {
 
 namespace {
 
-int64_t system_clock() { return static_cast<int64_t>(std::time(nullptr)); }
+int64_t system_clock() {
+    return static_cast<int64_t>(std::time(nullptr));
+}
 UserClock user_clock = system_clock;
 
 std::string fold_key(std::string_view username) {
@@ -332,7 +337,9 @@ std::string id_suffixed(std::string_view value, std::string_view id) {
     return k;
 }
 
-std::string group_decode_failure() { return "a group record in the store is malformed"; }
+std::string group_decode_failure() {
+    return "a group record in the store is malformed";
+}
 
 Group group_or_throw(std::string_view record) {
     Group g;
@@ -377,8 +384,12 @@ bool holds(const std::vector<std::string> &roles, const std::string &role) {
 
 } // namespace
 
-void set_user_clock(UserClock clock) { user_clock = clock ? clock : system_clock; }
-int64_t user_clock_now() { return user_clock(); }
+void set_user_clock(UserClock clock) {
+    user_clock = clock ? clock : system_clock;
+}
+int64_t user_clock_now() {
+    return user_clock();
+}
 
 std::string fold_username(std::string_view username) {
     std::string f = case_fold(username);

@@ -20,7 +20,8 @@ namespace {
 
 constexpr size_t max_event_id_bytes = 200;
 constexpr size_t max_text_bytes = 4096;
-constexpr const char *unlink_modes = "UNLINK_ONLY, DELETE_FUTURE_EVENTS, DELETE_ALL_EVENTS, CLEANUP";
+constexpr const char *unlink_modes =
+    "UNLINK_ONLY, DELETE_FUTURE_EVENTS, DELETE_ALL_EVENTS, CLEANUP";
 
 const SyncType *find_type(const Settings &settings, std::string_view name) {
     for (const auto &t : settings.sync_types)
@@ -64,8 +65,8 @@ std::optional<UnlinkMode> unlink_mode_param(const Request &req, Response &bad) {
     if (!single(query, "unlinkMode", false, "query parameter", mode, bad))
         return std::nullopt;
     if (!mode) {
-        bad = error(400, std::string("missing query parameter unlinkMode: use one of ") +
-                             unlink_modes);
+        bad = error(400,
+                    std::string("missing query parameter unlinkMode: use one of ") + unlink_modes);
         return std::nullopt;
     }
     auto parsed = parse_unlink_mode(*mode);
@@ -235,8 +236,7 @@ bool locale_field(const Form &form, std::optional<std::string> &out, Response &b
 // attributes=name=value, repeated: the name ends at the first '=' (so a URN
 // such as urn:oid:1.3.6.1.4.1.5923.1.1.1.1 is a name); values of one name are
 // collected in order.
-bool attributes_field(const Form &form, std::optional<std::vector<Attribute>> &out,
-                      Response &bad) {
+bool attributes_field(const Form &form, std::optional<std::vector<Attribute>> &out, Response &bad) {
     auto entries = form.all("attributes");
     out.reset();
     if (entries.empty())
@@ -620,8 +620,8 @@ Parsed v0_put_sync(const Request &req, const Params &, const Settings &settings)
         return bad;
     const SyncType *t = find_type(settings, *type);
     if (!t)
-        return error(400, "unknown synchronization type \"" + *type +
-                              "\": use one of " + known_types(settings));
+        return error(400, "unknown synchronization type \"" + *type + "\": use one of " +
+                              known_types(settings));
     if (!single(form, "provisioning_smtpAddress", false, "form field", address, bad))
         return bad;
     if (address && address->empty())

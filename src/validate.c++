@@ -13,7 +13,8 @@ bool is_alnum(char c) {
 }
 
 bool local_part_char(char c) {
-    return is_alnum(c) || std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
+    return is_alnum(c) ||
+           std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
 }
 
 bool valid_label(std::string_view label) {

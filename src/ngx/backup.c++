@@ -50,9 +50,9 @@ struct CopyJob {
     MDB_env *env;
     const char *dir; // the store directory (LMDB's copy of its path)
     time_t began;
-    int fd;        // the copy, once made; closed with the request's pool
-    char *error;   // set by the thread when the copy failed (malloc'ed)
-    bool counted;  // in copies.running until the request's pool goes
+    int fd;       // the copy, once made; closed with the request's pool
+    char *error;  // set by the thread when the copy failed (malloc'ed)
+    bool counted; // in copies.running until the request's pool goes
 };
 static_assert(std::is_trivially_destructible<CopyJob>::value, "lives in a pool");
 
@@ -104,7 +104,8 @@ ngx_int_t add_header(ngx_http_request_t *r, const char *key, std::string_view va
 ngx_int_t send_copy(ngx_http_request_t *r, CopyJob *job) {
     struct stat st;
     if (fstat(job->fd, &st) == -1) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno, "mytimetable: backup: fstat() failed");
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
+                      "mytimetable: backup: fstat() failed");
         return send_error(r, 500, "the backup failed; see the error log");
     }
     auto *b = static_cast<ngx_buf_t *>(ngx_calloc_buf(r->pool));
@@ -165,7 +166,8 @@ ngx_int_t start_copy(ngx_http_request_t *r) {
     if (!worker || !worker->env)
         return send_error(r, 503, "the store is not open; see the error log");
     if (copies.running >= max_copies)
-        return refuse(r, 503, "another backup is in progress in this worker; retry when it is done", "Retry-After", "5");
+        return refuse(r, 503, "another backup is in progress in this worker; retry when it is done",
+                      "Retry-After", "5");
     static ngx_str_t pool_name = ngx_string("default");
     ngx_thread_pool_t *pool = ngx_thread_pool_get((ngx_cycle_t *)ngx_cycle, &pool_name);
     MDB_env *env = worker->env->get();
@@ -184,7 +186,8 @@ ngx_int_t start_copy(ngx_http_request_t *r) {
     task->event.data = task;
     task->event.log = r->connection->log;
     if (ngx_thread_task_post(pool, task) != NGX_OK)
-        return send_error(r, 500, "the backup failed: the thread pool refused it; see the error log");
+        return send_error(r, 500,
+                          "the backup failed: the thread pool refused it; see the error log");
     copies.running++;
     job->counted = true;
     if (!copies.guard.timer_set) {

@@ -58,8 +58,8 @@ void commit_batch(ngx_event_t *ev) {
             if (i < answers.size())
                 log_failure(r, answers[i].log);
             // a failed begin or commit wrote nothing: no answer may say success
-            bool lost = i >= answers.size() ||
-                        (rc != MDB_SUCCESS && answers[i].response.status < 300);
+            bool lost =
+                i >= answers.size() || (rc != MDB_SUCCESS && answers[i].response.status < 300);
             Response failed;
             if (lost)
                 failed = commit_failure(rc, pending[i].write.scim);
@@ -71,7 +71,6 @@ void commit_batch(ngx_event_t *ev) {
         ngx_http_run_posted_requests(c);
     }
 }
-
 
 } // namespace
 

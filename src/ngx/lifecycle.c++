@@ -21,8 +21,8 @@ namespace {
 bool worker_user(ngx_conf_t *cf, std::string &name, uid_t &uid, gid_t &gid) {
     if (geteuid() != 0)
         return false;
-    auto *ccf = reinterpret_cast<ngx_core_conf_t *>(
-        ngx_get_conf(cf->cycle->conf_ctx, ngx_core_module));
+    auto *ccf =
+        reinterpret_cast<ngx_core_conf_t *>(ngx_get_conf(cf->cycle->conf_ctx, ngx_core_module));
     const char *user = ccf && ccf->username ? ccf->username : NGX_USER;
     struct passwd *pw = getpwnam(user);
     if (!pw)
@@ -51,7 +51,6 @@ bool make_directories(const std::string &dir, bool &made) {
     return ngx_errno == NGX_EEXIST;
 }
 
-
 // Relaxed durability: once a second, report how the last flush went and ask
 // the flusher thread for the next one.
 void sync_store(ngx_event_t *ev) {
@@ -69,7 +68,6 @@ void sync_store(ngx_event_t *ev) {
     if (!ngx_exiting)
         ngx_add_timer(ev, flush_interval_ms);
 }
-
 
 } // namespace
 
@@ -104,7 +102,6 @@ char *check_store_dir(ngx_conf_t *cf, const ngx_str_t &store) {
     }
     return NGX_CONF_OK;
 }
-
 
 // Ownership of nothing but the store directory is ever changed: the workers
 // create the store's files themselves, and the master (root) must not follow

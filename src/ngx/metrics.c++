@@ -122,8 +122,8 @@ char *set_metrics(ngx_conf_t *cf, ngx_command_t *, void *) {
         return static_cast<char *>(NGX_CONF_ERROR);
     }
     clcf->handler = metrics_handler;
-    ngx_shm_zone_t *zone = ngx_shared_memory_add(cf, &zone_name, zone_size,
-                                                 &ngx_http_mytimetable_module);
+    ngx_shm_zone_t *zone =
+        ngx_shared_memory_add(cf, &zone_name, zone_size, &ngx_http_mytimetable_module);
     if (!zone)
         return static_cast<char *>(NGX_CONF_ERROR);
     zone->init = init_zone;
@@ -142,8 +142,8 @@ void metrics_init_process(ngx_cycle_t *cycle) {
             zones = static_cast<ngx_shm_zone_t *>(part->elts);
             i = 0;
         }
-        if (zones[i].tag == &ngx_http_mytimetable_module && view(zones[i].shm.name) ==
-                                                                view(zone_name)) {
+        if (zones[i].tag == &ngx_http_mytimetable_module &&
+            view(zones[i].shm.name) == view(zone_name)) {
             metrics::shared = static_cast<metrics::Block *>(zones[i].data);
             return;
         }

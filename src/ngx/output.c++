@@ -34,23 +34,36 @@ Output out;
 
 const char *reason(int status) {
     switch (status) {
-    case 200: return "200 OK";
-    case 201: return "201 Created";
-    case 204: return "204 No Content";
-    case 400: return "400 Bad Request";
-    case 404: return "404 Not Found";
-    case 405: return "405 Method Not Allowed";
-    case 409: return "409 Conflict";
-    case 413: return "413 Request Entity Too Large";
-    case 415: return "415 Unsupported Media Type";
-    case 422: return "422 Unprocessable Entity";
-    case 500: return "500 Internal Server Error";
-    case 503: return "503 Service Unavailable";
-    case 507: return "507 Insufficient Storage";
-    default: return nullptr;
+    case 200:
+        return "200 OK";
+    case 201:
+        return "201 Created";
+    case 204:
+        return "204 No Content";
+    case 400:
+        return "400 Bad Request";
+    case 404:
+        return "404 Not Found";
+    case 405:
+        return "405 Method Not Allowed";
+    case 409:
+        return "409 Conflict";
+    case 413:
+        return "413 Request Entity Too Large";
+    case 415:
+        return "415 Unsupported Media Type";
+    case 422:
+        return "422 Unprocessable Entity";
+    case 500:
+        return "500 Internal Server Error";
+    case 503:
+        return "503 Service Unavailable";
+    case 507:
+        return "507 Insufficient Storage";
+    default:
+        return nullptr;
     }
 }
-
 
 // A streamed answer in progress: the producer, and the buffers it writes
 // into, reused once nginx has sent them, so that memory stays bounded
@@ -96,7 +109,9 @@ void destroy_stream(void *data) {
 
 // Output the socket did not take yet (not merely the headers nginx holds
 // back until the first body buffer).
-bool output_pending(ngx_http_request_t *r) { return r->connection->buffered != 0; }
+bool output_pending(ngx_http_request_t *r) {
+    return r->connection->buffered != 0;
+}
 
 // Copies one piece into a buffer (reused once sent) and hands it to nginx.
 ngx_int_t output_piece(ngx_http_request_t *r, Stream *st, std::string_view piece, bool more) {
@@ -227,7 +242,9 @@ ngx_int_t send_stream(ngx_http_request_t *r, Response &resp, std::string_view fi
 
 } // namespace
 
-void output_init(unsigned max_streams) { out.max_streams = max_streams; }
+void output_init(unsigned max_streams) {
+    out.max_streams = max_streams;
+}
 
 ngx_int_t send(ngx_http_request_t *r, Response &resp) {
     r->headers_out.status = resp.status;

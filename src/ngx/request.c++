@@ -36,8 +36,8 @@ std::string_view relative_path(ngx_http_request_t *r, std::string_view prefix) {
 }
 
 bool host_char(char c) {
-    return isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
-           c == '[' || c == ']';
+    return isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' ||
+           c == ']';
 }
 
 // The host (and port) for absolute URLs: the Host header when it is a plain

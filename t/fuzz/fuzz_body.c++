@@ -90,8 +90,8 @@ struct Client {
         if (!parsed.command)
             return fuzz::checked(req, std::move(parsed.answer), "", statuses);
         std::vector<mtt::Answer> answers;
-        int rc = mtt::run_batch(ctx.env, ctx.settings, {{parsed.command.get(), req.base_url, req.now}},
-                                answers);
+        int rc = mtt::run_batch(ctx.env, ctx.settings,
+                                {{parsed.command.get(), req.base_url, req.now}}, answers);
         FUZZ_CHECK(rc == MDB_SUCCESS, std::string("batch commit: ") + mdb_strerror(rc));
         mtt::Answer &a = answers.at(0);
         return fuzz::checked(req, std::move(a.response), a.log, statuses);

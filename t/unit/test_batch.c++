@@ -1,8 +1,8 @@
 // Group commit (run_batch: the commands of a batch) and the batch modes of Txn.
 #include "api.h++"
+#include "requests.h++"
 #include "store.h++"
 #include "unit.h++"
-#include "requests.h++"
 #include "users.h++"
 
 #include <map>
@@ -206,9 +206,8 @@ START_TEST(the_real_api_in_a_batch) {
     Env env(store_options(dir));
     Settings settings;
     std::vector<Answer> answers;
-    int rc = run_requests(env, settings,
-                          {put("v0/users/alice"), put("v0/users/%00"), put("v0/users/bob")},
-                          answers);
+    int rc = run_requests(
+        env, settings, {put("v0/users/alice"), put("v0/users/%00"), put("v0/users/bob")}, answers);
     ck_assert_int_eq(rc, MDB_SUCCESS);
     ck_assert_int_eq(answers[0].response.status, 204);
     ck_assert_int_eq(answers[1].response.status, 400);

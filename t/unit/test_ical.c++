@@ -89,8 +89,8 @@ START_TEST(calendar_with_events_has_no_timezone) {
     ical_event(out, lesson(), dtstamp);
     ical_end(out, 1);
     ck_assert(out.find("VTIMEZONE") == std::string::npos);
-    ck_assert(out.size() > 15 && out.compare(out.size() - 27, 27,
-                                             "END:VEVENT\r\nEND:VCALENDAR\r\n") == 0);
+    ck_assert(out.size() > 15 &&
+              out.compare(out.size() - 27, 27, "END:VEVENT\r\nEND:VCALENDAR\r\n") == 0);
 }
 END_TEST
 

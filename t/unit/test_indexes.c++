@@ -92,8 +92,8 @@ START_TEST(key_order_is_the_orderby_order) {
                 };
                 std::string ka = key(a), kb = key(b);
                 ck_assert_uint_le(ka.size(), 1 + max_index_value_bytes + 2 + a.username.size());
-                bool both_cut = a.value && b.value && a.value->size() > 240 &&
-                                b.value->size() > 240;
+                bool both_cut =
+                    a.value && b.value && a.value->size() > 240 && b.value->size() > 240;
                 if (both_cut)
                     continue; // ordered by username among themselves: the reader sorts them
                 if (before(a, b))

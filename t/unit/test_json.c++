@@ -26,9 +26,20 @@ std::string appended(const std::string &s) {
 
 START_TEST(strings_are_written_as_jansson_writes_them) {
     std::vector<std::string> cases = {
-        "",          "alice",        "u12345",        "a b",        "with \"quotes\"",
-        "back\\slash", "a/b",        "tab\there",     "new\nline",  "\x7f",
-        "j\xC3\xBCrgen", "\xE2\x80\xA8", "\xF0\x9F\x98\x80", "~!@#$%^&*()_+`-={}[]|:;'<>?,.",
+        "",
+        "alice",
+        "u12345",
+        "a b",
+        "with \"quotes\"",
+        "back\\slash",
+        "a/b",
+        "tab\there",
+        "new\nline",
+        "\x7f",
+        "j\xC3\xBCrgen",
+        "\xE2\x80\xA8",
+        "\xF0\x9F\x98\x80",
+        "~!@#$%^&*()_+`-={}[]|:;'<>?,.",
     };
     for (int c = 1; c < 0x80; ++c) // every ASCII byte alone and inside a word
         cases.push_back(std::string(1, static_cast<char>(c))),

@@ -2,9 +2,9 @@
 // counters, the store's gauges and the exposition text.
 #include "api.h++"
 #include "metrics.h++"
+#include "requests.h++"
 #include "store.h++"
 #include "unit.h++"
-#include "requests.h++"
 #include "users.h++"
 
 #include <memory>
@@ -123,7 +123,7 @@ START_TEST(nothing_is_counted_without_a_block) {
     batch_committed(1, 5); // nothing to crash into
     Counting c(two_routes());
     count_request(0, 200);
-    count_request(0, 99);  // outside 100-599: not counted
+    count_request(0, 99); // outside 100-599: not counted
     count_request(0, 600);
     count_request(max_rows, 200);
     count(&Block::cache_hits);

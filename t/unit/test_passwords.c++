@@ -2,9 +2,9 @@
 // module hashes them in its thread pool before the write runs; apply stores
 // that hash, or makes it when nobody did.
 #include "api.h++"
+#include "requests.h++"
 #include "store.h++"
 #include "unit.h++"
-#include "requests.h++"
 #include "users.h++"
 
 #include <sodium.h>

@@ -25,10 +25,31 @@ namespace {
 // byte (the store holds any bytes), or are long enough to be cut in an index.
 const std::vector<std::string> &pool() {
     static const std::vector<std::string> values = {
-        "", "a", "ab", "abc", "abd", "b", "B", "ba", "Ab", "ABC", "é", "É", "zoë", "ZOË", "ß",
-        " a ", "x@y.org", "a@b.org", "ab@b.org", std::string("a\0b", 3),
-        std::string(250, 'l'), std::string(250, 'l') + "a", std::string(250, 'l') + "b",
-        std::string(249, 'l'), std::string(248, 'l'),
+        "",
+        "a",
+        "ab",
+        "abc",
+        "abd",
+        "b",
+        "B",
+        "ba",
+        "Ab",
+        "ABC",
+        "é",
+        "É",
+        "zoë",
+        "ZOË",
+        "ß",
+        " a ",
+        "x@y.org",
+        "a@b.org",
+        "ab@b.org",
+        std::string("a\0b", 3),
+        std::string(250, 'l'),
+        std::string(250, 'l') + "a",
+        std::string(250, 'l') + "b",
+        std::string(249, 'l'),
+        std::string(248, 'l'),
     };
     return values;
 }
@@ -78,15 +99,25 @@ class FilterMaker {
     std::string make(int depth = 0) {
         unsigned pick = rng_() % (depth > 2 ? 6 : 10);
         switch (pick) {
-        case 0: case 1: return comparison();
-        case 2: return in();
-        case 3: return function();
-        case 4: return other_field();
-        case 5: return indexed_comparison();
-        case 6: return "(" + make(depth + 1) + " and " + make(depth + 1) + ")";
-        case 7: return make(depth + 1) + " and " + make(depth + 1);
-        case 8: return "(" + make(depth + 1) + " or " + make(depth + 1) + ")";
-        default: return "not (" + make(depth + 1) + ")";
+        case 0:
+        case 1:
+            return comparison();
+        case 2:
+            return in();
+        case 3:
+            return function();
+        case 4:
+            return other_field();
+        case 5:
+            return indexed_comparison();
+        case 6:
+            return "(" + make(depth + 1) + " and " + make(depth + 1) + ")";
+        case 7:
+            return make(depth + 1) + " and " + make(depth + 1);
+        case 8:
+            return "(" + make(depth + 1) + " or " + make(depth + 1) + ")";
+        default:
+            return "not (" + make(depth + 1) + ")";
         }
     }
 
@@ -132,34 +163,48 @@ class FilterMaker {
     std::string function() {
         std::string f = field(), l = quote(literals()[rng_() % literals().size()]);
         switch (rng_() % 10) {
-        case 0: return "substringof(" + l + "," + f + ")";
-        case 1: return "startswith(" + f + "," + l + ")";
-        case 2: return "endswith(" + f + "," + l + ")";
-        case 3: return "contains(" + f + "," + l + ")";
-        case 4: return "tolower(" + f + ") eq " + l;
-        case 5: return "toupper(" + f + ") " + op() + " " + l;
-        case 6: return "length(" + f + ") " + op() + " " + std::to_string(rng_() % 5);
-        case 7: return "trim(" + f + ") eq " + l;
-        case 8: return "indexof(" + f + "," + l + ") " + op() + " " + std::to_string(rng_() % 3);
-        default: return "startswith(tolower(" + f + ")," + l + ")";
+        case 0:
+            return "substringof(" + l + "," + f + ")";
+        case 1:
+            return "startswith(" + f + "," + l + ")";
+        case 2:
+            return "endswith(" + f + "," + l + ")";
+        case 3:
+            return "contains(" + f + "," + l + ")";
+        case 4:
+            return "tolower(" + f + ") eq " + l;
+        case 5:
+            return "toupper(" + f + ") " + op() + " " + l;
+        case 6:
+            return "length(" + f + ") " + op() + " " + std::to_string(rng_() % 5);
+        case 7:
+            return "trim(" + f + ") eq " + l;
+        case 8:
+            return "indexof(" + f + "," + l + ") " + op() + " " + std::to_string(rng_() % 3);
+        default:
+            return "startswith(tolower(" + f + ")," + l + ")";
         }
     }
     std::string other_field() {
         switch (rng_() % 5) {
-        case 0: return std::string("Enabled") + (rng_() % 2 ? "" : " eq false");
-        case 1: return "IsExternal ne true";
-        case 2: return std::string("LastLogIn ") + op() + " datetime'2023-11-14T22:13:2" +
-                       std::to_string(rng_() % 10) + "Z'";
-        case 3: return "LastLogIn eq null";
-        default: return field() + " eq " + field();
+        case 0:
+            return std::string("Enabled") + (rng_() % 2 ? "" : " eq false");
+        case 1:
+            return "IsExternal ne true";
+        case 2:
+            return std::string("LastLogIn ") + op() + " datetime'2023-11-14T22:13:2" +
+                   std::to_string(rng_() % 10) + "Z'";
+        case 3:
+            return "LastLogIn eq null";
+        default:
+            return field() + " eq " + field();
         }
     }
 };
 
 std::string orderby(std::mt19937 &rng) {
-    static const char *const fields[] = {"Id",    "UserName",  "Email",   "FirstName",
-                                         "LastName", "Phone", "LastLogIn", "Enabled",
-                                         "IsExternal"};
+    static const char *const fields[] = {"Id",    "UserName",  "Email",   "FirstName", "LastName",
+                                         "Phone", "LastLogIn", "Enabled", "IsExternal"};
     std::string out;
     for (unsigned i = 0, n = rng() % 4; i < n; ++i) {
         out += (i ? "," : "") + std::string(fields[rng() % 9]);
@@ -175,8 +220,10 @@ void fill(const Env &env, std::mt19937 &rng, int n, std::vector<std::string> &id
         User u;
         u.id = new_user_id();
         // usernames share prefixes with each other and with the other fields
-        u.username = (rng() % 3 ? "u" : rng() % 2 ? "a" : "ab") + std::to_string(rng() % 1000) +
-                     (rng() % 5 ? "" : "b");
+        u.username = (rng() % 3   ? "u"
+                      : rng() % 2 ? "a"
+                                  : "ab") +
+                     std::to_string(rng() % 1000) + (rng() % 5 ? "" : "b");
         if (txn.get(env.tables().users_by_name, u.username))
             continue;
         u.email = maybe(rng);
@@ -211,10 +258,9 @@ struct Tuned {
 };
 // the defaults; every range read; no range read; ranges read but never an
 // index walk preferred; scans from both ends whose sides meet anywhere
-const Tuned tunings[] = {{5000, 0.25},       {UINT64_MAX, 1e9},  {0, 0},
-                         {3, 1e9},           {UINT64_MAX, 0.3},  {0, 0, 0, 1},
-                         {5000, 0.25, 0, 3}, {0, 0, 1, 7},       {0, 0, 0, 256},
-                         {0, 0, 0, 2, false}};
+const Tuned tunings[] = {
+    {5000, 0.25}, {UINT64_MAX, 1e9},  {0, 0},       {3, 1e9},       {UINT64_MAX, 0.3},
+    {0, 0, 0, 1}, {5000, 0.25, 0, 3}, {0, 0, 1, 7}, {0, 0, 0, 256}, {0, 0, 0, 2, false}};
 
 } // namespace
 
@@ -264,16 +310,15 @@ START_TEST(planned_queries_answer_what_a_full_scan_does) {
                                  q.top ? std::to_string(*q.top).c_str() : "-", got.plan.c_str(),
                                  (unsigned long long)t.range_cap, t.scan_share,
                                  names(txn, got.ids).c_str(), (unsigned long long)got.total,
-                                 names(txn, judge.ids).c_str(),
-                                 (unsigned long long)judge.total);
+                                 names(txn, judge.ids).c_str(), (unsigned long long)judge.total);
             }
         }
     }
     // every path was taken
-    for (const char *plan : {"id", "index UserName", "index Email", "index FirstName",
-                             "index LastName", "walk UserName", "walk Email", "walk FirstName",
-                             "walk LastName", "scan index UserName", "scan index Email",
-                             "scan users", "both ends"})
+    for (const char *plan :
+         {"id", "index UserName", "index Email", "index FirstName", "index LastName",
+          "walk UserName", "walk Email", "walk FirstName", "walk LastName", "scan index UserName",
+          "scan index Email", "scan users", "both ends"})
         ck_assert_msg(plans[plan] > 0, "no query took the plan '%s'", plan);
 }
 END_TEST
@@ -305,7 +350,8 @@ START_TEST(indexed_queries_read_few_users) {
         if (filter)
             q.filter.emplace(std::get<odata::Filter>(odata::parse_filter(filter, user_schema())));
         if (order)
-            q.orderby = std::get<std::vector<odata::OrderKey>>(odata::parse_orderby(order, user_schema()));
+            q.orderby =
+                std::get<std::vector<odata::OrderKey>>(odata::parse_orderby(order, user_schema()));
         q.top = top;
         q.skip = skip;
         QueryResult r = run_query(txn, q, false);
@@ -350,10 +396,13 @@ START_TEST(indexed_queries_read_few_users) {
             return -1LL;
         }
     };
-    ck_assert_int_eq(limited("substringof('zz',Email)", std::nullopt, 0, 1999), -1); // before it starts
+    ck_assert_int_eq(limited("substringof('zz',Email)", std::nullopt, 0, 1999),
+                     -1); // before it starts
     ck_assert_int_eq(limited("substringof('zz',Email)", std::nullopt, 0, 2000), 2000);
-    ck_assert_int_eq(limited("LastName eq 'Last7'", std::nullopt, 0, 2), 1); // its index entry alone
-    ck_assert_int_eq(limited("LastName eq 'Last7' and Enabled", std::nullopt, 0, 2), 2); // and the record
+    ck_assert_int_eq(limited("LastName eq 'Last7'", std::nullopt, 0, 2),
+                     1); // its index entry alone
+    ck_assert_int_eq(limited("LastName eq 'Last7' and Enabled", std::nullopt, 0, 2),
+                     2); // and the record
     ck_assert_int_eq(limited(nullptr, 10, 100, 110), 110);
     ck_assert_int_eq(limited(nullptr, 10, 100, 109), -1);
     ck_assert_int_eq(limited(nullptr, 10, 100, 0), 110);
@@ -406,11 +455,31 @@ START_TEST(simple_predicates_decide_as_the_evaluator) {
     values.push_back(std::string("\0", 1) + std::string(250, 'l'));
     values.push_back(std::string("ab\0", 3));
     values.push_back(std::string("\0ab", 3));
-    for (const char *v : {"First77", "first77", "FIRST77", "First770", "First7", "abcdefgh",
-                          "ABCDEFGH", "AbCdEfGhI", "abcdefghi", "a@b.org", "A@B.Org", "Zoë@x",
-                          "ZOË@X", "[\\]^_`{|}~@", "@[`{", "lllllllllllllllllllllllllllllll",
-                          "zzzzzzzzz", "ZZZZZZZZZ", "aaaaaaaaa", "AAAAAAAAA", "@@@@@@@@@",
-                          "`````````", "[[[[[[[[[", "{{{{{{{{{", "abcdefghijklmnopq"})
+    for (const char *v : {"First77",
+                          "first77",
+                          "FIRST77",
+                          "First770",
+                          "First7",
+                          "abcdefgh",
+                          "ABCDEFGH",
+                          "AbCdEfGhI",
+                          "abcdefghi",
+                          "a@b.org",
+                          "A@B.Org",
+                          "Zoë@x",
+                          "ZOË@X",
+                          "[\\]^_`{|}~@",
+                          "@[`{",
+                          "lllllllllllllllllllllllllllllll",
+                          "zzzzzzzzz",
+                          "ZZZZZZZZZ",
+                          "aaaaaaaaa",
+                          "AAAAAAAAA",
+                          "@@@@@@@@@",
+                          "`````````",
+                          "[[[[[[[[[",
+                          "{{{{{{{{{",
+                          "abcdefghijklmnopq"})
         values.push_back(v);
     values.push_back(std::string(16, 'L'));
     values.push_back(std::string(32, 'L'));
@@ -419,18 +488,43 @@ START_TEST(simple_predicates_decide_as_the_evaluator) {
     values.push_back(std::string("abcdefg\0h", 9));
     values.push_back(std::string("llllllll\0", 9));
     std::vector<std::string> lits = literals();
-    for (const char *l : {"i", "I", "k", "K", "abc\xC3\xA9", "ABC\xC3\x89", "u1", "\x01l", "b",
-                          "first77", "FIRST77", "abcdefgh", "ABCDEFGHI", "llllllllllllllll",
-                          "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL", "lllllllllllllllllllllllllllllllll",
-                          "a@b.org", "A@B.ORG", "zoë@x", "ZOË", "zzzzzzzzz", "ZZZZZZZZZ",
-                          "aaaaaaaaa", "AAAAAAAAA", "@@@@@@@@@", "`````````", "[[[[[[[[[",
-                          "{{{{{{{{{", "abcdefgx", "ABCDEFGX", "abcdefghiJklmnopX"})
+    for (const char *l : {"i",
+                          "I",
+                          "k",
+                          "K",
+                          "abc\xC3\xA9",
+                          "ABC\xC3\x89",
+                          "u1",
+                          "\x01l",
+                          "b",
+                          "first77",
+                          "FIRST77",
+                          "abcdefgh",
+                          "ABCDEFGHI",
+                          "llllllllllllllll",
+                          "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL",
+                          "lllllllllllllllllllllllllllllllll",
+                          "a@b.org",
+                          "A@B.ORG",
+                          "zoë@x",
+                          "ZOË",
+                          "zzzzzzzzz",
+                          "ZZZZZZZZZ",
+                          "aaaaaaaaa",
+                          "AAAAAAAAA",
+                          "@@@@@@@@@",
+                          "`````````",
+                          "[[[[[[[[[",
+                          "{{{{{{{{{",
+                          "abcdefgx",
+                          "ABCDEFGX",
+                          "abcdefghiJklmnopX"})
         lits.push_back(l);
     lits.push_back(std::string(246, 'l'));
     lits.push_back(std::string(247, 'l'));
     lits.push_back(std::string(248, 'l'));
-    const char *forms[] = {"substringof(%s,Email)", "contains(Email,%s)", "startswith(Email,%s)",
-                           "endswith(Email,%s)", "tolower(Email) eq %s", "%s eq toupper(Email)"};
+    const char *forms[] = {"substringof(%s,Email)", "contains(Email,%s)",   "startswith(Email,%s)",
+                           "endswith(Email,%s)",    "tolower(Email) eq %s", "%s eq toupper(Email)"};
     int decided = 0, left = 0, key_decided = 0, key_left = 0;
     for (const char *form : forms)
         for (const std::string &l : lits) {
@@ -447,8 +541,8 @@ START_TEST(simple_predicates_decide_as_the_evaluator) {
                 row.v = v;
                 // on the bytes of index keys of the value (escaped, cut), and
                 // of the value itself (the UserName index)
-                for (const char *user : {"u1", "zoë", "ab", "lll", "a.rather.long.username.9",
-                                         "\x01\x02"}) {
+                for (const char *user :
+                     {"u1", "zoë", "ab", "lll", "a.rather.long.username.9", "\x01\x02"}) {
                     std::string key = index_key(v, user);
                     KeyPredicate::Verdict kv = kp.test_key(key);
                     if (kv == KeyPredicate::Ask) {
@@ -456,8 +550,8 @@ START_TEST(simple_predicates_decide_as_the_evaluator) {
                     } else {
                         ++key_decided;
                         ck_assert_msg((kv == KeyPredicate::Yes) == f.matches(row),
-                                      "%s on the key of '%s' for %s", text,
-                                      v ? v->c_str() : "null", user);
+                                      "%s on the key of '%s' for %s", text, v ? v->c_str() : "null",
+                                      user);
                     }
                 }
                 if (v) {
@@ -482,10 +576,11 @@ START_TEST(simple_predicates_decide_as_the_evaluator) {
     ck_assert_int_gt(left, 0);
     ck_assert_int_gt(key_decided, 4000);
     ck_assert_int_gt(key_left, 0);
-    for (const char *not_simple : {"Email eq 'a'", "substringof(Email,'a')", "tolower(Email) ne 'a'",
-                                   "startswith(Email,'a') and Enabled", "length(Email) eq 1"})
-        ck_assert_msg(!odata::simple_predicate(std::get<odata::Filter>(
-                          odata::parse_filter(not_simple, user_schema()))),
+    for (const char *not_simple :
+         {"Email eq 'a'", "substringof(Email,'a')", "tolower(Email) ne 'a'",
+          "startswith(Email,'a') and Enabled", "length(Email) eq 1"})
+        ck_assert_msg(!odata::simple_predicate(
+                          std::get<odata::Filter>(odata::parse_filter(not_simple, user_schema()))),
                       "%s is simple", not_simple);
 }
 END_TEST
@@ -521,8 +616,8 @@ START_TEST(a_scan_from_both_ends_reads_one_snapshot) {
         QueryResult judge = run_query_by_scan(txn, q);
         for (uint32_t every : {1u, 16u, 256u}) {
             QueryResult got = run_query_tuned(txn, q, true, 5000, 0.25, 1000, every);
-            ck_assert_msg(got.parts == 2, "%s every %u: parts %u plan %s", filter, every,
-                          got.parts, got.plan.c_str());
+            ck_assert_msg(got.parts == 2, "%s every %u: parts %u plan %s", filter, every, got.parts,
+                          got.plan.c_str());
             ck_assert(got.ids == judge.ids);
             ck_assert_uint_eq(got.total, judge.total);
         }
@@ -563,8 +658,8 @@ START_TEST(a_scan_from_both_ends_reads_one_snapshot) {
         txn.commit();
     }
     odata::Query q;
-    q.filter.emplace(std::get<odata::Filter>(odata::parse_filter("substringof('9',Email)",
-                                                                 user_schema())));
+    q.filter.emplace(
+        std::get<odata::Filter>(odata::parse_filter("substringof('9',Email)", user_schema())));
     q.orderby = {{F_Phone, false}};
     Txn txn(narrow, Txn::Read);
     QueryResult got = run_query_tuned(txn, q, true, 5000, 0.25, 10, 4);

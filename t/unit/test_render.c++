@@ -15,8 +15,8 @@ using namespace mtt;
 namespace {
 
 std::string text(std::mt19937 &rng) {
-    static const char *const parts[] = {"a", "Z", "\"", "\\", "/", "é", "zoë", "ß", "😀", " ",
-                                        "\x01", "\x1f", "\x7f", "\t", "\n", "<>", "'"};
+    static const char *const parts[] = {"a", "Z",    "\"",   "\\",   "/",  "é",  "zoë", "ß", "😀",
+                                        " ", "\x01", "\x1f", "\x7f", "\t", "\n", "<>",  "'"};
     std::string s;
     for (unsigned i = 0, n = rng() % 6; i < n; ++i)
         s += parts[rng() % (sizeof parts / sizeof *parts)];
@@ -33,12 +33,12 @@ std::optional<std::string> maybe(std::mt19937 &rng) {
 
 START_TEST(direct_rendering_is_janssons) {
     std::mt19937 rng(11);
-    static const char *const props[] = {"Id", "UserName", "Email", "FirstName", "LastName",
-                                        "Phone", "LastLogIn", "Enabled", "IsExternal", "Self",
-                                        "Links"};
+    static const char *const props[] = {"Id",         "UserName", "Email",     "FirstName",
+                                        "LastName",   "Phone",    "LastLogIn", "Enabled",
+                                        "IsExternal", "Self",     "Links"};
     odata::EntitySet set{user_schema(),
-                         {"Id", "UserName", "Email", "FirstName", "LastName", "Phone",
-                          "LastLogIn", "Enabled", "IsExternal", "Self", "Links"},
+                         {"Id", "UserName", "Email", "FirstName", "LastName", "Phone", "LastLogIn",
+                          "Enabled", "IsExternal", "Self", "Links"},
                          {"Groups"}};
     for (int round = 0; round < 3000; ++round) {
         User u;

@@ -25,8 +25,9 @@ template <size_t N> const char *pick(std::mt19937 &rng, const char *const (&from
 }
 
 std::string text(std::mt19937 &rng) {
-    static const char *const parts[] = {"a", "Z", "\"", "\\", "/", "é", "zoë", "ß", "😀", " ",
-                                        "\x01", "\x1f", "\x7f", "\t", "\n", "<>", "'", "$ref"};
+    static const char *const parts[] = {"a",    "Z",  "\"", "\\", "/",    "é",
+                                        "zoë",  "ß",  "😀",  " ",  "\x01", "\x1f",
+                                        "\x7f", "\t", "\n", "<>", "'",    "$ref"};
     std::string s;
     for (unsigned i = 0, n = rng() % 6; i < n; ++i)
         s += pick(rng, parts);
@@ -71,16 +72,16 @@ Attribute attribute(std::mt19937 &rng) {
         {"active", "\"yes\""},
         {"photos", "{broken"},
     };
-    static const char *const core_text[] = {"title",       "nickName",    "TITLE",
-                                            "profileUrl",  "userType",    "preferredLanguage",
-                                            "timezone",    "externalId",  "displayName",
-                                            "locale",      "userName",    "password",
-                                            "unknownAttr", "",            "id"};
+    static const char *const core_text[] = {
+        "title",       "nickName",   "TITLE",       "profileUrl", "userType", "preferredLanguage",
+        "timezone",    "externalId", "displayName", "locale",     "userName", "password",
+        "unknownAttr", "",           "id"};
     static const char *const ent_text[] = {"employeeNumber", "EmployeeNumber", "costCenter",
                                            "organization",   "division",       "department",
                                            "nothing"};
-    static const char *const ent_json[] = {R"({"value":"26118915-6090-4610-87e4-49d8ca9f808d","displayName":"Boss"})",
-                                           R"({"value":"m"})", "{", "\"a string\""};
+    static const char *const ent_json[] = {
+        R"({"value":"26118915-6090-4610-87e4-49d8ca9f808d","displayName":"Boss"})",
+        R"({"value":"m"})", "{", "\"a string\""};
     static const char *const plain[] = {"department", "Office", "urn:other:thing",
                                         "urn:ietf:params:scim:schemas:core:2.0:Userx"};
     Attribute a;
@@ -124,8 +125,8 @@ User random_user(std::mt19937 &rng, const std::vector<std::string> &roles) {
     u.enabled = rng() % 2;
     for (unsigned i = 0, n = rng() % 4; i < n; ++i)
         u.roles.push_back(roles[rng() % roles.size()]);
-    static const int64_t times[] = {0, 1764769916, -1, 253402300799, 253402300800,
-                                    -62167219200, -62167219201, 951782400};
+    static const int64_t times[] = {
+        0, 1764769916, -1, 253402300799, 253402300800, -62167219200, -62167219201, 951782400};
     if (rng() % 5)
         u.created = rng() % 3 ? times[rng() % 8] : static_cast<int64_t>(rng());
     if (rng() % 5)
@@ -175,10 +176,17 @@ START_TEST(direct_rendering_is_janssons) {
     Txn txn(env, Txn::Read);
     // how often the rounds met each case (each must come up)
     static const char *const cases[] = {
-        "\"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User\":{", "\"addresses\":",
-        "\"title\":", "\"manager\":{", "\\u00", "\"groups\":[]", "\"emails\":[{\"type\"",
-        "\"name\":{\"middleName\"", "\"roles\":[{\"value\":\"staff\",\"display\"",
-        "\"externalId\":", "$ref\":\"https://h\\\\x/"};
+        "\"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User\":{",
+        "\"addresses\":",
+        "\"title\":",
+        "\"manager\":{",
+        "\\u00",
+        "\"groups\":[]",
+        "\"emails\":[{\"type\"",
+        "\"name\":{\"middleName\"",
+        "\"roles\":[{\"value\":\"staff\",\"display\"",
+        "\"externalId\":",
+        "$ref\":\"https://h\\\\x/"};
     size_t seen[sizeof cases / sizeof *cases] = {}, moved_meta = 0, no_location = 0;
     for (int round = 0; round < 4000; ++round) {
         User u = random_user(rng, roles);
@@ -233,9 +241,11 @@ START_TEST(a_user_as_the_bench_loads_it) {
         R"("emails":[{"value":"u50000@example.org","type":"work","primary":true}],)"
         R"("phoneNumbers":[{"value":"+31 20 005 0000","type":"work"}],)"
         R"("roles":[{"value":"staff"}],)"
-        R"("groups":[{"value":")" + gid + R"(","$ref":"http://h/scim/v2/Groups/)" + gid +
+        R"("groups":[{"value":")" +
+        gid + R"(","$ref":"http://h/scim/v2/Groups/)" + gid +
         R"(","display":"staff"}],)"
-        R"("meta":{"resourceType":"User","created":")" + at + R"(","lastModified":")" + at +
+        R"("meta":{"resourceType":"User","created":")" +
+        at + R"(","lastModified":")" + at +
         R"(","location":"http://h/scim/v2/Users/1d86e666-6e47-4f44-8ac6-d76a92309f1d",)"
         R"("version":"W/\"1\""}})";
     ck_assert_string_eq(direct(txn, "http://h/scim/v2/", *stored), want);
@@ -255,11 +265,11 @@ START_TEST(kept_attributes_in_their_places) {
     u.attributes = std::vector<Attribute>{
         {ent + "employeeNumber", {"701984"}},
         {core + "title", {"Tour \"Guide\""}},
-        {ent + "manager", {"{"}},                   // not JSON: not shown
-        {core + "meta", {"{}"}},                    // meta goes here
-        {ent + "EmployeeNumber", {"701985"}},       // the same attribute: its value, first place
-        {core + "Title", {"second"}},               // the same attribute: the first stays
-        {core + "externalId", {"kept ext"}},        // shown: the user has no externalId
+        {ent + "manager", {"{"}},             // not JSON: not shown
+        {core + "meta", {"{}"}},              // meta goes here
+        {ent + "EmployeeNumber", {"701985"}}, // the same attribute: its value, first place
+        {core + "Title", {"second"}},         // the same attribute: the first stays
+        {core + "externalId", {"kept ext"}},  // shown: the user has no externalId
         {core + "emails", {R"([{"type":"home","value":"h@example.org"}])"}},
     };
     std::string want =

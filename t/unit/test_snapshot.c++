@@ -109,8 +109,9 @@ START_TEST(a_directory_that_is_not_there_is_named) {
     Env env(store_options(dir));
     Snapshot s = snapshot(env.get(), dir.path() + "/missing");
     ck_assert_int_eq(s.fd, -1);
-    ck_assert_msg(s.error.find("cannot create a temporary file in \"" + dir.path() + "/missing\"") == 0,
-                  "%s", s.error.c_str());
+    ck_assert_msg(
+        s.error.find("cannot create a temporary file in \"" + dir.path() + "/missing\"") == 0, "%s",
+        s.error.c_str());
 }
 END_TEST
 

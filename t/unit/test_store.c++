@@ -201,7 +201,9 @@ START_TEST(user_record_version_2) {
 }
 END_TEST
 
-int64_t fixed_clock() { return 1800000000; }
+int64_t fixed_clock() {
+    return 1800000000;
+}
 
 // put_user stamps what it stores: created once, lastModified and the
 // version at every write; the fold, externalId and role indexes and the
@@ -322,8 +324,10 @@ START_TEST(username_rules) {
     ck_assert_string_eq(*username_problem("a\xFF"), "the username is not valid UTF-8");
     ck_assert_string_eq(*username_problem("a\tb"), "the username contains a control character");
     ck_assert_string_eq(*username_problem("a/b"), "the username contains a '/'");
-    ck_assert_string_eq(*username_problem(".."), "the username is '.' or '..', which no URL can carry");
-    ck_assert_string_eq(*username_problem("."), "the username is '.' or '..', which no URL can carry");
+    ck_assert_string_eq(*username_problem(".."),
+                        "the username is '.' or '..', which no URL can carry");
+    ck_assert_string_eq(*username_problem("."),
+                        "the username is '.' or '..', which no URL can carry");
     ck_assert(!username_problem("..."));
 }
 END_TEST
@@ -416,7 +420,7 @@ START_TEST(sync_record_round_trip_and_malformed) {
         return false;
     };
     ck_assert(refused(be64(9), record.substr(0, record.size() - 1))); // cut short
-    ck_assert(refused(be64(9), record + "x"));                       // trailing bytes
+    ck_assert(refused(be64(9), record + "x"));                        // trailing bytes
     std::string v3 = record;
     v3[0] = 3; // a version this module does not know
     ck_assert(refused(be64(9), v3));
@@ -441,7 +445,8 @@ START_TEST(opens_a_schema_1_store) {
         a = find_user_by_name(txn, "alice")->id;
         txn.put(env.tables().meta, "schema", be64(1));
         txn.put(env.tables().meta, "next_sync_id", be64(3));
-        txn.put(env.tables().syncs, be64(1), old_sync_record(a, "ews", std::string("a@example.org")));
+        txn.put(env.tables().syncs, be64(1),
+                old_sync_record(a, "ews", std::string("a@example.org")));
         txn.put(env.tables().syncs_by_user, a + "ews", be64(1));
         txn.put(env.tables().syncs, be64(2), old_sync_record(a, "caldav", std::nullopt));
         txn.put(env.tables().syncs_by_user, a + "caldav", be64(2));

@@ -108,8 +108,9 @@ START_TEST(full_reader_table_answers_503) {
     ck_assert_uint_eq(r.headers.size(), 1);
     ck_assert_string_eq(r.headers[0].name, "Retry-After");
     ck_assert_string_eq(r.headers[0].value, "1");
-    ck_assert_string_eq(r.body, "{\"error\":\"service_unavailable\",\"message\":\"the store is busy: "
-                                "every read slot is taken; retry in a second\"}");
+    ck_assert_string_eq(r.body,
+                        "{\"error\":\"service_unavailable\",\"message\":\"the store is busy: "
+                        "every read slot is taken; retry in a second\"}");
     ck_assert(log.find("MDB_READERS_FULL") != std::string::npos);
     // a request meets the same answer through handle()
     Settings settings;

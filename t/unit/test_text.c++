@@ -40,13 +40,13 @@ END_TEST
 
 START_TEST(utf8_validation) {
     ck_assert(valid_utf8("plain"));
-    ck_assert(valid_utf8("\xE2\x82\xAC"));        // euro sign
-    ck_assert(valid_utf8("\xF0\x9F\x98\x80"));    // emoji
-    ck_assert(!valid_utf8("\xC0\xAF"));           // overlong '/'
-    ck_assert(!valid_utf8("\xE0\x80\xAF"));       // overlong
-    ck_assert(!valid_utf8("\xED\xA0\x80"));       // surrogate
-    ck_assert(!valid_utf8("\xF4\x90\x80\x80"));   // above U+10FFFF
-    ck_assert(!valid_utf8("\xE2\x82"));           // truncated
+    ck_assert(valid_utf8("\xE2\x82\xAC"));      // euro sign
+    ck_assert(valid_utf8("\xF0\x9F\x98\x80"));  // emoji
+    ck_assert(!valid_utf8("\xC0\xAF"));         // overlong '/'
+    ck_assert(!valid_utf8("\xE0\x80\xAF"));     // overlong
+    ck_assert(!valid_utf8("\xED\xA0\x80"));     // surrogate
+    ck_assert(!valid_utf8("\xF4\x90\x80\x80")); // above U+10FFFF
+    ck_assert(!valid_utf8("\xE2\x82"));         // truncated
     ck_assert_uint_eq(utf8_length("h\xC3\xA9"), 2);
 }
 END_TEST
@@ -55,8 +55,8 @@ START_TEST(control_characters) {
     ck_assert(!has_control("alice"));
     ck_assert(has_control("a\tb"));
     ck_assert(has_control("a\x7F"));
-    ck_assert(has_control("a\xC2\x85"));          // NEL, a C1 control
-    ck_assert(!has_control("\xC2\xA0"));          // no-break space is fine
+    ck_assert(has_control("a\xC2\x85")); // NEL, a C1 control
+    ck_assert(!has_control("\xC2\xA0")); // no-break space is fine
 }
 END_TEST
 
@@ -71,7 +71,10 @@ END_TEST
 
 START_TEST(replaces_invalid_utf8) {
     ck_assert_string_eq(valid_utf8_copy("ok \xC3\xA9"), "ok \xC3\xA9");
-    ck_assert_string_eq(valid_utf8_copy("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+    ck_assert_string_eq(valid_utf8_copy("a\xFF"
+                                        "b"),
+                        "a\xEF\xBF\xBD"
+                        "b");
     ck_assert_string_eq(valid_utf8_copy("\xC3"), "\xEF\xBF\xBD"); // cut sequence
 }
 END_TEST
@@ -81,7 +84,10 @@ START_TEST(case_folding) {
     ck_assert_string_eq(case_fold("ZOË"), "zoë");
     ck_assert_string_eq(case_fold("Straße"), "strasse");
     ck_assert_string_eq(case_fold("ΣΊΣΥΦΟΣ"), case_fold("σίσυφος"));
-    ck_assert_string_eq(case_fold("a\xFF" "B"), "a\xEF\xBF\xBD" "b"); // not UTF-8
+    ck_assert_string_eq(case_fold("a\xFF"
+                                  "B"),
+                        "a\xEF\xBF\xBD"
+                        "b"); // not UTF-8
     std::string out = "x";
     append_case_folded("ÉCOLE", out);
     ck_assert_string_eq(out, "xécole");

@@ -16,13 +16,12 @@ static std::string problem(std::string_view name) {
 
 // The names identity feeds send, as MyTimetable's documentation shows them.
 START_TEST(attribute_names_of_identity_feeds) {
-    for (const char *name : {"urn:mace:dir:attribute-def:eduPersonAffiliation",
-                             "urn:mace:dir:attribute-def:eduPersonPrincipalName",
-                             "urn:mace:dir:attribute-def:displayName",
-                             "urn:schac:attribute-def:schacHomeOrganization",
-                             "urn:oid:1.3.6.1.4.1.5923.1.1.1.1", "faculty", "a",
-                             "http://schemas.xmlsoap.org/claims/Group", "naam met spaties",
-                             "Fakult\xC3\xA4t"})
+    for (const char *name :
+         {"urn:mace:dir:attribute-def:eduPersonAffiliation",
+          "urn:mace:dir:attribute-def:eduPersonPrincipalName",
+          "urn:mace:dir:attribute-def:displayName", "urn:schac:attribute-def:schacHomeOrganization",
+          "urn:oid:1.3.6.1.4.1.5923.1.1.1.1", "faculty", "a",
+          "http://schemas.xmlsoap.org/claims/Group", "naam met spaties", "Fakult\xC3\xA4t"})
         ck_assert_string_eq(problem(name), "");
     ck_assert_string_eq(problem(std::string(256, 'n')), "");
 }
@@ -32,7 +31,8 @@ START_TEST(attribute_names_refused) {
     ck_assert_string_eq(problem(""), "the attribute name is empty");
     ck_assert_string_eq(problem(std::string(257, 'n')),
                         "the attribute name is longer than 256 bytes");
-    ck_assert_string_eq(problem("urn:oid:1\x01"), "the attribute name contains a control character");
+    ck_assert_string_eq(problem("urn:oid:1\x01"),
+                        "the attribute name contains a control character");
     ck_assert_string_eq(problem("a\tb"), "the attribute name contains a control character");
     ck_assert_string_eq(problem("a\x7F"), "the attribute name contains a control character");
     ck_assert_string_eq(problem("a\xC2\x85"), "the attribute name contains a control character");
@@ -67,9 +67,10 @@ START_TEST(addresses) {
                         "the part before '@' must be 1 to 64 characters");
     for (const char *dots : {".ann@example.org", "ann.@example.org", "a..nn@example.org"})
         ck_assert_string_eq(address(dots), "the part before '@' has a misplaced '.'");
-    for (const char *bad : {"a n@example.org", "a\"n@example.org", "a,n@example.org",
-                            "\xC3\xA4@example.org"})
-        ck_assert_string_eq(address(bad), "the part before '@' has a character that is not allowed");
+    for (const char *bad :
+         {"a n@example.org", "a\"n@example.org", "a,n@example.org", "\xC3\xA4@example.org"})
+        ck_assert_string_eq(address(bad),
+                            "the part before '@' has a character that is not allowed");
     // the last '@' starts the domain
     ck_assert_string_eq(address("a@b@example.org"),
                         "the part before '@' has a character that is not allowed");
@@ -84,7 +85,9 @@ START_TEST(addresses) {
 END_TEST
 
 START_TEST(tokens) {
-    auto token = [](std::string_view s) { return why([&] { return token_problem("the id", s, 8); }); };
+    auto token = [](std::string_view s) {
+        return why([&] { return token_problem("the id", s, 8); });
+    };
     for (const char *ok : {"a", "o365", "Goo.Cal", "a-b_c.d", "12345678"})
         ck_assert_string_eq(token(ok), "");
     ck_assert_string_eq(token(""), "the id must be 1 to 8 characters");
@@ -95,7 +98,9 @@ START_TEST(tokens) {
 END_TEST
 
 START_TEST(free_text) {
-    auto text = [](std::string_view s) { return why([&] { return text_problem("summary", s, 8); }); };
+    auto text = [](std::string_view s) {
+        return why([&] { return text_problem("summary", s, 8); });
+    };
     for (const char *ok : {"", "a\tb\nc\r", "\xC3\xA4\xC3\xA4\xC3\xA4\xC3\xA4"})
         ck_assert_string_eq(text(ok), "");
     ck_assert_string_eq(text("123456789"), "summary is longer than 8 bytes");
@@ -111,8 +116,8 @@ START_TEST(language_tags) {
         ck_assert_string_eq(locale(ok), "");
     ck_assert_string_eq(locale("en-abcdefgh-abcdefgh-abcdefgh-abcde"), ""); // 35 characters
     const std::string refused = "expected a BCP 47 language tag such as \"en\" or \"nl-NL\"";
-    for (const char *bad : {"", "e", "abcdefghi", "e1", "en-", "en--US", "en-abcdefghi", "en_US",
-                            "-en", "en US"})
+    for (const char *bad :
+         {"", "e", "abcdefghi", "e1", "en-", "en--US", "en-abcdefghi", "en_US", "-en", "en US"})
         ck_assert_string_eq(locale(bad), refused);
     ck_assert_string_eq(locale("en-abcdefgh-abcdefgh-abcdefgh-abcdef"), refused); // 36
 }

@@ -17,11 +17,11 @@ inline int run_suite(Suite *s) {
 
 // ck_assert_str_eq on std::string values: the temporaries must outlive the
 // macro's own copies of the pointers.
-#define ck_assert_string_eq(X, Y)                                                                \
-    do {                                                                                         \
-        const std::string ck_x_ = (X);                                                           \
-        const std::string ck_y_ = (Y);                                                           \
-        ck_assert_str_eq(ck_x_.c_str(), ck_y_.c_str());                                          \
+#define ck_assert_string_eq(X, Y)                                                                  \
+    do {                                                                                           \
+        const std::string ck_x_ = (X);                                                             \
+        const std::string ck_y_ = (Y);                                                             \
+        ck_assert_str_eq(ck_x_.c_str(), ck_y_.c_str());                                            \
     } while (0)
 
 #include <cstdio>
@@ -53,4 +53,3 @@ inline mtt::EnvOptions store_options(const TempDir &dir) {
     o.map_size = 1 << 20;
     return o;
 }
-
