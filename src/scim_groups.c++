@@ -351,10 +351,8 @@ Parsed groups_replace(const Request &req, const Params &p, const Settings &) {
         return error_response(err);
     return then([raw, if_match, in, projection](Txn &txn, const Scope &at) {
         auto g = group_by_param(txn, raw);
-        if (!g)
-            return no_resource("Group", raw);
-        if (!if_match_allows(if_match, g->version))
-            return stale(g->version);
+        if (auto refused = refuse_write(g, "Group", raw, if_match))
+            return std::move(*refused);
         if (auto refused = store_group(txn, *g, in))
             return std::move(*refused);
         return group_answer(200, txn, at.base_url, *g, projection);
@@ -377,10 +375,8 @@ Parsed groups_patch(const Request &req, const Params &p, const Settings &) {
     std::shared_ptr<const json_t> ops(json_incref(body.get()), json_decref);
     return then([raw, if_match, ops, projection, answer](Txn &txn, const Scope &at) {
         auto g = group_by_param(txn, raw);
-        if (!g)
-            return no_resource("Group", raw);
-        if (!if_match_allows(if_match, g->version))
-            return stale(g->version);
+        if (auto refused = refuse_write(g, "Group", raw, if_match))
+            return std::move(*refused);
         Json res(group_resource(txn, at.base_url, *g, true));
         Error e;
         if (!apply_patch(res.get(), ops.get(), group_schema(), e))
@@ -402,10 +398,8 @@ Parsed groups_delete(const Request &req, const Params &p, const Settings &) {
     std::string raw(p[0]), if_match(req.if_match);
     return then([raw, if_match](Txn &txn, const Scope &) {
         auto g = group_by_param(txn, raw);
-        if (!g)
-            return no_resource("Group", raw);
-        if (!if_match_allows(if_match, g->version))
-            return stale(g->version);
+        if (auto refused = refuse_write(g, "Group", raw, if_match))
+            return std::move(*refused);
         for (const std::string &uid : role_members(txn, g->name))
             if (auto u = find_user(txn, uid))
                 give_role(txn, *u, g->name, false);

@@ -9,6 +9,7 @@
 #include "users.h++"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,6 +101,19 @@ Response stale(uint64_t version);
 
 // The 404 of an id that names no resource.
 Response no_resource(std::string_view kind, std::string_view raw_id);
+
+// What refuses a write to the `kind` resource that the id `raw_id` names
+// (`found`, as looked up): 404 when there is none, 412 when the request's
+// If-Match does not allow its version; nothing when the write may go on.
+template <class Resource>
+std::optional<Response> refuse_write(const std::optional<Resource> &found, std::string_view kind,
+                                     std::string_view raw_id, std::string_view if_match) {
+    if (!found)
+        return no_resource(kind, raw_id);
+    if (!if_match_allows(if_match, found->version))
+        return stale(found->version);
+    return std::nullopt;
+}
 
 // Validates a role name as a group's displayName or a user's role: 1 to 64
 // bytes, no control character.

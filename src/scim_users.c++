@@ -1500,10 +1500,8 @@ Parsed users_replace(const Request &req, const Params &p, const Settings &) {
     return then(
         [raw, res, extra, in](Txn &txn, const Scope &at) {
             auto old = user_by_param(txn, raw);
-            if (!old)
-                return no_resource("User", raw);
-            if (!if_match_allows(in->if_match, old->version))
-                return stale(old->version);
+            if (auto refused = refuse_write(old, "User", raw, in->if_match))
+                return std::move(*refused);
             User u = *old;
             FromResource ignored;
             Error e;
@@ -1528,10 +1526,8 @@ Parsed users_patch(const Request &req, const Params &p, const Settings &) {
     std::shared_ptr<const json_t> ops(json_incref(body.get()), json_decref);
     return then([raw, ops, in](Txn &txn, const Scope &at) {
         auto old = user_by_param(txn, raw);
-        if (!old)
-            return no_resource("User", raw);
-        if (!if_match_allows(in->if_match, old->version))
-            return stale(old->version);
+        if (auto refused = refuse_write(old, "User", raw, in->if_match))
+            return std::move(*refused);
         Json res(user_resource(txn, at.base_url, *old));
         Error e;
         if (!apply_patch(res.get(), ops.get(), user_schema(), e))
@@ -1549,10 +1545,8 @@ Parsed users_delete(const Request &req, const Params &p, const Settings &) {
     std::string raw(p[0]), if_match(req.if_match);
     return then([raw, if_match](Txn &txn, const Scope &) {
         auto u = user_by_param(txn, raw);
-        if (!u)
-            return no_resource("User", raw);
-        if (!if_match_allows(if_match, u->version))
-            return stale(u->version);
+        if (auto refused = refuse_write(u, "User", raw, if_match))
+            return std::move(*refused);
         delete_user(txn, *u);
         return no_content();
     });
