@@ -146,6 +146,16 @@ is($r->{status}, 200, 'with the current version it answers 200');
 isnt($r->{headers}{etag}, $etag, 'and a new version');
 $r = $s->scim(DELETE => "Users/$carol_id", undef, {'If-Match' => $etag});
 is($r->{status}, 412, 'DELETE with a stale If-Match answers 412');
+$r = $s->scim(PATCH => "Users/$carol_id", {schemas => ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+                                           Operations => [{op => 'add', path => 'title', value => 'x'}]},
+              {'If-Match' => $etag});
+is($r->{status}, 412, 'PATCH with a stale If-Match answers 412');
+like($r->{json}{detail}, qr/^If-Match names another version than the resource's, W\/"\d+": read it again$/,
+     'naming the current one');
+$r = $s->scim(PATCH => 'Users/00000000-0000-4000-8000-000000000000',
+              {schemas => ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+               Operations => [{op => 'add', path => 'title', value => 'x'}]});
+is($r->{status}, 404, 'PATCH of an id that names no user answers 404');
 is($s->scim(PATCH => "Users/$carol_id", {schemas => ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
                                          Operations => [{op => 'add', path => 'title', value => 'x'}]},
             {'If-Match' => '*'})->{status}, 200, 'If-Match: * allows the write');

@@ -94,6 +94,10 @@ is_deeply(members($s->scim(GET => "Groups/$gid")->{json}), [qw(bob cid)], 'and v
 # ETag / If-Match on groups
 my $etag = $s->scim(GET => "Groups/$gid")->{headers}{etag};
 is($s->scim(DELETE => "Groups/$gid", undef, {'If-Match' => 'W/"1"'})->{status}, 412, 'a stale If-Match: 412');
+is($s->scim(PATCH => "Groups/$gid", {schemas => ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+                                     Operations => [{op => 'add', path => 'externalId', value => 'x'}]},
+            {'If-Match' => 'W/"1"'})->{status}, 412, 'a stale If-Match on PATCH: 412');
+is($s->scim(GET => "Groups/$gid")->{headers}{etag}, $etag, 'and the group is as it was');
 
 # DELETE: the role goes from everyone
 $r = $s->scim(DELETE => "Groups/$gid", undef, {'If-Match' => $etag});
