@@ -1390,22 +1390,24 @@ Parsed users_list(const Request &req, const Params &, const Settings &settings) 
                     consider(*u);
         } else {
             size_t users = txn.entries(t.users);
+            // a scan beyond a limit: 400 tooMany naming it, and what reads an index
+            auto too_many = [](const std::string &why) {
+                return error_response(400, "tooMany",
+                                      "this filter or sortBy " + why +
+                                          "; filter by userName eq or externalId eq, which read "
+                                          "an index");
+            };
             if (limits.max_read && users > limits.max_read)
-                return error_response(
-                    400, "tooMany",
-                    "this filter or sortBy reads every user (" + std::to_string(users) +
-                        "), more than mytimetable_query_max_scan (" +
-                        std::to_string(limits.max_read) +
-                        "); filter by userName eq or externalId eq, which read an index");
+                return too_many("reads every user (" + std::to_string(users) +
+                                "), more than mytimetable_query_max_scan (" +
+                                std::to_string(limits.max_read) + ")");
             ScanClock clock(limits);
             Cursor c(txn, t.users_by_name);
             for (bool ok = c.first(); ok; ok = c.next()) {
                 if (clock.over())
-                    return error_response(
-                        400, "tooMany",
-                        "this filter or sortBy ran longer than " + std::to_string(limits.max_ms) +
-                            " ms (mytimetable_query_max_time " + std::to_string(limits.max_ms) +
-                            "ms); filter by userName eq or externalId eq, which read an index");
+                    return too_many("ran longer than " + std::to_string(limits.max_ms) +
+                                    " ms (mytimetable_query_max_time " +
+                                    std::to_string(limits.max_ms) + "ms)");
                 if (auto u = find_user(txn, c.value()))
                     consider(*u);
             }

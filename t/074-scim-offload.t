@@ -9,6 +9,7 @@ use warnings;
 use Test::More;
 use JSON::PP;
 use File::Temp qw(tempfile);
+use POSIX ();
 use HTTP::Tiny;
 use Time::HiRes qw(sleep time);
 
