@@ -517,8 +517,10 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
         return NGX_ERROR;
     }
     mtt::ngx::output_init(static_cast<unsigned>(mcf->max_streams));
-    mtt::ngx::batch_init(cycle->log);
+    mtt::ngx::batch_init(cycle);
 #if (NGX_THREADS)
+    if (mcf->durability == durability_full)
+        mtt::ngx::batch_offload(cycle, mcf->hash_pool);
     mtt::ngx::passwords_init(mcf->hash_pool);
     mtt::ngx::queries_init(mcf->hash_pool);
 #endif
@@ -538,6 +540,7 @@ ngx_int_t init_process(ngx_cycle_t *cycle) {
 void exit_process(ngx_cycle_t *cycle) {
     mtt::ngx::passwords_exit();
     mtt::ngx::queries_exit();
+    mtt::ngx::batch_exit();
     mtt::ngx::close_store(cycle);
 }
 

@@ -290,27 +290,37 @@ struct BatchTxn {
 
 int run_batch(Env &env, const Settings &settings, const std::vector<Write> &writes,
               std::vector<Answer> &answers) {
+    return run_batch(
+        env, settings, [&]() -> const std::vector<Write> & { return writes; }, answers);
+}
+
+int run_batch(Env &env, const Settings &settings, const TakeWrites &take,
+              std::vector<Answer> &answers) {
     answers.clear();
-    answers.resize(writes.size());
+    const std::vector<Write> *writes = nullptr;
     auto begun = std::chrono::steady_clock::now();
     for (bool nested : {false, true}) {
         BatchTxn txn;
         if (int rc = mdb_txn_begin(env.get(), nullptr, 0, &txn.txn))
             return rc;
+        if (!writes) { // the writer lock is ours: what came meanwhile joins
+            writes = &take();
+            answers.resize(writes->size());
+        }
         Batch batch;
         batch.txn = txn.txn;
         batch.nested = nested;
-        for (size_t i = 0; i < writes.size(); i++)
-            answers[i] = apply_in(env, settings, writes[i], batch);
+        for (size_t i = 0; i < writes->size(); i++)
+            answers[i] = apply_in(env, settings, (*writes)[i], batch);
         if (!nested && batch.spoiled) {
-            if (writes.size() > 1)
+            if (writes->size() > 1)
                 continue;       // abort, and again, nested
             return MDB_SUCCESS; // a lone write that failed: abort it
         }
         int rc = txn.commit();
         auto took = std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - begun);
-        metrics::batch_committed(writes.size(), static_cast<uint64_t>(took.count()));
+        metrics::batch_committed(writes->size(), static_cast<uint64_t>(took.count()));
         if (rc != MDB_SUCCESS)
             metrics::count(&metrics::Block::sync_failures);
         return rc;

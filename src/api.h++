@@ -8,6 +8,7 @@
 #include "query.h++"
 #include "store.h++"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -145,6 +146,15 @@ struct Answer {
 // in which case nothing was written and a write whose answer says success
 // did not happen.
 int run_batch(Env &env, const Settings &settings, const std::vector<Write> &writes,
+              std::vector<Answer> &answers);
+
+// The same for writes that are known only once the batch's transaction has
+// begun, that is once this thread holds LMDB's writer lock (which another
+// process may hold for a while): `take` runs then, once, and returns them
+// (they stay valid until run_batch returns). When the begin fails, `take`
+// does not run and `answers` stays empty.
+using TakeWrites = std::function<const std::vector<Write> &()>;
+int run_batch(Env &env, const Settings &settings, const TakeWrites &take,
               std::vector<Answer> &answers);
 
 // Answers one request, all three steps at once (tests, fuzzing): a write

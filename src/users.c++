@@ -184,12 +184,13 @@ namespace {
 
 // Random bytes for ids, drawn from libsodium (getrandom) 512 at a time
 // rather than one system call per id. A child process forgets what its
-// parent drew, so two workers never hand out the same bytes. One thread.
+// parent drew, so two workers never hand out the same bytes. One per thread
+// (a batch may run in a thread of nginx's pool).
 struct RandomPool {
     unsigned char bytes[512];
     size_t used = sizeof bytes;
 };
-RandomPool random_pool;
+thread_local RandomPool random_pool;
 
 void forget_random_pool() {
     random_pool.used = sizeof random_pool.bytes;

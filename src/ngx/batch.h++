@@ -7,13 +7,28 @@
 
 #include "ngx/bridge.h++"
 
+#if (NGX_THREADS)
+extern "C" {
+#include <ngx_thread_pool.h>
+}
+#endif
+
 #include "command.h++"
 #include "http.h++"
 
 namespace mtt::ngx {
 
 // Prepares the posted event that runs the batch (init_process).
-void batch_init(ngx_log_t *log);
+void batch_init(ngx_cycle_t *cycle);
+
+#if (NGX_THREADS)
+// Has batches run in `pool` (the one `thread_pool default` configures), one
+// at a time, rather than on the event loop (init_process, after batch_init).
+void batch_offload(ngx_cycle_t *cycle, ngx_thread_pool_t *pool);
+#endif
+
+// At the worker's exit: waits for a batch under way (the store closes next).
+void batch_exit();
 
 // Queues a write, its parsed command, for the end of the event-loop turn.
 // `cmd` lives in the request's pool and `req` views its buffers, which live

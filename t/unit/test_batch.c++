@@ -5,9 +5,14 @@
 #include "unit.h++"
 #include "users.h++"
 
+#include <atomic>
+#include <chrono>
+#include <future>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace mtt;
@@ -216,6 +221,62 @@ START_TEST(the_real_api_in_a_batch) {
 }
 END_TEST
 
+// The writes of a batch are taken once its transaction has begun, that is
+// once the writer lock is its own: a write queued while another thread held
+// the lock joins the batch; and `take` runs once, even when the batch runs
+// again nested.
+START_TEST(writes_are_taken_once_the_lock_is_held) {
+    TempDir dir;
+    Env env(store_options(dir));
+    Settings settings;
+    runs.clear();
+    Fake early("alice"), late("bob"), spoil("spoil");
+    std::mutex queue_mutex;
+    std::vector<Write> queue{{&early, "http://localhost/api/", 0},
+                             {&spoil, "http://localhost/api/", 0}};
+    std::atomic<bool> holder_committed{false};
+    std::promise<void> held;
+    std::thread holder([&] {
+        Txn txn(env, Txn::Write);
+        held.set_value();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        {
+            std::lock_guard<std::mutex> lock(queue_mutex);
+            queue.push_back({&late, "http://localhost/api/", 0}); // queued while it waits
+        }
+        ensure_user(txn, "holder");
+        txn.commit();
+        holder_committed = true;
+    });
+    held.get_future().wait();
+    int takes = 0;
+    bool after_holder = false;
+    std::vector<Write> taken;
+    std::vector<Answer> answers;
+    int rc = run_batch(
+        env, settings,
+        [&]() -> const std::vector<Write> & {
+            ++takes;
+            after_holder = holder_committed.load();
+            std::lock_guard<std::mutex> lock(queue_mutex);
+            taken.swap(queue);
+            return taken;
+        },
+        answers);
+    holder.join();
+    ck_assert_int_eq(rc, MDB_SUCCESS);
+    ck_assert_int_eq(takes, 1);
+    ck_assert(after_holder);
+    ck_assert_uint_eq(answers.size(), 3);
+    ck_assert_int_eq(answers[0].response.status, 204);
+    ck_assert_int_eq(answers[1].response.status, 400);
+    ck_assert_int_eq(answers[2].response.status, 204);
+    ck_assert_int_eq(runs["bob"], 2); // directly, then nested after "spoil"
+    ck_assert(has_user(env, "holder") && has_user(env, "alice") && has_user(env, "bob"));
+    ck_assert(!has_user(env, "spoil"));
+}
+END_TEST
+
 // The module hands the API views of the request's buffers; an absent body
 // is an empty view with no data at all.
 START_TEST(an_empty_body_view_reads_as_empty) {
@@ -247,6 +308,7 @@ int main() {
     tcase_add_test(tc, a_lone_spoiled_write_is_aborted);
     tcase_add_test(tc, the_real_api_in_a_batch);
     tcase_add_test(tc, an_empty_body_view_reads_as_empty);
+    tcase_add_test(tc, writes_are_taken_once_the_lock_is_held);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
