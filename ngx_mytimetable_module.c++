@@ -6,10 +6,10 @@
 //   src/ngx/bridge     ngx_str_t <-> string_view, pool copies, the module symbol
 //   src/ngx/request    nginx request -> mtt::Request
 //   src/ngx/output     mtt::Response -> headers and body chain, streamed answers
-//   src/ngx/batch      group commit: the commands of one event-loop turn's writes, one commit
+//   src/ngx/batch      group commit: the queued writes' commands, one commit (in the thread pool)
 //   src/ngx/passwords  the passwords of write commands, hashed in nginx's thread pool
 //   src/ngx/queries    reads, and the long queries of their commands, run in the same pool
-//   src/ngx/tasks      the thread-pool tasks that passwords and queries share
+//   src/ngx/tasks      the thread-pool tasks that passwords, queries and batches share
 //   src/ngx/lifecycle  the store directory, opening and closing the store per worker
 //   src/ngx/metrics    the counters' shared zone, the request counter, mytimetable_metrics
 //   src/ngx/backup     mytimetable_backup: a compacted copy of the store, made in the thread pool
@@ -547,8 +547,8 @@ void exit_process(ngx_cycle_t *cycle) {
 // ---------------------------------------------------------------- the content handler
 
 // Answers the request: parses it (mtt::parse), then applies its command. A
-// write is `deferred`: it waits for its batch at the end of the event-loop
-// turn (src/ngx/batch), after its password is hashed when it stores one
+// write is `deferred`: it waits for the worker's next batch (src/ngx/batch),
+// after its password is hashed when it stores one
 // (src/ngx/passwords). A read is answered at once, or `deferred` while its
 // long query runs in the thread pool (src/ngx/queries).
 ngx_int_t serve(ngx_http_request_t *r, bool &deferred) {

@@ -1,8 +1,11 @@
-// One job: group commit. The writes that reach this worker in one event-loop
-// turn are queued, parsed, and their commands applied at its end in one
-// batch transaction, with one commit for all (see mtt::run_batch); a write
-// that fails never takes the others with it. Only then are their answers
-// sent.
+// One job: group commit. The writes that reach this worker are queued,
+// parsed, and their commands applied in one batch transaction, with one
+// commit for all (see mtt::run_batch); a write that fails never takes the
+// others with it. Only then are their answers sent. Under `full` durability
+// (batch_offload) a batch runs in a thread of nginx's pool, one at a time,
+// and takes the writes queued when LMDB's writer lock becomes its own, so
+// that the event loop never waits for the lock or the sync; otherwise it
+// runs on the event loop at the end of the turn that queued them.
 #pragma once
 
 #include "ngx/bridge.h++"
@@ -30,7 +33,7 @@ void batch_offload(ngx_cycle_t *cycle, ngx_thread_pool_t *pool);
 // At the worker's exit: waits for a batch under way (the store closes next).
 void batch_exit();
 
-// Queues a write, its parsed command, for the end of the event-loop turn.
+// Queues a write, its parsed command, for the worker's next batch.
 // `cmd` lives in the request's pool and `req` views its buffers, which live
 // as long as the request, whose count the caller has raised (the batch
 // finalizes it).
