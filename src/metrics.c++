@@ -235,8 +235,8 @@ std::string render(const Block &b, const Layout &layout, const StoreGauges *stor
     w.histogram("mytimetable_batch_writes", "Writes per committed batch (group commit).",
                 b.batch_writes, batch_bounds, false);
     w.histogram("mytimetable_commit_duration_seconds",
-                "Time a write batch held LMDB's writer lock, from its begin to the end of its "
-                "commit (synced under full durability).",
+                "Time a write batch waited for and held LMDB's writer lock, from its begin to "
+                "the end of its commit (synced under full durability).",
                 b.commit_us, commit_bounds_us, true);
     w.single("mytimetable_sync_failures_total", "counter",
              "Writes not made durable: batch commits that failed (their writes answered an "
