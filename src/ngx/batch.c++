@@ -159,9 +159,9 @@ bool post_batch(ngx_event_t *) {
 #endif
 
 // The end of an event-loop turn that queued writes: they go to a batch, in
-// the pool or here.
+// the pool or here (unless a batch run here took them already).
 void start(ngx_event_t *ev) {
-    if (post_batch(ev))
+    if (!any_queued() || post_batch(ev))
         return;
     Commit c;
     run(c);
