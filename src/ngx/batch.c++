@@ -56,10 +56,12 @@ bool any_queued() {
 // workers held it join (on the event loop or in a pool thread; no nginx
 // call, no log). Writes taken when the begin failed answer that failure.
 void run(Commit &c) noexcept {
+    bool took = false;
     try {
         c.rc = run_batch(
             *worker->env, worker->settings,
-            [&c]() -> const std::vector<Write> & {
+            [&c, &took]() -> const std::vector<Write> & {
+                took = true;
                 take_queued(c.taken);
                 c.writes.reserve(c.taken.size());
                 for (const Pending &p : c.taken)
@@ -75,7 +77,7 @@ void run(Commit &c) noexcept {
         c.answers.clear();
         c.rc = ENOMEM;
     }
-    if (c.taken.empty())
+    if (!took)
         take_queued(c.taken); // the begin failed: they answer it
 }
 
