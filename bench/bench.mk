@@ -5,7 +5,7 @@
 #   make bench BENCH_REPEAT=3        measured runs per side, the best counts (default 2)
 #   make bench BENCH_ONLY='^v0-'     only the rows whose id matches (and what their ratios need);
 #                                    the report keeps the other rows as they were
-#   make bench-tools                 only build the loader, commit_rate and query_time into build/bench/
+#   make bench-tools                 only build the loader, commit_rate, query_time and hold_reader into build/bench/
 #
 # `make bench` exits 0 when a target does not hold (it is a report) and says
 # which rows fail; it fails only when the harness itself cannot run.
@@ -38,7 +38,12 @@ $(BENCH_BIN)/commit_rate: bench/commit_rate.c++
 	@echo "  LINK  $@"
 	@$(CXX) $(BENCH_CXXFLAGS) -o $@ $< -llmdb
 
-bench-tools: $(BENCH_BIN)/load $(BENCH_BIN)/commit_rate $(BENCH_BIN)/query_time
+$(BENCH_BIN)/hold_reader: bench/hold_reader.c++
+	@mkdir -p $(@D)
+	@echo "  LINK  $@"
+	@$(CXX) $(BENCH_CXXFLAGS) -o $@ $< -llmdb
+
+bench-tools: $(BENCH_BIN)/load $(BENCH_BIN)/commit_rate $(BENCH_BIN)/query_time $(BENCH_BIN)/hold_reader
 
 bench-deps: deps
 	@command -v wrk >/dev/null || { echo "installing: wrk"; \

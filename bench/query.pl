@@ -119,6 +119,8 @@ events { worker_connections 1024; }
 http {
     access_log off;
     mytimetable_store $store;
+    # room for the run below that holds a reader (the store grows meanwhile)
+    mytimetable_store_size 4g;
     server {
         listen 127.0.0.1:$mport reuseport;
         location /api/ {
@@ -128,6 +130,9 @@ http {
         location = /ping {
             default_type application/json;
             return 200 '[]';
+        }
+        location = /metrics {
+            mytimetable_metrics;
         }
     }
 }
@@ -273,8 +278,9 @@ for my $side (qw(module peer)) {
 # answered), the peer with SQLite WAL and synchronous=FULL (each write its own
 # synced transaction). The best of two runs of 5 s each, after a warm-up.
 sub wrk_put {
-    my ($side, $prefix, $seconds) = @_;
-    my $out = `wrk -t2 -c32 -d${seconds}s -s bench/wrk.lua http://127.0.0.1:$port{$side}/api/v0/users/ -- put $prefix 2>&1`;
+    my ($side, $prefix, $seconds, $connections) = @_;
+    $connections //= 32;
+    my $out = `wrk -t2 -c$connections -d${seconds}s -s bench/wrk.lua http://127.0.0.1:$port{$side}/api/v0/users/ -- put $prefix 2>&1`;
     my ($n, $us, $status) = $out =~ /wrk-result requests=(\d+) duration_us=(\d+) .*? status=(\d+)/
       or die "$side: wrk said:\n$out\n";
     die "$side: $status answers were not 2xx\n" if $status;
@@ -296,6 +302,54 @@ my $put_ratio = $puts{module} / $puts{peer};
 $fails++ if $put_ratio < 3;
 my $puts_line = sprintf('| `PUT v0/users/{new}`, 32 connections | %s/s | %s/s | %.2f | %s |',
     commify($puts{module}), commify($puts{peer}), $put_ratio, $put_ratio >= 3 ? 'yes' : 'NO');
+
+# What bounds the durable row: the same runs with more connections. The
+# peer commits (and syncs) each write alone whatever the number of clients;
+# the module commits the writes that wait together (one batch per worker at a
+# time), so its rate follows the writes per batch, which the connections
+# bound: 32 connections on two workers are 16 per worker, and while a batch
+# commits the writes of the other half wait for the next one.
+sub batch_writes {
+    my $r = HTTP::Tiny->new(timeout => 10)->get("http://127.0.0.1:$port{module}/metrics");
+    die "module: /metrics: $r->{status}\n" unless $r->{status} == 200;
+    my ($sum) = $r->{content} =~ /^mytimetable_batch_writes_sum (\S+)/m;
+    my ($count) = $r->{content} =~ /^mytimetable_batch_writes_count (\S+)/m;
+    die "module: /metrics has no batch_writes\n" unless defined $count;
+    return ($sum, $count);
+}
+my @bound;
+for my $c (32, 64, 128) {
+    my ($s0, $n0) = batch_writes();
+    my $module = wrk_put('module', "bound${c}module", 5, $c);
+    my ($s1, $n1) = batch_writes();
+    my $peer = wrk_put('peer', "bound${c}peer", 5, $c);
+    push @bound, sprintf('| %d | %s/s | %.1f | %s/s | %.2f |', $c, commify($module),
+        $n1 > $n0 ? ($s1 - $s0) / ($n1 - $n0) : 0, commify($peer), $module / $peer);
+    print "$bound[-1]\n";
+}
+# The same 32 connections while another process holds a read transaction
+# (build/bench/hold_reader): LMDB cannot reuse the pages freed meanwhile, so
+# each commit writes new pages at the end of the file, adjacent, instead of
+# freed pages scattered over it. The difference is the cost of where the
+# pages go, which the disk's random writes set (the store grows meanwhile, so
+# this is a measurement, not a mode).
+my $held;
+{
+    my $holder = fork // die "fork: $!";
+    if (!$holder) {
+        exec "$opt{bin}/hold_reader", $store, 10;
+        die "exec hold_reader: $!";
+    }
+    sleep 0.5;
+    my ($s0, $n0) = batch_writes();
+    my $module = wrk_put('module', 'heldmodule', 3, 32);
+    my ($s1, $n1) = batch_writes();
+    kill 'TERM', $holder;
+    waitpid $holder, 0;
+    $held = sprintf('| 32, a reader held | %s/s | %.1f | | |', commify($module),
+        $n1 > $n0 ? ($s1 - $s0) / ($n1 - $n0) : 0);
+    print "$held\n";
+}
 
 sub commify {
     my $n = sprintf('%.0f', shift);
@@ -327,7 +381,11 @@ my $section = "## Query engine\n\n" .
   "the two sides taking turns; " .
   "the module's default durability `full`, the peer's SQLite WAL with `synchronous=FULL`; the " .
   "target: at least 3x the peer's rate):\n\n" .
-  "| write | module | Node + SQLite | ratio | ≥ 3 |\n|---|---|---|---|---|\n" . $puts_line . "\n";
+  "| write | module | Node + SQLite | ratio | ≥ 3 |\n|---|---|---|---|---|\n" . $puts_line . "\n\n" .
+  "What bounds it: one 5 s run per side and number of connections (the module's writes per batch " .
+  "from its metrics; see bench/profile.md):\n\n" .
+  "| connections | module | writes per batch | Node + SQLite | ratio |\n|---|---|---|---|---|\n" .
+  join("\n", @bound, $held) . "\n";
 print "\n$section";
 if ($opt{out}) {
     my $text = slurp($opt{out}) // '';
