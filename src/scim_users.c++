@@ -1178,10 +1178,17 @@ struct WriteInput {
     }
 };
 
-bool write_input(const Request &req, WriteInput &in, Response &bad) {
-    if (!parse_projection(req, user_schema(), in.projection, bad))
+// What the write routes of Users read first: the body (a JSON object), then
+// the projection of the answer and If-Match. False with `bad` set when the
+// request is refused; `in` is then null.
+bool write_input(const Request &req, Json &body, std::shared_ptr<WriteInput> &in, Response &bad) {
+    if (!body_object(req, body, bad))
         return false;
-    in.if_match = std::string(req.if_match);
+    auto made = std::make_shared<WriteInput>();
+    if (!parse_projection(req, user_schema(), made->projection, bad))
+        return false;
+    made->if_match = std::string(req.if_match);
+    in = std::move(made);
     return true;
 }
 
@@ -1443,11 +1450,9 @@ Parsed users_list(const Request &req, const Params &, const Settings &settings) 
 // POST Users
 Parsed users_create(const Request &req, const Params &, const Settings &) {
     Json body;
+    std::shared_ptr<WriteInput> in;
     Response bad;
-    if (!body_object(req, body, bad))
-        return bad;
-    auto in = std::make_shared<WriteInput>();
-    if (!write_input(req, *in, bad))
+    if (!write_input(req, body, in, bad))
         return bad;
     User u;
     FromResource extra;
@@ -1484,11 +1489,9 @@ Parsed users_get(const Request &req, const Params &p, const Settings &) {
 Parsed users_replace(const Request &req, const Params &p, const Settings &) {
     std::string raw(p[0]);
     Json body;
+    std::shared_ptr<WriteInput> in;
     Response bad;
-    if (!body_object(req, body, bad))
-        return bad;
-    auto in = std::make_shared<WriteInput>();
-    if (!write_input(req, *in, bad))
+    if (!write_input(req, body, in, bad))
         return bad;
     std::shared_ptr<const json_t> res(json_incref(body.get()), json_decref);
     // checked here too, so that a bad body is refused without the store
@@ -1519,11 +1522,9 @@ Parsed users_replace(const Request &req, const Params &p, const Settings &) {
 Parsed users_patch(const Request &req, const Params &p, const Settings &) {
     std::string raw(p[0]);
     Json body;
+    std::shared_ptr<WriteInput> in;
     Response bad;
-    if (!body_object(req, body, bad))
-        return bad;
-    auto in = std::make_shared<WriteInput>();
-    if (!write_input(req, *in, bad))
+    if (!write_input(req, body, in, bad))
         return bad;
     std::shared_ptr<const json_t> ops(json_incref(body.get()), json_decref);
     return then([raw, ops, in](Txn &txn, const Scope &at) {

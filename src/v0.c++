@@ -474,15 +474,22 @@ Parsed v0_put_user(const Request &req, const Params &p, const Settings &) {
     });
 }
 
-Parsed v0_get_user(const Request &, const Params &p, const Settings &) {
+// A read of the user named by the path's segment `raw`: `answer(txn, at,
+// user)`, or 404 when there is no such user.
+template <class Answer> Parsed for_user(std::string_view raw, Answer answer) {
     std::string name;
     Response bad;
-    if (!username_param(p[0], name, bad))
+    if (!username_param(raw, name, bad))
         return bad;
-    return then([name](Txn &txn, const Scope &) {
+    return then([name, answer](Txn &txn, const Scope &at) {
         auto u = find_user_by_name(txn, name);
-        return u ? profile_response(200, *u) : no_user(name);
+        return u ? answer(txn, at, *u) : no_user(name);
     });
+}
+
+Parsed v0_get_user(const Request &, const Params &p, const Settings &) {
+    return for_user(p[0],
+                    [](Txn &, const Scope &, const User &u) { return profile_response(200, u); });
 }
 
 Parsed v0_create_user(const Request &req, const Params &, const Settings &) {
@@ -513,14 +520,8 @@ Parsed v0_create_user(const Request &req, const Params &, const Settings &) {
 }
 
 Parsed v0_user_syncs(const Request &, const Params &p, const Settings &) {
-    std::string name;
-    Response bad;
-    if (!username_param(p[0], name, bad))
-        return bad;
-    return then([name](Txn &txn, const Scope &) {
-        auto u = find_user_by_name(txn, name);
-        return u ? user_syncs_response(txn, *u) : no_user(name);
-    });
+    return for_user(
+        p[0], [](Txn &txn, const Scope &, const User &u) { return user_syncs_response(txn, u); });
 }
 
 Parsed v0_delete_user_syncs(const Request &req, const Params &p, const Settings &) {
@@ -547,28 +548,14 @@ Parsed v0_delete_user(const Request &, const Params &p, const Settings &) {
 }
 
 Parsed v0_user_events(const Request &, const Params &p, const Settings &) {
-    std::string name;
-    Response bad;
-    if (!username_param(p[0], name, bad))
-        return bad;
-    return then([name](Txn &txn, const Scope &) {
-        auto u = find_user_by_name(txn, name);
-        if (!u)
-            return no_user(name);
-        return events_response(user_events(txn, u->id));
+    return for_user(p[0], [](Txn &txn, const Scope &, const User &u) {
+        return events_response(user_events(txn, u.id));
     });
 }
 
 Parsed v0_user_calendar(const Request &, const Params &p, const Settings &) {
-    std::string name;
-    Response bad;
-    if (!username_param(p[0], name, bad))
-        return bad;
-    return then([name](Txn &txn, const Scope &at) {
-        auto u = find_user_by_name(txn, name);
-        if (!u)
-            return no_user(name);
-        auto events = user_events(txn, u->id);
+    return for_user(p[0], [](Txn &txn, const Scope &at, const User &u) {
+        auto events = user_events(txn, u.id);
         sort_by_start(events);
         Response r;
         r.content_type = "text/calendar; charset=utf-8";
