@@ -14,11 +14,10 @@
 
 namespace {
 
-const char usage[] =
-    "usage: hold_reader STORE SECONDS\n"
-    "\n"
-    "Opens the LMDB store in the directory STORE read-only, begins one read\n"
-    "transaction, keeps it for SECONDS (1 to 3600) and ends it.\n";
+const char usage[] = "usage: hold_reader STORE SECONDS\n"
+                     "\n"
+                     "Opens the LMDB store in the directory STORE read-only, begins one read\n"
+                     "transaction, keeps it for SECONDS (1 to 3600) and ends it.\n";
 
 int fail(const char *what, int rc) {
     std::fprintf(stderr, "hold_reader: %s: %s\n", what, mdb_strerror(rc));
