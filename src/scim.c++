@@ -315,7 +315,9 @@ bool path_list(const Form &form, const char *name, const Describe &schema,
         std::string_view item = trim(rest.substr(0, comma));
         if (!item.empty()) {
             AttrPath p;
-            if (!resolve_path(item, schema, p)) {
+            if (schema.is_extension(item)) {
+                p.urn = std::string(item); // all of the extension's attributes
+            } else if (!resolve_path(item, schema, p)) {
                 bad = error_response(400, "invalidValue",
                                      std::string(name) + ": no attribute \"" +
                                          valid_utf8_copy(item.substr(0, 200)) +
@@ -371,6 +373,10 @@ void project(json_t *resource, const Projection &p, const Describe &schema) {
     for (const auto &x : p.excluded) {
         if (x.urn.empty() && always_returned(x.attr))
             continue;
+        if (x.attr.empty()) { // a whole extension
+            remove_ci(resource, x.urn);
+            continue;
+        }
         json_t *h = holder(resource, x);
         if (!h)
             continue;
@@ -404,7 +410,7 @@ void project(json_t *resource, const Projection &p, const Describe &schema) {
         std::vector<const AttrPath *> subs;
         for (const auto &a : p.attributes) {
             if (urn ? iequal(a.urn, key) : (a.urn.empty() && iequal(a.attr, key))) {
-                if (!urn && a.sub.empty())
+                if (urn ? a.attr.empty() : a.sub.empty())
                     whole = true;
                 else
                     subs.push_back(&a);

@@ -27,7 +27,9 @@ inline constexpr char error_urn[] = "urn:ietf:params:scim:api:messages:2.0:Error
 // An attribute path as a filter or a PATCH path names it:
 // [urn ":"] attr ["." sub]. `urn` is empty for the resource's core schema
 // (a path prefixed with the core URN is stored with an empty urn too);
-// `sub` is empty when no sub-attribute is named.
+// `sub` is empty when no sub-attribute is named. In `attributes` and
+// `excludedAttributes` an extension's URN alone names all of its attributes:
+// `urn` is set and `attr` (and `sub`) empty.
 struct AttrPath {
     std::string urn, attr, sub;
 };

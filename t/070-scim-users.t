@@ -184,6 +184,20 @@ ok(!exists $r->{json}{emails}, 'excludedAttributes leaves emails out');
 ok(!exists $r->{json}{$ENT}{employeeNumber} && exists $r->{json}{$ENT}{costCenter},
    'an extension attribute');
 ok(!exists $r->{json}{name}{middleName} && exists $r->{json}{name}{givenName}, 'and a sub-attribute');
+$r = $s->scim(GET => "Users/$id?excludedAttributes=$ENT");
+is($r->{status}, 200, 'excludedAttributes of a whole extension (its URN alone)');
+ok(!exists $r->{json}{$ENT} && exists $r->{json}{userName}, 'leaves the extension out, the rest in');
+$r = $s->scim(GET => "Users/$id?excludedAttributes=" . lc($ENT) . ',emails');
+ok($r->{status} == 200 && !exists $r->{json}{$ENT} && !exists $r->{json}{emails}
+   && exists $r->{json}{userName}, 'the URN in any case, beside an attribute');
+$r = $s->scim(GET => "Users/$id?attributes=userName,$ENT");
+is_deeply([sort keys %{ $r->{json} }], [sort 'id', 'meta', 'schemas', 'userName', $ENT],
+          'attributes with an extension URN keeps all of the extension');
+is_deeply([sort keys %{ $r->{json}{$ENT} }], [qw(costCenter department employeeNumber manager)],
+          'every attribute of it');
+$r = $s->scim(GET => "Users?sortBy=$ENT");
+is($r->{status}, 400, 'sortBy an extension URN alone: 400');
+is($r->{json}{detail}, "sortBy: no attribute \"$ENT\" in the resource's schemas", 'naming it');
 $r = $s->scim(GET => 'Users?count=0');
 is_deeply([@{ $r->{json} }{qw(totalResults itemsPerPage)}], [7, 0], 'count=0: the total only');
 is_deeply($r->{json}{Resources}, [], 'and no resources');
