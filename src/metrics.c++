@@ -73,6 +73,18 @@ uint64_t Layout::hash() const {
     return h ^ sizeof(Block);
 }
 
+const char *backup_result_name(Backup b) {
+    switch (b) {
+    case Backup::made:
+        return "made";
+    case Backup::failed:
+        return "failed";
+    case Backup::refused:
+        return "refused";
+    }
+    return "?";
+}
+
 bool prepare(Block &b, const Layout &layout) {
     if (b.magic == magic && b.layout == layout.hash())
         return true;
@@ -256,6 +268,23 @@ std::string render(const Block &b, const Layout &layout, const StoreGauges *stor
         w.sample("mytimetable_queries_refused_total",
                  std::string("limit=\"") + limit_name(static_cast<Limit>(l)) + "\"",
                  get(b.refused[l]));
+    w.head("mytimetable_backups_total", "counter",
+           "GETs of a mytimetable_backup location, by result: made (the copy was made and its "
+           "sending began), failed (500), refused (503: another backup in the worker, or no "
+           "store).");
+    for (size_t i = 0; i < backup_results; i++)
+        w.sample("mytimetable_backups_total",
+                 std::string("result=\"") + backup_result_name(static_cast<Backup>(i)) + "\"",
+                 get(b.backups[i]));
+    w.single("mytimetable_backup_bytes_total", "counter", "Bytes of the copies made.",
+             get(b.backup_bytes));
+    w.head("mytimetable_backup_seconds_total", "counter",
+           "Time spent making the copies (in the thread pool), before their sending.");
+    w.sample("mytimetable_backup_seconds_total", "", seconds(get(b.backup_us)));
+    w.single("mytimetable_last_backup_timestamp_seconds", "gauge",
+             "Unix time at which the newest copy made was asked for, the store as of then (0: "
+             "none since the counters began).",
+             get(b.last_backup_time));
     w.histogram("mytimetable_read_transaction_hold_seconds",
                 "Time each read transaction was held open.", b.read_hold_us, hold_bounds_us, true);
     w.head("mytimetable_read_transaction_max_hold_seconds", "gauge",

@@ -87,7 +87,13 @@ inline constexpr size_t max_rows = 64;
 inline constexpr int first_status = 100;
 inline constexpr size_t statuses = 500;
 
-inline constexpr uint64_t magic = 0x6d74746d65747231; // "mttmetr1"
+// What became of a GET of a mytimetable_backup location.
+enum class Backup { made, failed, refused };
+inline constexpr size_t backup_results = 3;
+const char *backup_result_name(Backup b);
+
+// "mttmetr2": the Block's own layout (changed when a counter is added)
+inline constexpr uint64_t magic = 0x6d74746d65747232;
 
 struct Block {
     uint64_t magic;
@@ -101,6 +107,9 @@ struct Block {
     Counter cache_hits, cache_misses;
     Counter hashes_queued, hashes_done;
     Counter refused[limits];
+    Counter backups[backup_results];
+    Counter backup_bytes, backup_us;
+    Counter last_backup_time; // Unix time of the newest copy made; 0: none
 };
 
 // The Block of this process, or null: nothing is counted.
@@ -171,6 +180,19 @@ inline void batch_committed(size_t writes, uint64_t us) {
     if (Block *b = shared) {
         b->batch_writes.observe(batch_bounds, writes);
         b->commit_us.observe(commit_bounds_us, us);
+    }
+}
+
+// A backup ended as `result`; a copy made has `bytes` and took `us` to make
+// at Unix time `when`.
+inline void backup(Backup result, uint64_t bytes = 0, uint64_t us = 0, uint64_t when = 0) {
+    if (Block *b = shared) {
+        add(b->backups[static_cast<size_t>(result)]);
+        if (result == Backup::made) {
+            add(b->backup_bytes, bytes);
+            add(b->backup_us, us);
+            raise_to(b->last_backup_time, when);
+        }
     }
 }
 

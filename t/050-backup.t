@@ -23,7 +23,8 @@ plan skip_all => 'TEST_NGINX_LOAD_MODULES must name the module'
 plan skip_all => 'mdb_stat (package lmdb-utils) is needed' unless `mdb_stat -V 2>&1` =~ /LMDB/;
 
 my $NGINX = $ENV{TEST_NGINX_BINARY} // 'nginx';
-my $BACKUP = 'location = /backup { allow 127.0.0.1; deny all; mytimetable_backup; }';
+my $BACKUP = 'location = /backup { allow 127.0.0.1; deny all; mytimetable_backup; }'
+    . ' location = /metrics { mytimetable_metrics; }';
 
 # One worker, so that the storm's writes and the backup share one event loop;
 # small socket buffers, so that the copy takes many writes to send.
@@ -227,6 +228,12 @@ is(scalar held_copies(), 0, 'and the worker holds no copy once it is sent');
     my ($length) = $head =~ /^Content-Length: (\d+)\r$/m;
     is("$status " . length($body), "200 " . ($length // -1), 'the next backup is whole');
     is($srv->request(GET => 'v0/users/pre1')->{status}, 200, 'and the API answers');
+    (undef, undef, $body) = request(GET => '/metrics');
+    my %backups = $body =~ /^mytimetable_backups_total\{result="(\w+)"\} (\d+)$/mg;
+    is(join(' ', map { "$_=$backups{$_}" } sort keys %backups), 'failed=0 made=3 refused=1',
+       'the metrics count the three copies made and the one refused');
+    my ($bytes) = $body =~ /^mytimetable_backup_bytes_total (\d+)$/m;
+    ok($bytes && $bytes > $length, "and their bytes (more than the last copy's $length)") or diag $bytes;
 }
 
 # ---------------------------------------------------------------- a reload midway

@@ -70,6 +70,10 @@ main::lines_of(qr/^# TYPE |^mytimetable_build_info/)
 # TYPE mytimetable_password_hashes_queued_total counter
 # TYPE mytimetable_password_hashes_done_total counter
 # TYPE mytimetable_queries_refused_total counter
+# TYPE mytimetable_backups_total counter
+# TYPE mytimetable_backup_bytes_total counter
+# TYPE mytimetable_backup_seconds_total counter
+# TYPE mytimetable_last_backup_timestamp_seconds gauge
 # TYPE mytimetable_read_transaction_hold_seconds histogram
 # TYPE mytimetable_read_transaction_max_hold_seconds gauge
 # TYPE mytimetable_store_open gauge
@@ -262,6 +266,34 @@ mytimetable_store_layout_version 4
 \&MyTimetable::Promtool::promtool
 --- response_body_like eval
 ['\A\z', 'alice', 'not_found', 'bad_request', '\Apromtool check metrics: ok\n\z']
+
+
+
+=== TEST 10b: backups are counted by result, with the bytes and time of the copies made
+--- config
+    location /api/ {
+        mytimetable;
+    }
+    location = /backup {
+        mytimetable_backup;
+    }
+    location = /metrics {
+        mytimetable_metrics;
+    }
+--- request eval
+["PUT /api/v0/users/alice", "GET /backup", "GET /metrics", "GET /metrics"]
+--- error_code eval
+[204, 200, 200, 200]
+--- response_body_filters eval
+[[], [], [main::lines_of(qr/^mytimetable_(backup|last_backup)/)], [\&MyTimetable::Promtool::promtool]]
+--- response_body_like eval
+['\A\z', '.', '\Amytimetable_backups_total\{result="made"\} 1
+mytimetable_backups_total\{result="failed"\} 0
+mytimetable_backups_total\{result="refused"\} 0
+mytimetable_backup_bytes_total [1-9][0-9]{3,}
+mytimetable_backup_seconds_total 0\.[0-9]+
+mytimetable_last_backup_timestamp_seconds 1[7-9][0-9]{8}
+\z', '\Apromtool check metrics: ok\n\z']
 
 
 

@@ -5,6 +5,7 @@
 #include "ngx/lifecycle.h++"
 #include "ngx/output.h++"
 
+#include "metrics.h++"
 #include "snapshot.h++"
 
 #if (NGX_THREADS)
@@ -13,6 +14,7 @@ extern "C" {
 }
 #endif
 
+#include <chrono>
 #include <new>
 #include <string>
 #include <type_traits>
@@ -51,6 +53,7 @@ struct CopyJob {
     const char *dir; // the store directory (LMDB's copy of its path)
     time_t began;
     int fd;       // the copy, once made; closed with the request's pool
+    uint64_t us;  // how long the thread took to make it
     char *error;  // set by the thread when the copy failed (malloc'ed)
     bool counted; // in copies.running until the request's pool goes
 };
@@ -78,8 +81,12 @@ void close_copy(void *data) {
 // In a pool thread: no exception may leave it, nothing of nginx is touched.
 void copy_in_thread(void *data, ngx_log_t *) {
     auto *job = static_cast<CopyJob *>(data);
+    auto t0 = std::chrono::steady_clock::now();
     try {
         Snapshot s = snapshot(job->env, job->dir);
+        job->us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                            std::chrono::steady_clock::now() - t0)
+                                            .count());
         job->fd = s.fd;
         if (s.fd == -1)
             job->error = strdup(s.error.c_str());
@@ -106,8 +113,11 @@ ngx_int_t send_copy(ngx_http_request_t *r, CopyJob *job) {
     if (fstat(job->fd, &st) == -1) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
                       "mytimetable: backup: fstat() failed");
+        metrics::backup(metrics::Backup::failed);
         return send_error(r, 500, "the backup failed; see the error log");
     }
+    metrics::backup(metrics::Backup::made, static_cast<uint64_t>(st.st_size), job->us,
+                    static_cast<uint64_t>(job->began));
     auto *b = static_cast<ngx_buf_t *>(ngx_calloc_buf(r->pool));
     auto *file = static_cast<ngx_file_t *>(ngx_pcalloc(r->pool, sizeof(ngx_file_t)));
     if (!b || !file)
@@ -147,6 +157,7 @@ void copy_done(ngx_event_t *ev) {
     ngx_int_t rc;
     if (job->error) {
         ngx_log_error(NGX_LOG_ERR, c->log, 0, "mytimetable: backup: %s", job->error);
+        metrics::backup(metrics::Backup::failed);
         rc = send_error(r, 500, "the backup failed; see the error log");
     } else {
         rc = send_copy(r, job);
@@ -163,31 +174,39 @@ ngx_int_t refuse(ngx_http_request_t *r, int status, std::string_view message, co
 }
 
 ngx_int_t start_copy(ngx_http_request_t *r) {
-    if (!worker || !worker->env)
+    if (!worker || !worker->env) {
+        metrics::backup(metrics::Backup::refused);
         return send_error(r, 503, "the store is not open; see the error log");
-    if (copies.running >= max_copies)
+    }
+    if (copies.running >= max_copies) {
+        metrics::backup(metrics::Backup::refused);
         return refuse(r, 503, "another backup is in progress in this worker; retry when it is done",
                       "Retry-After", "5");
+    }
     static ngx_str_t pool_name = ngx_string("default");
     ngx_thread_pool_t *pool = ngx_thread_pool_get((ngx_cycle_t *)ngx_cycle, &pool_name);
     MDB_env *env = worker->env->get();
     const char *dir = nullptr;
-    if (!pool || mdb_env_get_path(env, &dir) != MDB_SUCCESS)
+    if (!pool || mdb_env_get_path(env, &dir) != MDB_SUCCESS) {
+        metrics::backup(metrics::Backup::failed);
         return send_error(r, 500, "the backup failed; see the error log");
+    }
     ngx_thread_task_t *task = ngx_thread_task_alloc(r->pool, sizeof(CopyJob));
     ngx_pool_cleanup_t *cln = ngx_pool_cleanup_add(r->pool, 0);
     if (!task || !cln)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    auto *job = new (task->ctx) CopyJob{r, env, dir, ngx_time(), -1, nullptr, false};
+    auto *job = new (task->ctx) CopyJob{r, env, dir, ngx_time(), -1, 0, nullptr, false};
     cln->handler = close_copy;
     cln->data = job;
     task->handler = copy_in_thread;
     task->event.handler = copy_done;
     task->event.data = task;
     task->event.log = r->connection->log;
-    if (ngx_thread_task_post(pool, task) != NGX_OK)
+    if (ngx_thread_task_post(pool, task) != NGX_OK) {
+        metrics::backup(metrics::Backup::failed);
         return send_error(r, 500,
                           "the backup failed: the thread pool refused it; see the error log");
+    }
     copies.running++;
     job->counted = true;
     if (!copies.guard.timer_set) {

@@ -121,6 +121,7 @@ START_TEST(nothing_is_counted_without_a_block) {
     refused(Limit::streams);
     read_held(5);
     batch_committed(1, 5); // nothing to crash into
+    backup(Backup::made, 1, 1, 1);
     Counting c(two_routes());
     count_request(0, 200);
     count_request(0, 99); // outside 100-599: not counted
@@ -159,6 +160,11 @@ START_TEST(the_exposition_of_a_known_block) {
     add(b->hashes_queued, 2);
     add(b->hashes_done, 1);
     add(b->refused[static_cast<size_t>(Limit::top_skip)]);
+    add(b->backups[static_cast<size_t>(Backup::made)], 2);
+    add(b->backups[static_cast<size_t>(Backup::refused)]);
+    add(b->backup_bytes, 65536);
+    add(b->backup_us, 1500);
+    raise_to(b->last_backup_time, 1764806400);
     StoreGauges g;
     g.map_size = 1048576;
     g.used_bytes = 81920;
@@ -236,6 +242,24 @@ START_TEST(the_exposition_of_a_known_block) {
         "mytimetable_queries_refused_total{limit=\"top_skip\"} 1\n"
         "mytimetable_queries_refused_total{limit=\"streams\"} 0\n"
         "mytimetable_queries_refused_total{limit=\"readers\"} 0\n"
+        "# HELP mytimetable_backups_total GETs of a mytimetable_backup location, by result: made "
+        "(the copy was made and its sending began), failed (500), refused (503: another backup in "
+        "the worker, or no store).\n"
+        "# TYPE mytimetable_backups_total counter\n"
+        "mytimetable_backups_total{result=\"made\"} 2\n"
+        "mytimetable_backups_total{result=\"failed\"} 0\n"
+        "mytimetable_backups_total{result=\"refused\"} 1\n"
+        "# HELP mytimetable_backup_bytes_total Bytes of the copies made.\n"
+        "# TYPE mytimetable_backup_bytes_total counter\n"
+        "mytimetable_backup_bytes_total 65536\n"
+        "# HELP mytimetable_backup_seconds_total Time spent making the copies (in the thread "
+        "pool), before their sending.\n"
+        "# TYPE mytimetable_backup_seconds_total counter\n"
+        "mytimetable_backup_seconds_total 0.0015\n"
+        "# HELP mytimetable_last_backup_timestamp_seconds Unix time at which the newest copy made "
+        "was asked for, the store as of then (0: none since the counters began).\n"
+        "# TYPE mytimetable_last_backup_timestamp_seconds gauge\n"
+        "mytimetable_last_backup_timestamp_seconds 1764806400\n"
         "# HELP mytimetable_read_transaction_hold_seconds Time each read transaction was held "
         "open.\n"
         "# TYPE mytimetable_read_transaction_hold_seconds histogram\n"
@@ -380,6 +404,22 @@ START_TEST(the_503_refusals_are_counted_by_limit) {
 }
 END_TEST
 
+START_TEST(a_backup_is_counted_by_result) {
+    Counting c(two_routes());
+    backup(Backup::made, 4096, 250, 100);
+    backup(Backup::made, 8192, 750, 50); // asked for earlier, made later
+    backup(Backup::failed);
+    backup(Backup::refused);
+    backup(Backup::refused);
+    ck_assert_uint_eq(get(c.block->backups[static_cast<size_t>(Backup::made)]), 2);
+    ck_assert_uint_eq(get(c.block->backups[static_cast<size_t>(Backup::failed)]), 1);
+    ck_assert_uint_eq(get(c.block->backups[static_cast<size_t>(Backup::refused)]), 2);
+    ck_assert_uint_eq(get(c.block->backup_bytes), 12288); // only the copies made
+    ck_assert_uint_eq(get(c.block->backup_us), 1000);
+    ck_assert_uint_eq(get(c.block->last_backup_time), 100); // the newest state copied
+}
+END_TEST
+
 int main() {
     Suite *s = suite_create("metrics");
     TCase *tc = tcase_create("metrics");
@@ -396,6 +436,7 @@ int main() {
     tcase_add_test(tc, the_store_gauges_read_lmdb);
     tcase_add_test(tc, a_batch_is_counted_with_its_writes);
     tcase_add_test(tc, the_503_refusals_are_counted_by_limit);
+    tcase_add_test(tc, a_backup_is_counted_by_result);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
